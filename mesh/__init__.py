@@ -1,0 +1,1 @@
+"""commerce-mesh shared runtime: the platform's internal SDK."""
