@@ -1,0 +1,50 @@
+"""The stored result of a first execution: a response, or a final error status."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+
+import grpc
+
+# A retry can change these outcomes, and their effects were rolled back: they are not stored, the
+# key is released, and a retry with the same request_id executes afresh. Every other outcome is
+# final (success, or an error a retry cannot change) and is replayed for the key's lifetime.
+TRANSIENT_CODES = frozenset({
+    grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.ABORTED, grpc.StatusCode.DEADLINE_EXCEEDED,
+    grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN,
+    grpc.StatusCode.CANCELLED,
+})
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What the first execution answered: status code 0 with a response, or a google.rpc.Status."""
+
+    fingerprint: str
+    status_code: int
+    response: bytes | None = None
+    status: bytes | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "state": "done", "fp": self.fingerprint, "code": self.status_code,
+            "response": _b64(self.response), "status": _b64(self.status),
+        }, sort_keys=True)
+
+    @classmethod
+    def from_mapping(cls, raw: dict) -> Outcome:
+        return cls(raw["fp"], raw["code"], _unb64(raw.get("response")), _unb64(raw.get("status")))
+
+
+def is_final(code: grpc.StatusCode) -> bool:
+    return code not in TRANSIENT_CODES
+
+
+def _b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode()
+
+
+def _unb64(text: str | None) -> bytes | None:
+    return None if text is None else base64.b64decode(text)

@@ -1,0 +1,73 @@
+"""One grpc.aio interceptor that runs the runtime's layers around each unary handler."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+import grpc
+from google.protobuf.message import Message
+
+from mesh.errors import StatusError
+from mesh.rpc import MethodInfo
+
+Next = Callable[["Call"], Awaitable[Message]]
+Layer = Callable[["Call", Next], Awaitable[Message]]
+
+
+@dataclasses.dataclass
+class Call:
+    """One incoming unary call as the layers see it."""
+
+    info: MethodInfo
+    request: Message
+    context: grpc.aio.ServicerContext
+    metadata: Mapping[str, str]
+
+
+class MeshInterceptor(grpc.aio.ServerInterceptor):
+    """Wraps every known unary method in `layers` (outermost first); others pass through."""
+
+    def __init__(self, methods: Mapping[str, MethodInfo], layers: Sequence[Layer]) -> None:
+        self._methods = methods
+        self._layers = tuple(layers)
+
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        info = self._methods.get(handler_call_details.method)
+        if handler is None or info is None or handler.unary_unary is None:
+            return handler
+        return grpc.unary_unary_rpc_method_handler(
+            self._wrap(info, handler.unary_unary),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    def _wrap(self, info: MethodInfo, behaviour) -> Callable:
+        async def innermost(call: Call) -> Message:
+            return await behaviour(call.request, call.context)
+
+        pipeline = innermost
+        for layer in reversed(self._layers):
+            pipeline = _bind(layer, pipeline)
+
+        async def serve(request: Message, context: grpc.aio.ServicerContext) -> Message:
+            metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+            try:
+                return await pipeline(Call(info, request, context, metadata))
+            except StatusError as err:
+                await _abort(context, err)
+
+        return serve
+
+
+def _bind(layer: Layer, following: Next) -> Next:
+    async def step(call: Call) -> Message:
+        return await layer(call, following)
+
+    return step
+
+
+async def _abort(context: grpc.aio.ServicerContext, err: StatusError) -> None:
+    status = err.to_grpc_status()
+    await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)

@@ -1,0 +1,39 @@
+"""Layer 5: the handler's failures become the error contract; nothing internal leaks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import grpc
+from google.protobuf.message import Message
+from opentelemetry import trace
+
+from mesh.errors import DomainError, StatusError, common
+from mesh.interceptors.chain import Call, Layer, Next
+
+log = logging.getLogger("mesh.errors")
+
+
+def error_mapping_layer() -> Layer:
+    async def layer(call: Call, following: Next) -> Message:
+        try:
+            return await following(call)
+        except (StatusError, grpc.aio.AbortError, asyncio.CancelledError):
+            raise
+        except DomainError as err:
+            raise err.to_status_error() from err
+        except Exception as err:
+            trace_id = _trace_id()
+            log.exception("unhandled error in %s", call.info.path, extra={"rpc_method": call.info.path})
+            # The caller gets a reference to find the log line, never the exception's text.
+            raise DomainError(grpc.StatusCode.INTERNAL, common.INTERNAL,
+                              f"internal error (reference {trace_id})",
+                              metadata={"trace_id": trace_id}).to_status_error() from err
+
+    return layer
+
+
+def _trace_id() -> str:
+    context = trace.get_current_span().get_span_context()
+    return f"{context.trace_id:032x}" if context.is_valid else "none"

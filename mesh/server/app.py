@@ -1,0 +1,95 @@
+"""grpc.aio server factory.
+
+Lifecycle, as load balancers and Kubernetes probes see it:
+- created: health NOT_SERVING for the server ("") and each service;
+- started: SERVING;
+- shutdown (SIGTERM or `shutdown()`): NOT_SERVING at once while calls are still accepted for
+  `shutdown_drain_seconds` (probes and balancers move traffic away), then the server stops
+  accepting calls and in-flight ones get `shutdown_grace_seconds` to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import signal
+from collections.abc import Callable, Sequence
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from mesh.config import MeshSettings
+from mesh.interceptors import Layer, MeshInterceptor
+from mesh.rpc import methods_of
+
+log = logging.getLogger("mesh.server")
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceBinding:
+    """A generated service and how to add its servicer, e.g.
+    ServiceBinding("commerce.payments.v1.PaymentService",
+                   lambda s: add_PaymentServiceServicer_to_server(PaymentApi(...), s))."""
+
+    full_name: str
+    register: Callable[[grpc.aio.Server], None]
+
+
+class MeshServer:
+    def __init__(self, settings: MeshSettings, bindings: Sequence[ServiceBinding], layers: Sequence[Layer]) -> None:
+        self._settings = settings
+        self._names = [b.full_name for b in bindings]
+        methods = {path: info for b in bindings for path, info in methods_of(b.full_name).items()}
+        self._server = grpc.aio.server(interceptors=[MeshInterceptor(methods, layers)], options=_options(settings))
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
+        for binding in bindings:
+            binding.register(self._server)
+        reflection.enable_server_reflection([*self._names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server)
+        self.port: int | None = None
+        self._stopped = asyncio.Event()
+
+    async def start(self) -> int:
+        await self._set_health(NOT_SERVING)
+        address = f"{self._settings.grpc_host}:{self._settings.grpc_port}"
+        self.port = self._server.add_insecure_port(address)
+        await self._server.start()
+        await self._set_health(SERVING)
+        log.info("serving %s on %s:%d", ", ".join(self._names), self._settings.grpc_host, self.port)
+        return self.port
+
+    async def shutdown(self) -> None:
+        """Drain, then stop: NOT_SERVING first, refuse new calls later, let in-flight calls finish."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        await self._set_health(NOT_SERVING)
+        await asyncio.sleep(self._settings.shutdown_drain_seconds)
+        await self._server.stop(self._settings.shutdown_grace_seconds)
+        log.info("stopped")
+
+    async def serve_until_signalled(self) -> None:
+        """Run until SIGTERM or SIGINT, then shut down gracefully."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(self.shutdown()))
+        await self._server.wait_for_termination()
+
+    async def _set_health(self, status: int) -> None:
+        for name in ("", *self._names):
+            await self.health.set(name, status)
+
+
+def _options(settings: MeshSettings) -> list[tuple[str, int]]:
+    return [
+        ("grpc.max_receive_message_length", settings.max_message_bytes),
+        ("grpc.max_send_message_length", settings.max_message_bytes),
+        ("grpc.keepalive_time_ms", settings.keepalive_time_ms),
+        ("grpc.keepalive_timeout_ms", settings.keepalive_timeout_ms),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ]

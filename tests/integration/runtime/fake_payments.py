@@ -1,0 +1,83 @@
+"""A small PaymentService that exercises the runtime: counts executions, writes an effect row
+in the request's transaction, and fails or stalls on demand (driven by `description`)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import grpc
+import sqlalchemy as sa
+
+from commerce.payments.v1 import (
+    error_reason_pb2,
+    payment_intent_pb2,
+    payment_service_pb2,
+    payment_service_pb2_grpc,
+)
+from mesh import context as request_context
+from mesh.errors import DomainError, reason_of
+from mesh.ids import derive_id
+from mesh.persistence import Database
+from mesh.server import ServiceBinding
+
+metadata = sa.MetaData()
+effects = sa.Table(
+    "test_payment_effects", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+)
+SERVICE = "commerce.payments.v1.PaymentService"
+
+
+@dataclasses.dataclass
+class Observed:
+    executions: int = 0
+    time_remaining: list[float | None] = dataclasses.field(default_factory=list)
+    callers: list[str] = dataclasses.field(default_factory=list)
+
+
+class FakePayments(payment_service_pb2_grpc.PaymentServiceServicer):
+    def __init__(self, database: Database) -> None:
+        self.db = database
+        self.seen = Observed()
+        self.delay = 0.0
+        self.gate: asyncio.Event | None = None
+
+    async def CreatePaymentIntent(self, request, context):
+        self.seen.executions += 1
+        await asyncio.sleep(self.delay)
+        tenant = request_context.current().tenant
+        intent_id = derive_id("pi", tenant, request.request_id)
+        async with self.db.transaction() as conn:
+            await conn.execute(sa.insert(effects).values(id=intent_id, tenant=tenant,
+                                                         amount_minor=request.amount.amount_minor))
+        if request.description == "boom":
+            raise RuntimeError("secret internal detail, card 4242424242424242")
+        if request.description == "decline":
+            raise DomainError(grpc.StatusCode.FAILED_PRECONDITION,
+                              reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_CARD_DECLINED),
+                              "the card was declined", metadata={"decline_code": "insufficient_funds"})
+        intent = payment_intent_pb2.PaymentIntent(
+            name=f"{request.parent}/paymentIntents/{intent_id}", amount=request.amount,
+            state=payment_intent_pb2.PAYMENT_INTENT_STATE_REQUIRES_PAYMENT_METHOD)
+        return payment_service_pb2.CreatePaymentIntentResponse(payment_intent=intent)
+
+    async def GetPaymentIntent(self, request, context):
+        ctx = request_context.current()
+        self.seen.time_remaining.append(ctx.time_remaining())
+        self.seen.callers.append(ctx.caller)
+        if self.gate is not None:
+            await self.gate.wait()
+        return payment_service_pb2.GetPaymentIntentResponse(
+            payment_intent=payment_intent_pb2.PaymentIntent(name=request.name))
+
+    def binding(self) -> ServiceBinding:
+        return ServiceBinding(SERVICE, lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(self, server))
+
+
+async def effect_count(database: Database, tenant: str) -> int:
+    async with database.transaction() as conn:
+        return (await conn.execute(sa.select(sa.func.count()).select_from(effects)
+                                   .where(effects.c.tenant == tenant))).scalar_one()

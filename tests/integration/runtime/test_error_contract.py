@@ -1,0 +1,77 @@
+"""The error contract as a caller sees it: validation, auth, unexpected failures."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+
+from commerce.payments.v1 import payment_service_pb2 as ps
+from tests.integration.runtime.conftest import Mesh, status_of
+
+
+def details(err: grpc.aio.AioRpcError, cls):
+    found = []
+    for packed in status_of(err).details:
+        message = cls()
+        if packed.Unpack(message):
+            found.append(message)
+    return found
+
+
+async def test_validation_errors_carry_field_paths(mesh: Mesh) -> None:
+    request = mesh.create_request(amount=-5)
+    request.request_id = "not-a-uuid"
+
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    [info] = details(raised.value, error_details_pb2.ErrorInfo)
+    assert (info.reason, info.domain) == ("VALIDATION_FAILED", "commerce.type.v1")
+    [bad_request] = details(raised.value, error_details_pb2.BadRequest)
+    assert {v.field for v in bad_request.field_violations} == {"request_id", "amount"}
+    assert mesh.service.seen.executions == 0
+
+
+async def test_nested_field_violation_has_a_dotted_path(mesh: Mesh) -> None:
+    request = mesh.create_request()
+    request.amount.currency_code = "euro"
+
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+
+    [bad_request] = details(raised.value, error_details_pb2.BadRequest)
+    assert [v.field for v in bad_request.field_violations] == ["amount.currency_code"]
+
+
+async def test_unexpected_exception_reaches_caller_as_internal_without_its_message(mesh: Mesh) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await mesh.stub.CreatePaymentIntent(mesh.create_request(description="boom"), metadata=mesh.metadata())
+
+    err = raised.value
+    assert err.code() == grpc.StatusCode.INTERNAL
+    assert "secret" not in err.details() and "4242" not in err.details()
+    assert "reference" in err.details()
+    [info] = details(err, error_details_pb2.ErrorInfo)
+    assert info.reason == "INTERNAL"
+
+
+async def test_missing_tenant_is_unauthenticated(mesh: Mesh) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await mesh.stub.CreatePaymentIntent(mesh.create_request())
+
+    assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert mesh.service.seen.executions == 0
+
+
+async def test_resource_of_another_tenant_is_refused(mesh: Mesh) -> None:
+    request = ps.GetPaymentIntentRequest(name="tenants/someone-else/paymentIntents/pi_1")
+
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await mesh.stub.GetPaymentIntent(request, metadata=mesh.metadata())
+
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    [info] = details(raised.value, error_details_pb2.ErrorInfo)
+    assert info.reason == "TENANT_MISMATCH"
+    assert mesh.service.seen.time_remaining == []  # the handler never ran

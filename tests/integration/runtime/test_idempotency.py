@@ -1,0 +1,172 @@
+"""Idempotency keys against the real servers: SQLite + memory, and PostgreSQL + Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import grpc
+import pytest
+import sqlalchemy as sa
+from google.rpc import error_details_pb2
+
+from mesh.config import MeshSettings
+from mesh.persistence.tables import idempotency_records
+from tests.integration.runtime.conftest import Mesh, start_mesh, status_of, stop_mesh
+from tests.integration.runtime.fake_payments import effect_count
+
+
+def reason_of(err: grpc.aio.AioRpcError) -> str:
+    for detail in status_of(err).details:
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return info.reason
+    raise AssertionError("no ErrorInfo")
+
+
+async def call_until_answered(mesh: Mesh, request) -> tuple[object, int]:
+    """What a well-behaved client does: retry ABORTED after the server's RetryInfo delay."""
+    aborted = 0
+    while True:
+        try:
+            response = await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata(), timeout=30)
+            return response, aborted
+        except grpc.aio.AioRpcError as err:
+            if err.code() != grpc.StatusCode.ABORTED:
+                raise
+            assert reason_of(err) == "REQUEST_IN_PROGRESS"
+            aborted += 1
+            await asyncio.sleep(0.05)
+
+
+async def test_fifty_concurrent_calls_with_one_request_id_execute_once(mesh: Mesh) -> None:
+    mesh.service.delay = 0.3  # the first execution is still running while the others arrive
+    request = mesh.create_request()
+
+    results = await asyncio.gather(*(call_until_answered(mesh, request) for _ in range(50)))
+
+    responses = {r.SerializeToString(deterministic=True) for r, _ in results}
+    assert len(responses) == 1
+    assert mesh.service.seen.executions == 1
+    assert await effect_count(mesh.runtime.database, mesh.tenant) == 1
+    assert sum(aborted for _, aborted in results) > 0  # the in-progress path was exercised
+
+
+async def test_same_request_id_and_request_replays_first_response(mesh: Mesh) -> None:
+    request = mesh.create_request()
+
+    first = await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+    second = await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+
+    assert first == second
+    assert mesh.service.seen.executions == 1
+
+
+async def test_same_request_id_with_different_request_is_refused(mesh: Mesh) -> None:
+    request = mesh.create_request(amount=1000)
+    await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await mesh.stub.CreatePaymentIntent(mesh.create_request(request.request_id, amount=2000),
+                                            metadata=mesh.metadata())
+
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert reason_of(raised.value) == "IDEMPOTENCY_KEY_REUSED"
+    assert mesh.service.seen.executions == 1
+
+
+async def test_request_id_is_scoped_by_tenant(mesh: Mesh) -> None:
+    request = mesh.create_request()
+    other_tenant = f"t-{uuid.uuid4().hex[:12]}"
+    other = type(request)()
+    other.CopyFrom(request)
+    other.parent = f"tenants/{other_tenant}"
+
+    await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+    await mesh.stub.CreatePaymentIntent(other, metadata=mesh.metadata(other_tenant))
+
+    assert mesh.service.seen.executions == 2
+
+
+async def test_domain_error_outcome_is_stored_and_replayed(mesh: Mesh) -> None:
+    request = mesh.create_request(description="decline")
+
+    for _ in range(2):
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+        assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert reason_of(raised.value) == "CARD_DECLINED"
+
+    assert mesh.service.seen.executions == 1
+    assert await effect_count(mesh.runtime.database, mesh.tenant) == 0  # the effect rolled back
+
+
+async def test_validation_failure_is_not_stored(mesh: Mesh) -> None:
+    request_id = str(uuid.uuid4())
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await mesh.stub.CreatePaymentIntent(mesh.create_request(request_id, amount=0), metadata=mesh.metadata())
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+    await mesh.stub.CreatePaymentIntent(mesh.create_request(request_id, amount=500), metadata=mesh.metadata())
+
+    assert mesh.service.seen.executions == 1
+
+
+async def test_unexpected_failure_releases_the_key_for_a_retry(mesh: Mesh) -> None:
+    request = mesh.create_request(description="boom")
+
+    for _ in range(2):
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+        assert raised.value.code() == grpc.StatusCode.INTERNAL
+
+    assert mesh.service.seen.executions == 2  # nothing committed, so the retry ran again
+    assert await effect_count(mesh.runtime.database, mesh.tenant) == 0
+
+
+@pytest.mark.parametrize("mesh", ["production"], indirect=True)
+async def test_replay_after_redis_flushall_comes_from_the_database(mesh: Mesh, redis_server) -> None:
+    request = mesh.create_request()
+    first = await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+
+    redis_server.client().flushall()
+    second = await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+
+    assert second == first
+    assert mesh.service.seen.executions == 1
+    assert await effect_count(mesh.runtime.database, mesh.tenant) == 1
+
+
+@pytest.mark.parametrize("mesh", ["production"], indirect=True)
+async def test_redis_flushed_mid_flight_still_executes_once(mesh: Mesh, redis_server) -> None:
+    mesh.service.delay = 0.3
+    request = mesh.create_request()
+    first = asyncio.ensure_future(mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata()))
+    await asyncio.sleep(0.1)
+    redis_server.client().flushall()  # the in-progress claim is gone: the database must guard
+
+    second = await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+
+    assert await first == second
+    assert await effect_count(mesh.runtime.database, mesh.tenant) == 1
+
+
+async def test_redis_down_fails_closed_and_writes_nothing(tmp_path, request, own_redis_server, postgres_url) -> None:
+    settings = MeshSettings(database_url=postgres_url, redis_url=own_redis_server.url,
+                            redis_key_prefix=f"test-{uuid.uuid4().hex}:", shutdown_drain_seconds=0)
+    mesh = await start_mesh(settings)
+    try:
+        own_redis_server.stop()
+
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await mesh.stub.CreatePaymentIntent(mesh.create_request(), metadata=mesh.metadata())
+
+        assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert reason_of(raised.value) == "IDEMPOTENCY_UNAVAILABLE"
+        assert mesh.service.seen.executions == 0
+        assert await effect_count(mesh.runtime.database, mesh.tenant) == 0
+        async with mesh.runtime.database.transaction() as conn:
+            rows = await conn.execute(sa.select(idempotency_records).where(idempotency_records.c.tenant == mesh.tenant))
+            assert rows.first() is None
+    finally:
+        await stop_mesh(mesh)
