@@ -1,0 +1,183 @@
+"""One handle on a service's own database: engine, transactions, and the active connection.
+
+A service talks to exactly one database, SQLite (the embedded default, zero set-up) or
+PostgreSQL (production and CI), through SQLAlchemy's async engine. Every write goes through
+`Database.transaction()`, which commits on normal exit and rolls back on any exception. The
+open connection is published in a context variable so that helpers called inside a handler's
+transaction (outbox, inbox, idempotency records) write in that same transaction, and a nested
+`transaction()` in the same task joins the outer one instead of opening a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import dataclasses
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from sqlalchemy import event, exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+__all__ = ["Database", "current_connection", "is_unique_violation"]
+
+SQLITE_DRIVER = "sqlite+aiosqlite"
+POSTGRESQL_DRIVER = "postgresql+psycopg"
+# A writer waits this long for SQLite's write lock before failing with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_WAL_SWITCH_ATTEMPTS = 5
+
+_POSTGRESQL_UNIQUE_VIOLATION = "23505"
+_SQLITE_UNIQUE_VIOLATIONS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Active:
+    """The transaction a task has open on a database."""
+
+    database: Database
+    connection: AsyncConnection
+    task: asyncio.Task[Any] | None
+
+
+# The transactions open in this context, innermost last. A child task inherits the tuple but
+# none of its entries: each entry names the task that owns it.
+_active: contextvars.ContextVar[tuple[_Active, ...]] = contextvars.ContextVar("mesh_transactions", default=())
+
+
+@contextlib.contextmanager
+def _entered(active: _Active) -> Iterator[None]:
+    token = _active.set((*_active.get(), active))
+    try:
+        yield
+    finally:
+        _active.reset(token)
+
+
+class Database:
+    """A service's database: build it with `Database.from_url`, write through `transaction()`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        """A Database on `sqlite+aiosqlite:///path` or `postgresql+psycopg://…`; other URLs are refused."""
+        parsed = make_url(url)
+        if parsed.drivername == SQLITE_DRIVER:
+            return cls(_sqlite_engine(parsed))
+        if parsed.drivername == POSTGRESQL_DRIVER:
+            return cls(create_async_engine(parsed, pool_pre_ping=True))
+        raise ValueError(
+            f"unsupported database URL scheme {parsed.drivername!r}: use {SQLITE_DRIVER}:///path "
+            f"or {POSTGRESQL_DRIVER}://user@host/database")
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self._engine.dialect.name
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """An explicit transaction: commit on normal exit, rollback on any exception.
+
+        Inside a transaction of this database opened by the same task, this joins it: no new
+        transaction, and only the outermost block commits. An exception raised inside a joined
+        block and caught before it leaves the outer block does not undo the inner writes.
+        On SQLite the transaction holds the write lock from its first statement: keep it short,
+        and never await another task's transaction on the same database from inside it.
+        """
+        task = asyncio.current_task()
+        joined = _innermost(task, self)
+        if joined is not None:
+            with _entered(_Active(self, joined, task)):
+                yield joined
+            return
+        async with self._engine.connect() as connection, connection.begin():
+            with _entered(_Active(self, connection, task)):
+                yield connection
+
+    async def dispose(self) -> None:
+        """Close every pooled connection: call it at shutdown, after the last transaction."""
+        await self._engine.dispose()
+
+
+def current_connection() -> AsyncConnection | None:
+    """The connection of the innermost transaction the current task has open, if any.
+
+    A task started from inside a transaction inherits the context but not the transaction: it
+    gets None here, since one connection must never be used by two tasks at once.
+    """
+    return _innermost(asyncio.current_task()) if _active.get() else None
+
+
+def _innermost(task: asyncio.Task[Any] | None, database: Database | None = None) -> AsyncConnection | None:
+    for active in reversed(_active.get()):
+        if active.task is task and (database is None or active.database is database):
+            return active.connection
+    return None
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """True when `error` is a unique or primary-key IntegrityError, on SQLite or PostgreSQL."""
+    if not isinstance(error, exc.IntegrityError):
+        return False
+    driver_error = error.orig
+    if isinstance(driver_error, exc.EmulatedDBAPIException) and driver_error.orig is not None:
+        driver_error = driver_error.orig
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate == _POSTGRESQL_UNIQUE_VIOLATION
+    return getattr(driver_error, "sqlite_errorname", None) in _SQLITE_UNIQUE_VIOLATIONS
+
+
+def _sqlite_engine(url: URL) -> AsyncEngine:
+    if url.database in (None, "", ":memory:"):
+        # An in-memory database lives on one shared connection: concurrent transactions would
+        # interleave on it. Tests use a file under tmp_path instead.
+        raise ValueError("SQLite needs a file path (sqlite+aiosqlite:///path/to/file.db), not :memory:")
+    engine = create_async_engine(url)
+    event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    event.listen(engine.sync_engine, "begin", _begin_immediate)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control away from the sqlite3 driver, which would otherwise start
+    # transactions lazily (and not at all for SELECT or DDL); _begin_immediate emits BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # first: the next may wait
+        _enable_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")  # a commit survives power loss, not only a crash
+    finally:
+        cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    # WAL: readers never block the writer, nor it them. Two connections switching a new file at once both
+    # hold a read lock and want the write lock; SQLite fails one at once instead of letting it
+    # wait. Its next try waits (busy_timeout) for the other to finish, then finds WAL set.
+    for attempt in range(1, _WAL_SWITCH_ATTEMPTS + 1):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorname != "SQLITE_BUSY" or attempt == _WAL_SWITCH_ATTEMPTS:
+                raise
+
+
+def _begin_immediate(connection: Any) -> None:
+    # Take the write lock up front. A deferred transaction that reads first and then writes
+    # cannot wait for the lock (SQLite would deadlock), so it fails at once with "database is
+    # locked"; BEGIN IMMEDIATE instead queues for busy_timeout.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
