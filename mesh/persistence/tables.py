@@ -7,11 +7,11 @@ names are predictable in hand-written migrations on every database.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table
 
 from mesh.persistence.timestamps import UtcDateTime
 
-__all__ = ["NAMING_CONVENTION", "idempotency_records", "runtime_metadata"]
+__all__ = ["NAMING_CONVENTION", "idempotency_records", "inbox", "outbox", "runtime_metadata"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -37,4 +37,38 @@ idempotency_records = Table(
     Column("status", LargeBinary, nullable=True),  # serialized google.rpc.Status on error
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
+
+# Transactional outbox: a service writes its event here in the same transaction as the state
+# change; the relay publishes unsent rows in `position` order per ordering key and stamps
+# published_at. A crash between commit and publish leaves the row unsent: published later, never lost.
+outbox = Table(
+    "outbox",
+    runtime_metadata,
+    # BIGINT on PostgreSQL; INTEGER on SQLite, where only INTEGER PRIMARY KEY autoincrements.
+    Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("event_id", String(128), nullable=False, unique=True),  # the envelope's id: consumers dedupe on it
+    Column("topic", String(255), nullable=False),
+    Column("ordering_key", String(512), nullable=False),  # the aggregate's resource name
+    Column("event_type", String(255), nullable=False),
+    Column("payload", LargeBinary, nullable=False),  # the serialized commerce.event.v1.EventEnvelope
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("published_at", UtcDateTime, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", String(1000), nullable=True),
+    Index("ix_outbox_published_at_position", "published_at", "position"),
+)
+
+# Inbox of idempotent consumers: a handler's effects and this row commit in one transaction, so
+# each event id takes effect once per consumer however often it is delivered.
+inbox = Table(
+    "inbox",
+    runtime_metadata,
+    Column("consumer", String(128), primary_key=True),
+    Column("event_id", String(128), primary_key=True),
+    Column("event_type", String(255), nullable=False),
+    Column("outcome", String(16), nullable=False),  # "handled" or "dead_lettered" (replay may retry those)
+    Column("detail", String(1000), nullable=True),  # why it was dead-lettered
+    Column("processed_at", UtcDateTime, nullable=False),
 )

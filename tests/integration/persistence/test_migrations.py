@@ -8,12 +8,15 @@ import sys
 import textwrap
 
 import pytest
+from alembic.script import ScriptDirectory
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Connection, MetaData, String, column, inspect, select, table
 
-from mesh.persistence import RUNTIME_MIGRATIONS, Database, MigrationSet, migrate, runtime_metadata
+from mesh.persistence import alembic_config, RUNTIME_MIGRATIONS, Database, MigrationSet, migrate, runtime_metadata
 from mesh.persistence.tables import NAMING_CONVENTION
+
+RUNTIME_HEAD = ScriptDirectory.from_config(alembic_config(RUNTIME_MIGRATIONS)).get_current_head()
 
 ENV_PY = "from mesh.persistence.migrations import run_in_alembic_env\n\nrun_in_alembic_env()\n"
 
@@ -25,7 +28,6 @@ revision = {revision!r}
 down_revision = {down_revision!r}
 branch_labels = None
 depends_on = None
-
 
 def upgrade() -> None:
 {body}
@@ -88,8 +90,8 @@ async def schema_diffs(db: Database, metadata: MetaData) -> list[object]:
 async def test_migrate_twice_leaves_runtime_schema_at_head(database: Database) -> None:
     await migrate(database, RUNTIME_MIGRATIONS)
 
-    assert await versions(database, RUNTIME_MIGRATIONS.version_table) == ["0001"]
-    assert await table_names(database) == {"idempotency_records", RUNTIME_MIGRATIONS.version_table}
+    assert await versions(database, RUNTIME_MIGRATIONS.version_table) == [RUNTIME_HEAD]
+    assert await table_names(database) == {*runtime_metadata.tables, RUNTIME_MIGRATIONS.version_table}
 
 
 async def test_migrated_schema_equals_tables_metadata(database: Database) -> None:
@@ -104,7 +106,7 @@ async def test_schema_comparison_reports_a_column_the_migrations_lack(database: 
 
     diffs = await schema_diffs(database, drifted)
 
-    assert [diff[0] for diff in diffs] == ["add_column"]
+    assert [diff[0] for diff in diffs] == ["add_column"] * len(runtime_metadata.tables)
 
 
 async def test_service_set_migrates_beside_runtime_set(database_url: str, tmp_path: pathlib.Path) -> None:
@@ -117,7 +119,7 @@ async def test_service_set_migrates_beside_runtime_set(database_url: str, tmp_pa
         await migrate(db, RUNTIME_MIGRATIONS, widgets)
         await migrate(db, RUNTIME_MIGRATIONS, widgets)
 
-        assert await versions(db, RUNTIME_MIGRATIONS.version_table) == ["0001"]
+        assert await versions(db, RUNTIME_MIGRATIONS.version_table) == [RUNTIME_HEAD]
         assert await versions(db, widgets.version_table) == ["0002"]
         assert {"idempotency_records", "widgets"} <= await table_names(db)
     finally:
@@ -152,7 +154,7 @@ async def test_two_processes_migrating_at_once_both_succeed(database_url: str) -
     db = Database.from_url(database_url)
     try:
         assert outcomes == [(0, ""), (0, "")]
-        assert await versions(db, RUNTIME_MIGRATIONS.version_table) == ["0001"]
+        assert await versions(db, RUNTIME_MIGRATIONS.version_table) == [RUNTIME_HEAD]
     finally:
         await db.dispose()
 

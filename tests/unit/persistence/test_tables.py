@@ -8,7 +8,7 @@ from mesh.persistence import NAMING_CONVENTION, idempotency_records, runtime_met
 
 
 def test_runtime_metadata_holds_only_idempotency_records() -> None:
-    assert list(runtime_metadata.tables) == ["idempotency_records"]
+    assert list(runtime_metadata.tables) == ["idempotency_records", "outbox", "inbox"]
 
 
 def test_idempotency_key_is_tenant_method_request_id() -> None:
