@@ -21,6 +21,7 @@ from mesh.interceptors.telemetry import Recorder, telemetry_layer
 from mesh.interceptors.validation import validation_layer
 from mesh.persistence import RUNTIME_MIGRATIONS, Database, MigrationSet, migrate
 from mesh.server import MeshServer, ServiceBinding
+from mesh.telemetry import RpcMetrics, configure_logging, configure_tracing, instrument_grpc
 
 
 @dataclasses.dataclass
@@ -33,11 +34,12 @@ class Runtime:
     @classmethod
     async def open(cls, settings: MeshSettings, *, migrations: Sequence[MigrationSet] = (),
                    fast_path: FastPath | None = None, record_rpc: Recorder | None = None) -> Runtime:
+        instrument_grpc()  # before any server or channel exists: later ones are traced
         database = Database.from_url(settings.database_url)
         await migrate(database, RUNTIME_MIGRATIONS, *migrations)
         policy = IdempotencyPolicy(ttl=settings.idempotency_ttl, lock_ttl=settings.idempotency_lock_ttl)
         guard = IdempotencyGuard(fast_path or _fast_path(settings), database, policy)
-        return cls(settings, database, guard, record_rpc or _no_metrics)
+        return cls(settings, database, guard, record_rpc or RpcMetrics().record)
 
     def layers(self) -> list[Layer]:
         """The interceptor layers in their documented order (see mesh.interceptors)."""
@@ -57,11 +59,14 @@ class Runtime:
         await self.database.dispose()
 
 
+def configure_process(settings: MeshSettings) -> None:
+    """Process-wide telemetry, once, by a service's entry point: traces, JSON logs, gRPC spans."""
+    configure_tracing(settings)
+    configure_logging(settings)
+    instrument_grpc()
+
+
 def _fast_path(settings: MeshSettings) -> FastPath:
     if settings.redis_url:
         return RedisFastPath.from_url(settings.redis_url, settings.redis_key_prefix)
     return MemoryFastPath()
-
-
-def _no_metrics(*_: object) -> None:
-    return None
