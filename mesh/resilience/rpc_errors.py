@@ -1,0 +1,45 @@
+"""Reading a failed outbound call: its code, the server's google.rpc.Status, its RetryInfo.
+
+Callers branch on the server's ErrorInfo.reason, so a final failure becomes a StatusError that
+keeps every detail the server sent rather than grpc's flattened code and message.
+"""
+
+from __future__ import annotations
+
+import grpc
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from mesh.errors import StatusError
+
+__all__ = ["code_of", "retry_delay_of", "status_error_of", "status_of"]
+
+
+def code_of(error: BaseException) -> grpc.StatusCode | None:
+    """The gRPC code of a failed call, or None for anything that is not an RPC failure."""
+    return error.code() if isinstance(error, grpc.aio.AioRpcError) else None
+
+
+def status_of(error: grpc.aio.AioRpcError) -> status_pb2.Status:
+    """The server's google.rpc.Status, or one rebuilt from code and message when it sent none."""
+    try:
+        status = rpc_status.from_call(error)
+    except ValueError:  # details that contradict the status line are not to be trusted
+        status = None
+    if status is None:
+        status = status_pb2.Status(code=error.code().value[0], message=error.details() or "")
+    return status
+
+
+def status_error_of(error: grpc.aio.AioRpcError) -> StatusError:
+    return StatusError(status_of(error))
+
+
+def retry_delay_of(error: BaseException) -> float | None:
+    """Seconds the server asked us to wait (google.rpc.RetryInfo), or None when it did not ask."""
+    if not isinstance(error, grpc.aio.AioRpcError):
+        return None
+    info = StatusError(status_of(error)).detail(error_details_pb2.RetryInfo)
+    if info is None or not info.HasField("retry_delay"):
+        return None
+    return max(0.0, info.retry_delay.ToTimedelta().total_seconds())
