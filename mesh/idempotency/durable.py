@@ -28,7 +28,7 @@ async def load(conn: AsyncConnection, key: IdempotencyKey, now: datetime.datetim
     row = (await conn.execute(sa.select(records).where(_where(key)))).first()
     if row is None:
         return None
-    if _aware(row.expires_at) <= now:
+    if row.expires_at <= now:
         await conn.execute(sa.delete(records).where(_where(key)))
         return None
     return Outcome(row.fingerprint, row.status_code, row.response, row.status)
@@ -44,6 +44,3 @@ async def insert(conn: AsyncConnection, key: IdempotencyKey, outcome: Outcome, n
     ))
 
 
-def _aware(moment: datetime.datetime) -> datetime.datetime:
-    # SQLite returns naive datetimes for timezone-aware columns; they are stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
