@@ -1,0 +1,113 @@
+"""The whole event path, twice: MemoryBus + SQLite (embedded) and the real Pub/Sub emulator +
+PostgreSQL (production). Each test gets its own topology names and its own database or schema."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+
+from commerce.payments.v1 import events_pb2
+from commerce.type.v1 import money_pb2
+from mesh.events import EventBus, EventWriter, OutboxRelay
+from mesh.events.memory_bus import MemoryBus
+from mesh.events.provision import provision
+from mesh.events.pubsub_bus import PubSubBus
+from mesh.events.topology import Topology
+from mesh.persistence import RUNTIME_MIGRATIONS, Database, migrate
+from tests.fixtures.pubsub import bus_test_topology, scoped, unique_prefix
+
+TENANT = "acme"
+# MemoryBus time runs at 30 %: a 10 s ack deadline is 3 s, ample for SQLite's serialised writers
+# (the bus tests' 1 % would expire healthy handlers waiting for the write lock).
+MEMORY_TIME_SCALE = 0.3
+effects_metadata = sa.MetaData()
+# One row per handled event. No unique key on purpose: a double effect shows up as a second row.
+effects = sa.Table(
+    "test_event_effects", effects_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("consumer", sa.String(64), nullable=False),
+    sa.Column("event_id", sa.String(128), nullable=False),
+    sa.Column("subject", sa.String(512), nullable=False),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+)
+
+
+@dataclasses.dataclass
+class EventPath:
+    kind: str
+    database: Database
+    bus: EventBus
+    topology: Topology
+    relay: OutboxRelay
+
+    def name(self, base: str) -> str:
+        return scoped(self.topology, base)
+
+    @property
+    def writer(self) -> EventWriter:
+        return EventWriter("//commerce-mesh/payments-tests", self.name("orders"))
+
+    async def emit(self, count: int, *, aggregates: int = 10, per_transaction: int = 50, start: int = 0) -> None:
+        """Commit `count` PaymentCaptured events over `aggregates` subjects, with sequences 1.. per subject."""
+        for first in range(start, start + count, per_transaction):
+            async with self.database.transaction() as conn:
+                for n in range(first, min(first + per_transaction, start + count)):
+                    subject = f"tenants/{TENANT}/paymentIntents/pi_{n % aggregates}"
+                    await self.writer.emit(conn, captured(n), subject=subject, tenant=TENANT,
+                                           sequence=n // aggregates + 1)
+
+    async def effect_rows(self, consumer: str) -> list:
+        async with self.database.transaction() as conn:
+            return list(await conn.execute(sa.select(effects).where(effects.c.consumer == consumer)
+                                           .order_by(effects.c.id)))
+
+    async def wait_for_effects(self, consumer: str, count: int, timeout: float = 60) -> list:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(rows := await self.effect_rows(consumer)) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                pytest.fail(f"{consumer}: {len(rows)} of {count} effects after {timeout} s", pytrace=False)
+            await asyncio.sleep(0.1)
+        return rows
+
+
+def captured(n: int) -> events_pb2.PaymentCaptured:
+    return events_pb2.PaymentCaptured(
+        payment_intent=f"tenants/{TENANT}/paymentIntents/pi_{n}",
+        amount=money_pb2.Money(currency_code="EUR", amount_minor=100 + n), psp="sandbox-alpha")
+
+
+async def open_path(kind: str, database: Database, bus: EventBus, topology: Topology) -> EventPath:
+    await migrate(database, RUNTIME_MIGRATIONS)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(effects_metadata.create_all)
+    return EventPath(kind, database, bus, topology, OutboxRelay(database, bus, backoff_base=0.05, backoff_max=0.5))
+
+
+async def open_pubsub_path(emulator, database_url: str) -> EventPath:
+    topology = bus_test_topology().with_prefix(unique_prefix())
+    await provision(topology, emulator.project, emulator_host=emulator.host)
+    bus = PubSubBus(emulator.project, emulator_host=emulator.host, publish_timeout=10.0)
+    return await open_path("pubsub", Database.from_url(database_url), bus, topology)
+
+
+@pytest.fixture(params=["memory", "pubsub"])
+async def event_path(request, tmp_path) -> AsyncIterator[EventPath]:
+    if request.param == "memory":
+        topology = bus_test_topology().with_prefix(unique_prefix())
+        path = await open_path("memory", Database.from_url(f"sqlite+aiosqlite:///{tmp_path}/events.db"),
+                               MemoryBus(topology, time_scale=MEMORY_TIME_SCALE), topology)
+    else:
+        path = await open_pubsub_path(request.getfixturevalue("pubsub_emulator"),
+                                      request.getfixturevalue("postgres_schema_url"))
+    yield path
+    await path.bus.close()
+    await path.database.dispose()
+
+
+async def record_effect(conn, consumer: str, envelope) -> None:
+    await conn.execute(sa.insert(effects).values(consumer=consumer, event_id=envelope.id,
+                                                 subject=envelope.subject, sequence=envelope.sequence))
