@@ -29,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     rel.add_argument("--breaking", action="store_true",
                      help="accept a breaking change deliberately (starts a new compatibility epoch)")
     rel.set_defaults(run=_schema_release)
+
+    from mesh.events.cli import add_commands as add_event_commands
+
+    add_event_commands(commands)
     return parser
 
 

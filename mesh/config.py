@@ -27,6 +27,9 @@ class MeshSettings(BaseSettings):
     redis_url: str | None = Field(None, description="None: in-memory idempotency fast path (embedded only)")
     redis_key_prefix: str = Field("mesh:", description="namespace of every Redis key this service writes")
 
+    pubsub_emulator_host: str | None = Field(None, description="host:port of the Pub/Sub emulator")
+    google_cloud_project: str | None = Field(None, description="GCP project of real Pub/Sub (GKE)")
+
     idempotency_ttl: datetime.timedelta = Field(datetime.timedelta(hours=24),
                                                 description="how long a request_id is honoured")
     idempotency_lock_ttl: datetime.timedelta = Field(datetime.timedelta(seconds=60),

@@ -35,14 +35,15 @@ RELAY_LOCK_ID = 0x6D657368  # "mesh": pg advisory lock shared by every relay of 
 class OutboxRelay:
     def __init__(self, database: Database, bus: EventBus, *, batch_size: int = 200,
                  backoff_base: float = 0.5, backoff_max: float = 60.0,
-                 clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)) -> None:
+                 clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+                 meter_provider: metrics.MeterProvider | None = None) -> None:
         self._db = database
         self._bus = bus
         self._batch = batch_size
         self._backoff = (backoff_base, backoff_max)
         self._now = clock
         self.lag_seconds = 0.0
-        metrics.get_meter("mesh.events").create_observable_gauge(
+        metrics.get_meter("mesh.events", meter_provider=meter_provider).create_observable_gauge(
             "mesh.outbox.lag", callbacks=[self._observe_lag], unit="s",
             description="age of the oldest unpublished outbox row")
 
