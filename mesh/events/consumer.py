@@ -1,8 +1,10 @@
 """Idempotent consumers: typed handlers, effects committed once per event id, failures classified.
 
 For each delivery:
-- undecodable data or an unknown event type → dead-lettered at once with the reason (retrying
-  cannot help), and acked;
+- undecodable data, or an event type this process's schema does not know → dead-lettered at once
+  with the reason (retrying cannot help), and acked;
+- a known event type this consumer has no handler for → acked and ignored (a subscription
+  carries every event of its producer);
 - a duplicate (this consumer already handled the event id) → acked without effects;
 - otherwise the handler runs inside a transaction that also writes the inbox row, so the effects
   and the "seen" mark commit together;
@@ -79,23 +81,30 @@ class EventConsumer:
         except UndecodableEvent as err:
             await self._dead_letter(delivery, None, f"undecodable: {err}")
             return ConsumerOutcome.DEAD_LETTERED
-        handler = self._handlers.get(envelope.type)
-        if handler is None:
+        try:
+            event = unpack_event(envelope)
+        except KeyError:
             await self._dead_letter(delivery, envelope, f"unknown event type {envelope.type}")
             return ConsumerOutcome.DEAD_LETTERED
+        except UndecodableEvent as err:
+            await self._dead_letter(delivery, envelope, f"undecodable: {err}")
+            return ConsumerOutcome.DEAD_LETTERED
+        handler = self._handlers.get(envelope.type)
+        if handler is None:
+            return ConsumerOutcome.IGNORED
         with tracer.start_as_current_span(f"{envelope.type} process", context=extract_context(delivery.attributes),
                                           kind=trace.SpanKind.CONSUMER,
                                           attributes={"messaging.consumer": self.name, "messaging.message.id": envelope.id}):
-            return await self._run(handler, envelope, delivery)
+            return await self._run(handler, event, envelope, delivery)
 
-    async def _run(self, handler: EventHandler, envelope: EventEnvelope, delivery: Delivery) -> ConsumerOutcome:
+    async def _run(self, handler: EventHandler, event: Message, envelope: EventEnvelope,
+                   delivery: Delivery) -> ConsumerOutcome:
         try:
-            event = unpack_event(envelope)
             async with self._db.transaction() as conn:
                 if not await inbox.claim(conn, self.name, envelope):
                     return ConsumerOutcome.DUPLICATE
                 await handler(event, EventContext(envelope, conn, delivery.delivery_attempt))
-        except (PermanentError, UndecodableEvent) as err:
+        except PermanentError as err:
             await self._dead_letter(delivery, envelope, f"permanent: {err}")
             return ConsumerOutcome.DEAD_LETTERED
         except Exception as err:

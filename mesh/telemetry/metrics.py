@@ -47,6 +47,7 @@ class ConsumerOutcome(enum.StrEnum):
     DUPLICATE = "duplicate"  # already seen: acked without effects
     RETRIED = "retried"  # retryable failure: nacked for redelivery
     DEAD_LETTERED = "dead_lettered"  # permanent failure: acked and set aside
+    IGNORED = "ignored"  # a type this consumer does not handle: acked without effects
 
 
 class RpcMetrics:

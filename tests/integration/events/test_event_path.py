@@ -279,3 +279,25 @@ async def test_emulator_restart_mid_stream_loses_nothing_committed(own_pubsub_em
     rows = await path.effect_rows("audit")
     assert healed.changed
     assert len(rows) == 300 and len({r.event_id for r in rows}) == 300
+
+
+async def test_known_event_types_without_a_handler_are_acked_and_ignored(event_path: EventPath) -> None:
+    dead = Recorder()
+    inspect = await event_path.bus.subscribe(event_path.name("orders-dead-letter-inspect"), dead)
+    seen = Recorder()
+    audit = EventConsumer("audit", event_path.database, event_path.bus, {},  # handles nothing
+                          dead_letter_topic=event_path.name("orders-dead-letter"))
+
+    async def observe(delivery) -> None:
+        await audit.handle(delivery)
+        await seen(delivery)
+
+    handle_ = await event_path.bus.subscribe(event_path.name("orders-audit"), observe)
+    async with relaying(event_path):
+        await event_path.emit(3)
+        await seen.wait_for_count(3)
+    await asyncio.sleep(0.5)
+    await handle_.stop()
+    await inspect.stop()
+
+    assert len(seen.acked) == 3 and dead.deliveries == []
