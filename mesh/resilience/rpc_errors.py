@@ -10,14 +10,19 @@ import grpc
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from mesh.errors import StatusError
+from mesh.errors import DomainError, StatusError
 
 __all__ = ["code_of", "retry_delay_of", "status_error_of", "status_of"]
 
 
 def code_of(error: BaseException) -> grpc.StatusCode | None:
-    """The gRPC code of a failed call, or None for anything that is not an RPC failure."""
-    return error.code() if isinstance(error, grpc.aio.AioRpcError) else None
+    """The gRPC code of a failed call (an RPC error, or our own DomainError / StatusError from a
+    dependency that is not reached over gRPC, such as a PSP), or None for anything else."""
+    if isinstance(error, grpc.aio.AioRpcError):
+        return error.code()
+    if isinstance(error, (DomainError, StatusError)):
+        return error.code
+    return None
 
 
 def status_of(error: grpc.aio.AioRpcError) -> status_pb2.Status:
