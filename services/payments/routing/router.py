@@ -1,0 +1,154 @@
+"""PSP routing with fallback.
+
+Candidates come from the first rule that matches the tenant, currency and card brand (else the
+default order). For each candidate in turn:
+- its circuit is open → skip to the next (the call is never sent);
+- PspUnavailable → retried with the same key (full-jitter backoff); if it stays unavailable,
+  the call certainly never executed → next PSP;
+- FAILED_RETRYABLE or UNSUPPORTED → next PSP;
+- a decline → returned, never routed on: the issuer said no, and another PSP asks the same
+  issuer (a hard decline must never be retried anywhere; a soft one is dunning's business);
+- PspTimeout (also after the same-key retries) → OutcomeUnknown: the authorization may exist at
+  this PSP, so routing on could charge twice; the janitor resolves it with status().
+Each PSP gets its own idempotency key derived from ours ("<key>:<psp>"), so a retry reaches the
+PSP's own idempotency and status() can find the call. Retrying a PSP call is safe only because
+of those keys. Failures of a connector (unavailable, timeout, processing error) count against
+its circuit breaker; declines and rejected requests do not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+import grpc
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from commerce.payments.v1 import error_reason_pb2
+from mesh.errors import DomainError, reason_of
+from mesh.resilience import BreakerRegistry
+from mesh.resilience.hedge import hedged
+from services.payments.psp.connector import (
+    AuthorizeRequest,
+    Outcome,
+    PspConnector,
+    PspResult,
+    PspTimeout,
+    PspUnavailable,
+)
+
+_NEXT_PSP = frozenset({Outcome.FAILED_RETRYABLE, Outcome.UNSUPPORTED})
+
+
+@dataclasses.dataclass(frozen=True)
+class RoutingRule:
+    """PSPs to try, in order, for payments matching every field that is set."""
+
+    psps: tuple[str, ...]
+    currencies: frozenset[str] = frozenset()
+    brands: frozenset[str] = frozenset()
+    tenants: frozenset[str] = frozenset()
+
+    def matches(self, tenant: str, currency: str, brand: str) -> bool:
+        return all(not allowed or value in allowed
+                   for allowed, value in ((self.tenants, tenant), (self.currencies, currency), (self.brands, brand)))
+
+
+@dataclasses.dataclass(frozen=True)
+class RoutingPolicy:
+    rules: tuple[RoutingRule, ...]
+    default: tuple[str, ...]
+    attempts_per_psp: int = 3
+    backoff_base: float = 0.05
+    backoff_max: float = 1.0
+    status_hedge_after: float = 0.2
+
+    def candidates(self, tenant: str, currency: str, brand: str) -> tuple[str, ...]:
+        return next((r.psps for r in self.rules if r.matches(tenant, currency, brand)), self.default)
+
+
+@dataclasses.dataclass(frozen=True)
+class Routed:
+    """A PSP executed the call and answered."""
+
+    psp: str
+    idempotency_key: str
+    result: PspResult
+    skipped: tuple[str, ...] = ()  # PSPs tried or skipped before this one
+
+
+@dataclasses.dataclass(frozen=True)
+class OutcomeUnknown:
+    """The call may have executed at `psp`; only status(idempotency_key) can tell."""
+
+    psp: str
+    idempotency_key: str
+
+
+class _RetryableResult(DomainError):
+    """A processing error answered by the PSP: a connector failure for its breaker."""
+
+    def __init__(self, psp: str) -> None:
+        super().__init__(grpc.StatusCode.UNAVAILABLE, _reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
+                         f"PSP {psp} failed to process the call")
+
+
+class PspRouter:
+    def __init__(self, connectors: Mapping[str, PspConnector], policy: RoutingPolicy,
+                 breakers: BreakerRegistry | None = None) -> None:
+        self._connectors = dict(connectors)
+        self._policy = policy
+        self.breakers = breakers or BreakerRegistry()
+
+    async def authorize(self, key: str, request: AuthorizeRequest, *, tenant: str, brand: str) -> Routed | OutcomeUnknown:
+        """Authorize at the first PSP that executes the call; raise PSP_UNAVAILABLE if none does."""
+        passed: list[str] = []
+        for psp in self._policy.candidates(tenant, request.amount.currency_code, brand):
+            psp_key = f"{key}:{psp}"
+            try:
+                result = await self._call(psp, lambda c: c.authorize(dataclasses.replace(request, idempotency_key=psp_key)))
+            except PspTimeout:
+                return OutcomeUnknown(psp, psp_key)
+            except (PspUnavailable, _RetryableResult) as err:
+                passed.append(f"{psp}: {err.reason.name}")
+                continue
+            except DomainError as err:
+                if err.code is grpc.StatusCode.UNAVAILABLE:  # circuit open: never sent
+                    passed.append(f"{psp}: circuit open")
+                    continue
+                raise
+            if result.outcome in _NEXT_PSP:
+                passed.append(f"{psp}: {result.outcome.value}")
+                continue
+            return Routed(psp, psp_key, result, tuple(passed))
+        raise DomainError(grpc.StatusCode.UNAVAILABLE, _reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
+                          "no PSP could process the payment; nothing was charged, retry with the same request_id",
+                          metadata={"tried": "; ".join(passed)[:500]})
+
+    async def call(self, psp: str, operation: Callable[[PspConnector], Awaitable[PspResult]]) -> PspResult:
+        """A follow-up call (capture, void, refund) at the PSP holding the payment; no fallback."""
+        return await self._call(psp, operation)
+
+    async def status(self, psp: str, idempotency_key: str) -> PspResult | None:
+        """Ask `psp` what became of a call; hedged, since a status check is an idempotent read."""
+        connector = self._connectors[psp]
+        return await hedged(lambda: connector.status(idempotency_key), self._policy.status_hedge_after, lambda: True)
+
+    async def _call(self, psp: str, operation: Callable[[PspConnector], Awaitable[PspResult]]) -> PspResult:
+        connector = self._connectors[psp]
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._policy.attempts_per_psp),
+            wait=wait_random_exponential(multiplier=self._policy.backoff_base, max=self._policy.backoff_max),
+            retry=retry_if_exception_type((PspUnavailable, PspTimeout)), reraise=True)
+        async for attempt in retrying:
+            with attempt:
+                async with self.breakers.guard(psp):
+                    result = await operation(connector)
+                    if result.outcome is Outcome.FAILED_RETRYABLE:
+                        raise _RetryableResult(psp)
+                    return result
+        raise AssertionError("unreachable: tenacity reraises the last failure")
+
+
+def _reason(value: int):
+    return reason_of(error_reason_pb2.ErrorReason, value)
