@@ -1,0 +1,101 @@
+"""The ways a payment intent refuses an operation, each with its stable payments reason.
+
+A move the state machine does not allow is FAILED_PRECONDITION / PAYMENT_INTENT_STATE_INVALID;
+asking for more than is left is FAILED_PRECONDITION / AMOUNT_EXCEEDS_CAPTURABLE or
+AMOUNT_EXCEEDS_REFUNDABLE; a malformed argument from the caller is INVALID_ARGUMENT /
+VALIDATION_FAILED with a field violation. Amounts in another currency raise mesh.money's
+CurrencyMismatch. Messages travel to callers: they name states, operations and amounts only.
+"""
+
+from __future__ import annotations
+
+import grpc
+
+from commerce.payments.v1 import error_reason_pb2
+from mesh.errors import DomainError, FieldViolation, common, reason_of
+from mesh.money import Money
+
+from services.payments.domain.states import IntentState
+
+__all__ = [
+    "AMOUNT_EXCEEDS_CAPTURABLE",
+    "AMOUNT_EXCEEDS_REFUNDABLE",
+    "PAYMENT_INTENT_STATE_INVALID",
+    "AmountExceedsCapturable",
+    "AmountExceedsRefundable",
+    "IntentStateInvalid",
+    "invalid_field",
+]
+
+PAYMENT_INTENT_STATE_INVALID = reason_of(
+    error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_PAYMENT_INTENT_STATE_INVALID)
+AMOUNT_EXCEEDS_CAPTURABLE = reason_of(
+    error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_AMOUNT_EXCEEDS_CAPTURABLE)
+AMOUNT_EXCEEDS_REFUNDABLE = reason_of(
+    error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_AMOUNT_EXCEEDS_REFUNDABLE)
+
+
+class IntentStateInvalid(DomainError):
+    """`operation` is not allowed while the intent is in `state`."""
+
+    def __init__(self, operation: str, state: IntentState) -> None:
+        super().__init__(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            PAYMENT_INTENT_STATE_INVALID,
+            f"{operation} is not allowed for a payment intent in state {state.value}",
+            # Callers know states by their proto names, as the intent itself shows them.
+            metadata={"state": state.proto_name, "operation": operation},
+        )
+        self.operation = operation
+        self.state = state
+
+
+class AmountExceedsCapturable(DomainError):
+    """A capture asked for more than is authorized and not yet captured (None: everything)."""
+
+    def __init__(self, requested: Money | None, capturable: Money) -> None:
+        super().__init__(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            AMOUNT_EXCEEDS_CAPTURABLE,
+            _exceeds_message("capture", requested, capturable, "capturable"),
+            metadata=_amount_metadata(requested, "capturable", capturable),
+        )
+
+
+class AmountExceedsRefundable(DomainError):
+    """A refund asked for more than is captured and not yet refunded (None: everything)."""
+
+    def __init__(self, requested: Money | None, refundable: Money) -> None:
+        super().__init__(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            AMOUNT_EXCEEDS_REFUNDABLE,
+            _exceeds_message("refund", requested, refundable, "refundable"),
+            metadata=_amount_metadata(requested, "refundable", refundable),
+        )
+
+
+def invalid_field(field: str, description: str) -> DomainError:
+    """INVALID_ARGUMENT / VALIDATION_FAILED for one field, shaped like the validation layer's."""
+    return DomainError(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        common.VALIDATION_FAILED,
+        f"{field} {description}",
+        violations=[FieldViolation(field, description)],
+    )
+
+
+def _exceeds_message(verb: str, requested: Money | None, left: Money, adjective: str) -> str:
+    if requested is None:
+        return f"nothing is left to {verb}: {_minor(left)} is {adjective}"
+    return f"cannot {verb} {_minor(requested)}: only {_minor(left)} is {adjective}"
+
+
+def _amount_metadata(requested: Money | None, what: str, left: Money) -> dict[str, str]:
+    metadata = {"currency": left.currency_code, f"{what}_minor": str(left.amount_minor)}
+    if requested is not None:
+        metadata["requested_minor"] = str(requested.amount_minor)
+    return metadata
+
+
+def _minor(amount: Money) -> str:
+    return f"{amount.amount_minor} minor units of {amount.currency_code}"

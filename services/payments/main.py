@@ -1,0 +1,88 @@
+"""The payments service process: wiring only."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+
+from pydantic import SecretStr
+
+from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2_grpc
+from mesh.config import MeshSettings
+from mesh.events import OutboxRelay
+from mesh.events.factory import bus_from_settings
+from mesh.persistence import Database
+from mesh.runtime import Runtime, configure_process
+from mesh.server import ServiceBinding
+from services.payments.api import PaymentApi, VaultApi
+from services.payments.app import PaymentsApp
+from services.payments.janitor import VerificationJanitor
+from services.payments.migrations import PAYMENTS_MIGRATIONS
+from services.payments.psp.factory import SANDBOX_ALPHA, SANDBOX_BETA, sandbox_psps
+from services.payments.routing import PspRouter, RoutingPolicy, RoutingRule
+from services.payments.vault import KeyRing, Vault
+
+log = logging.getLogger("payments")
+
+
+class PaymentsSettings(MeshSettings):
+    service_name: str = "payments"
+    # "k2:<base64 32 bytes>,k1:<…>", first = active; on GKE a KMS-decrypted secret. Unset: an
+    # ephemeral key for the embedded default only (tokens do not survive a restart).
+    vault_keys: SecretStr | None = None
+    vault_fingerprint_key: SecretStr | None = None
+
+
+def build_app(database: Database, settings: PaymentsSettings) -> PaymentsApp:
+    vault = Vault(_key_ring(settings), _fingerprint_key(settings))
+    policy = RoutingPolicy(rules=(RoutingRule(psps=(SANDBOX_BETA, SANDBOX_ALPHA), currencies=frozenset({"GBP"})),),
+                           default=(SANDBOX_ALPHA, SANDBOX_BETA))
+    return PaymentsApp(database, vault, PspRouter(sandbox_psps(), policy))
+
+
+def bindings(app: PaymentsApp) -> list[ServiceBinding]:
+    return [
+        ServiceBinding("commerce.payments.v1.PaymentService",
+                       lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(PaymentApi(app), server)),
+        ServiceBinding("commerce.payments.v1.VaultService",
+                       lambda server: vault_service_pb2_grpc.add_VaultServiceServicer_to_server(VaultApi(app), server)),
+    ]
+
+
+async def serve(settings: PaymentsSettings | None = None) -> None:
+    settings = settings or PaymentsSettings()
+    configure_process(settings)
+    runtime = await Runtime.open(settings, migrations=[PAYMENTS_MIGRATIONS])
+    app = build_app(runtime.database, settings)
+    server = runtime.server(bindings(app))
+    bus = bus_from_settings(settings)
+    stop = asyncio.Event()
+    await server.start()
+    workers = [asyncio.ensure_future(OutboxRelay(runtime.database, bus).run(stop)),
+               asyncio.ensure_future(VerificationJanitor(app).run(stop))]
+    try:
+        await server.serve_until_signalled()
+    finally:
+        stop.set()
+        await asyncio.gather(*workers)
+        await bus.close()
+        await runtime.close()
+
+
+def _key_ring(settings: PaymentsSettings) -> KeyRing:
+    if settings.vault_keys is not None:
+        return KeyRing.from_setting(settings.vault_keys.get_secret_value())
+    log.warning("VAULT_KEYS unset: using an ephemeral vault key (embedded default only)")
+    return KeyRing.from_setting(f"dev:{base64.b64encode(os.urandom(32)).decode()}")
+
+
+def _fingerprint_key(settings: PaymentsSettings) -> bytes:
+    if settings.vault_fingerprint_key is not None:
+        return base64.b64decode(settings.vault_fingerprint_key.get_secret_value())
+    return os.urandom(32)
+
+
+if __name__ == "__main__":
+    asyncio.run(serve())

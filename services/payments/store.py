@@ -1,0 +1,157 @@
+"""Persistence of payment intents and refunds (SQLAlchemy Core; SQLite or PostgreSQL).
+
+Every mutation loads its intent with `load_for_update` (a row lock on PostgreSQL; SQLite's
+transaction already holds the write lock) and saves it with `save`, which also checks the
+version it read: two concurrent operations on one intent run one after the other, and the
+second sees the first's result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mesh.money import Money
+from mesh.persistence import UtcDateTime
+from mesh.persistence.tables import NAMING_CONVENTION
+from services.payments.domain.intent import PaymentIntent
+from services.payments.domain.states import CaptureMethod, IntentState
+
+payments_metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+payment_intents = sa.Table(
+    "payment_intents", payments_metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("currency_code", sa.String(3), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("captured_minor", sa.BigInteger, nullable=False),
+    sa.Column("refunded_minor", sa.BigInteger, nullable=False),
+    sa.Column("fee_minor", sa.BigInteger, nullable=True),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("capture_method", sa.String(16), nullable=False),
+    sa.Column("payment_method", sa.String(80), nullable=False),  # a vault token, never a card number
+    sa.Column("order_name", sa.String(256), nullable=False),
+    sa.Column("description", sa.String(500), nullable=False),
+    sa.Column("psp", sa.String(64), nullable=False),
+    sa.Column("psp_reference", sa.String(128), nullable=False),
+    sa.Column("decline_code", sa.String(64), nullable=False),
+    sa.Column("cancellation_reason", sa.String(500), nullable=False),
+    # The PSP call whose outcome the janitor must learn, while the intent is REQUIRES_VERIFICATION.
+    sa.Column("pending_psp", sa.String(64), nullable=False),
+    sa.Column("pending_psp_key", sa.String(200), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Index("ix_payment_intents_state", "state"),
+)
+
+refunds = sa.Table(
+    "refunds", payments_metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("intent_id", sa.String(64), nullable=False),
+    sa.Column("currency_code", sa.String(3), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("psp_reference", sa.String(128), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class PendingCall:
+    """A PSP call whose outcome is unknown."""
+
+    psp: str
+    key: str
+
+
+class ConcurrentUpdate(Exception):
+    """The intent changed since it was read (a writer that skipped load_for_update)."""
+
+
+async def insert(conn: AsyncConnection, intent: PaymentIntent) -> None:
+    await conn.execute(sa.insert(payment_intents).values(**_row(intent), pending_psp="", pending_psp_key=""))
+
+
+async def load(conn: AsyncConnection, tenant: str, intent_id: str) -> PaymentIntent | None:
+    row = (await conn.execute(_select(tenant, intent_id))).first()
+    return None if row is None else _intent(row)
+
+
+async def load_for_update(conn: AsyncConnection, tenant: str, intent_id: str) -> PaymentIntent | None:
+    row = (await conn.execute(_select(tenant, intent_id).with_for_update())).first()
+    return None if row is None else _intent(row)
+
+
+async def save(conn: AsyncConnection, intent: PaymentIntent, *, read_version: int,
+               pending: PendingCall | None = None) -> None:
+    values = {**_row(intent), "pending_psp": pending.psp if pending else "", "pending_psp_key": pending.key if pending else ""}
+    result = await conn.execute(sa.update(payment_intents).where(
+        payment_intents.c.tenant == intent.tenant, payment_intents.c.id == intent.id,
+        payment_intents.c.version == read_version).values(**values).returning(payment_intents.c.id))
+    if result.first() is None:
+        raise ConcurrentUpdate(f"{intent.tenant}/{intent.id} changed since version {read_version}")
+
+
+async def page(conn: AsyncConnection, tenant: str, *, state: IntentState | None, offset: int,
+               limit: int) -> list[PaymentIntent]:
+    query = sa.select(payment_intents).where(payment_intents.c.tenant == tenant)
+    if state is not None:
+        query = query.where(payment_intents.c.state == state.name)
+    query = query.order_by(payment_intents.c.created_at.desc(), payment_intents.c.id.desc()).offset(offset).limit(limit)
+    return [_intent(row) for row in await conn.execute(query)]
+
+
+async def awaiting_verification(conn: AsyncConnection, limit: int) -> list[tuple[str, str, PendingCall]]:
+    """(tenant, intent id, pending call) of intents whose PSP outcome is unknown, oldest first."""
+    rows = await conn.execute(sa.select(payment_intents.c.tenant, payment_intents.c.id, payment_intents.c.pending_psp,
+                                        payment_intents.c.pending_psp_key)
+                              .where(payment_intents.c.state == IntentState.REQUIRES_VERIFICATION.name)
+                              .order_by(payment_intents.c.updated_at).limit(limit))
+    return [(r.tenant, r.id, PendingCall(r.pending_psp, r.pending_psp_key)) for r in rows]
+
+
+async def insert_refund(conn: AsyncConnection, *, tenant: str, refund_id: str, intent_id: str, amount: Money,
+                        reason: str, state: str, psp_reference: str, created) -> None:
+    await conn.execute(sa.insert(refunds).values(
+        tenant=tenant, id=refund_id, intent_id=intent_id, currency_code=amount.currency_code,
+        amount_minor=amount.amount_minor, reason=reason, state=state, psp_reference=psp_reference, created_at=created))
+
+
+async def load_refund(conn: AsyncConnection, tenant: str, intent_id: str, refund_id: str):
+    return (await conn.execute(sa.select(refunds).where(
+        refunds.c.tenant == tenant, refunds.c.intent_id == intent_id, refunds.c.id == refund_id))).first()
+
+
+def _select(tenant: str, intent_id: str):
+    return sa.select(payment_intents).where(payment_intents.c.tenant == tenant, payment_intents.c.id == intent_id)
+
+
+def _row(intent: PaymentIntent) -> dict:
+    return dict(
+        tenant=intent.tenant, id=intent.id, currency_code=intent.amount.currency_code,
+        amount_minor=intent.amount.amount_minor, captured_minor=intent.amount_captured.amount_minor,
+        refunded_minor=intent.amount_refunded.amount_minor,
+        fee_minor=None if intent.fee is None else intent.fee.amount_minor, state=intent.state.name,
+        capture_method=intent.capture_method.name, payment_method=intent.payment_method, order_name=intent.order,
+        description=intent.description, psp=intent.psp, psp_reference=intent.psp_reference,
+        decline_code=intent.decline_code, cancellation_reason=intent.cancellation_reason, version=intent.version,
+        created_at=intent.created, updated_at=intent.updated,
+    )
+
+
+def _intent(row) -> PaymentIntent:
+    money = lambda minor: Money(row.currency_code, minor)  # noqa: E731 - one currency per intent
+    return PaymentIntent(
+        id=row.id, tenant=row.tenant, amount=money(row.amount_minor), amount_captured=money(row.captured_minor),
+        amount_refunded=money(row.refunded_minor), state=IntentState[row.state],
+        capture_method=CaptureMethod[row.capture_method], payment_method=row.payment_method, order=row.order_name,
+        description=row.description, psp=row.psp, psp_reference=row.psp_reference, decline_code=row.decline_code,
+        fee=None if row.fee_minor is None else money(row.fee_minor), cancellation_reason=row.cancellation_reason,
+        version=row.version, created=row.created_at, updated=row.updated_at,
+    )

@@ -1,0 +1,125 @@
+"""The payments service over real gRPC, on SQLite + memory and on PostgreSQL + Redis, with
+sandbox PSPs the tests can reach into (and make time out)."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import uuid
+
+import grpc
+import pytest
+import sqlalchemy as sa
+
+from commerce.payments.v1 import payment_service_pb2 as ps
+from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2 as vs, vault_service_pb2_grpc
+from commerce.type.v1 import money_pb2
+from mesh.config import MeshSettings
+from mesh.context import CALLER_HEADER, TENANT_HEADER
+from mesh.runtime import Runtime
+from services.payments.app import PaymentsApp
+from services.payments.janitor import VerificationJanitor
+from services.payments.main import bindings
+from services.payments.migrations import PAYMENTS_MIGRATIONS
+from services.payments.psp.connector import PspTimeout
+from services.payments.psp.factory import SANDBOX_ALPHA, SANDBOX_BETA, sandbox_psp
+from services.payments.routing import PspRouter, RoutingPolicy
+from services.payments.vault import KeyRing, Vault
+
+KEYS = f"k1:{base64.b64encode(b'k' * 32).decode()}"
+
+
+class FlakySandbox:
+    """A sandbox PSP whose answers can be lost after it executed the call (a timeout)."""
+
+    def __init__(self, name: str) -> None:
+        self.psp = sandbox_psp(name)
+        self.name = name
+        self.lose_authorizations = 0  # how many authorize answers to lose
+        self.lose_captures = 0
+
+    def __getattr__(self, attribute):
+        return getattr(self.psp, attribute)
+
+    async def authorize(self, request):
+        result = await self.psp.authorize(request)
+        if self.lose_authorizations:
+            self.lose_authorizations -= 1
+            raise PspTimeout(psp=self.name, idempotency_key=request.idempotency_key)
+        return result
+
+    async def capture(self, key, reference, amount):
+        result = await self.psp.capture(key, reference, amount)
+        if self.lose_captures:
+            self.lose_captures -= 1
+            raise PspTimeout(psp=self.name, idempotency_key=key)
+        return result
+
+
+@dataclasses.dataclass
+class PaymentsUnderTest:
+    runtime: Runtime
+    app: PaymentsApp
+    psps: dict[str, FlakySandbox]
+    channel: grpc.aio.Channel
+    tenant: str
+
+    @property
+    def payments(self):
+        return payment_service_pb2_grpc.PaymentServiceStub(self.channel)
+
+    @property
+    def vault(self):
+        return vault_service_pb2_grpc.VaultServiceStub(self.channel)
+
+    @property
+    def janitor(self) -> VerificationJanitor:
+        return VerificationJanitor(self.app)
+
+    def md(self):
+        return ((TENANT_HEADER, self.tenant), (CALLER_HEADER, "tests"))
+
+    async def tokenize(self, pan: str, cvc: str = "737") -> str:
+        response = await self.vault.TokenizeCard(vs.TokenizeCardRequest(
+            parent=f"tenants/{self.tenant}", request_id=str(uuid.uuid4()), card_number=pan, exp_month=12,
+            exp_year=2099, cvc=cvc, cardholder_name="Ada Lovelace"), metadata=self.md())
+        return response.token
+
+    async def authorized_intent(self, pan: str, amount: int = 1000, cvc: str = "737") -> ps.PaymentIntent:
+        token = await self.tokenize(pan, cvc)
+        created = await self.payments.CreatePaymentIntent(ps.CreatePaymentIntentRequest(
+            parent=f"tenants/{self.tenant}", request_id=str(uuid.uuid4()),
+            amount=money_pb2.Money(currency_code="EUR", amount_minor=amount), payment_method=token), metadata=self.md())
+        response = await self.payments.AuthorizePaymentIntent(ps.AuthorizePaymentIntentRequest(
+            name=created.payment_intent.name, request_id=str(uuid.uuid4())), metadata=self.md())
+        return response.payment_intent
+
+    async def table_rows(self, *names: str) -> list[str]:
+        async with self.runtime.database.transaction() as conn:
+            rows = []
+            for name in names:
+                rows += [repr(tuple(row)) for row in await conn.execute(sa.text(f"SELECT * FROM {name}"))]
+            return rows
+
+
+@pytest.fixture(params=["embedded", "production"])
+async def payments(request, tmp_path):
+    settings = dict(shutdown_drain_seconds=0)
+    if request.param == "embedded":
+        mesh = MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/payments.db", **settings)
+    else:
+        mesh = MeshSettings(database_url=request.getfixturevalue("postgres_schema_url"),
+                            redis_url=request.getfixturevalue("redis_server").url,
+                            redis_key_prefix=f"t-{uuid.uuid4().hex}:", **settings)
+    runtime = await Runtime.open(mesh, migrations=[PAYMENTS_MIGRATIONS])
+    psps = {SANDBOX_ALPHA: FlakySandbox(SANDBOX_ALPHA), SANDBOX_BETA: FlakySandbox(SANDBOX_BETA)}
+    router = PspRouter(psps, RoutingPolicy(rules=(), default=(SANDBOX_ALPHA, SANDBOX_BETA), backoff_base=0.001,
+                                           backoff_max=0.002, status_hedge_after=0.05))
+    app = PaymentsApp(runtime.database, Vault(KeyRing.from_setting(KEYS), b"f" * 32), router)
+    server = runtime.server(bindings(app))
+    port = await server.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    yield PaymentsUnderTest(runtime, app, psps, channel, tenant=f"t-{uuid.uuid4().hex[:10]}")
+    await channel.close()
+    await server.shutdown()
+    await runtime.close()
