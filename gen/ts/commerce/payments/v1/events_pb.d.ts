@@ -108,7 +108,8 @@ export declare type PaymentCaptured = Message<"commerce.payments.v1.PaymentCaptu
   psp: string;
 
   /**
-   * psp_reference is that connector's id for the payment.
+   * psp_reference is that connector's id for this capture (each partial capture has its own);
+   * it is the key of the capture's row in the PSP's settlement report.
    *
    * @generated from field: string psp_reference = 7;
    */

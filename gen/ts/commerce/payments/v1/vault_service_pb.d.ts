@@ -53,7 +53,8 @@ export declare type TokenizeCardRequest = Message<"commerce.payments.v1.Tokenize
   expYear: number;
 
   /**
-   * cvc is the 3 or 4 digit card verification code; checked, passed to the PSP, never stored.
+   * cvc is the 3 or 4 digit card verification code (4 for American Express); checked at
+   * tokenization, then discarded: never stored, logged or passed on.
    *
    * @generated from field: string cvc = 6;
    */
