@@ -26,7 +26,7 @@ from services.payments.domain import events as domain_events
 from services.payments.domain.intent import PaymentIntent, Transition
 from services.payments.domain.outcomes import ActionRequired, Authorized, Declined, NotReceived
 from services.payments.domain.states import CaptureMethod, IntentState
-from services.payments.psp.cards import brand_of
+from services.payments.vault.cards import brand_of
 from services.payments.psp.connector import AuthorizeRequest, Outcome, PspResult
 from services.payments.routing import OutcomeUnknown, PspRouter
 from services.payments.vault import Vault
@@ -74,7 +74,7 @@ class PaymentsApp:
             card = await self.vault.reveal_for_psp(conn, tenant, intent.payment_method)
             request = AuthorizeRequest(idempotency_key="", amount=intent.amount, card=card, reference=intent_name(intent))
             routed = await self.router.authorize(f"{tenant}:{request_id}:authorize", request, tenant=tenant,
-                                                 brand=brand_of(card.pan).name.lower())
+                                                 brand=brand_of(card.pan).value)
             intent = await self._record_authorization(conn, intent, routed)
             if intent.state is IntentState.REQUIRES_CAPTURE and intent.capture_method is CaptureMethod.AUTOMATIC:
                 intent = await self._capture(conn, intent, request_id, None)
