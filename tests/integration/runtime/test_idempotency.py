@@ -8,20 +8,16 @@ import uuid
 import grpc
 import pytest
 import sqlalchemy as sa
-from google.rpc import error_details_pb2
 
 from mesh.config import MeshSettings
 from mesh.persistence.tables import idempotency_records
-from tests.integration.runtime.conftest import Mesh, start_mesh, status_of, stop_mesh
+from mesh.resilience.rpc_errors import status_error_of
+from tests.integration.runtime.conftest import Mesh, start_mesh, stop_mesh
 from tests.integration.runtime.fake_payments import effect_count
 
 
-def reason_of(err: grpc.aio.AioRpcError) -> str:
-    for detail in status_of(err).details:
-        info = error_details_pb2.ErrorInfo()
-        if detail.Unpack(info):
-            return info.reason
-    raise AssertionError("no ErrorInfo")
+def reason_of(err: grpc.aio.AioRpcError) -> str | None:
+    return status_error_of(err).reason
 
 
 async def call_until_answered(mesh: Mesh, request) -> tuple[object, int]:

@@ -8,16 +8,15 @@ import uuid
 import grpc
 import pytest
 import sqlalchemy as sa
-from google.rpc import error_details_pb2
 
 from commerce.event.v1 import envelope_pb2
 from commerce.payments.v1 import payment_intent_pb2 as pi
 from commerce.payments.v1 import payment_service_pb2 as ps
 from commerce.type.v1 import money_pb2
 from mesh.persistence.tables import outbox
+from mesh.resilience.rpc_errors import status_error_of
 from services.payments.psp.factory import SANDBOX_ALPHA
 from tests.integration.payments.service.conftest import PaymentsUnderTest
-from tests.integration.runtime.conftest import status_of
 
 APPROVE = "4242424242424242"
 STOLEN = "4000000000009979"
@@ -27,12 +26,8 @@ def eur(minor: int) -> money_pb2.Money:
     return money_pb2.Money(currency_code="EUR", amount_minor=minor)
 
 
-def reason(err: grpc.aio.AioRpcError) -> str:
-    for detail in status_of(err).details:
-        info = error_details_pb2.ErrorInfo()
-        if detail.Unpack(info):
-            return info.reason
-    return ""
+def reason(err: grpc.aio.AioRpcError) -> str | None:
+    return status_error_of(err).reason
 
 
 async def event_types(p: PaymentsUnderTest) -> list[str]:
