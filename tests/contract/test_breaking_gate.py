@@ -17,6 +17,8 @@ from mesh.schema.golden import check_goldens
 from mesh.schema.layout import Layout
 
 PAYMENTS = "proto/commerce/payments/v1"
+# PaymentCaptured.psp: an event field every golden r1 PaymentCaptured carries.
+CAPTURED_PSP = "  // psp is the connector that captured.\n  string psp = 6;"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +54,7 @@ BREAKING = {
                       "RPC_NO_DELETE", "payment_service.proto"),
     "delete an enum value": (Edit(f"{PAYMENTS}/refund.proto", "  REFUND_REASON_FRAUDULENT = 3;\n", ""),
                              "ENUM_VALUE_NO_DELETE", "refund.proto"),
-    "change an event field's type": (Edit(f"{PAYMENTS}/events.proto", "string psp = 6;", "int64 psp = 6;"),
+    "change an event field's type": (Edit(f"{PAYMENTS}/events.proto", CAPTURED_PSP, CAPTURED_PSP.replace("string", "int64")),
                                      "FIELD_SAME_TYPE", "events.proto"),
     "change an idempotency level": (Edit(f"{PAYMENTS}/payment_service.proto", GET_REFUND_RPC,
                                          GET_REFUND_RPC.replace("NO_SIDE_EFFECTS", "IDEMPOTENT")),
@@ -112,7 +114,7 @@ def test_gate_accepts_compatible_change(scratch: Layout, case: str) -> None:
 def test_golden_events_catch_a_renumbered_event_field(scratch: Layout) -> None:
     from mesh.schema import bufcli
 
-    Edit(f"{PAYMENTS}/events.proto", "string psp = 6;\n", "string psp = 16;\n").apply(scratch.root)
+    Edit(f"{PAYMENTS}/events.proto", CAPTURED_PSP, CAPTURED_PSP.replace("= 6", "= 16")).apply(scratch.root)
 
     problems = check_goldens(bufcli.image_bytes(scratch), scratch.golden / "r1")
 

@@ -17,6 +17,8 @@ class AccountType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACCOUNT_TYPE_TAX_PAYABLE: _ClassVar[AccountType]
     ACCOUNT_TYPE_REFUNDS: _ClassVar[AccountType]
     ACCOUNT_TYPE_BAD_DEBT: _ClassVar[AccountType]
+    ACCOUNT_TYPE_AUTHORIZATION_HOLDS: _ClassVar[AccountType]
+    ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET: _ClassVar[AccountType]
 ACCOUNT_TYPE_UNSPECIFIED: AccountType
 ACCOUNT_TYPE_ACCOUNTS_RECEIVABLE: AccountType
 ACCOUNT_TYPE_CASH_AT_PSP: AccountType
@@ -25,6 +27,8 @@ ACCOUNT_TYPE_REVENUE: AccountType
 ACCOUNT_TYPE_TAX_PAYABLE: AccountType
 ACCOUNT_TYPE_REFUNDS: AccountType
 ACCOUNT_TYPE_BAD_DEBT: AccountType
+ACCOUNT_TYPE_AUTHORIZATION_HOLDS: AccountType
+ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET: AccountType
 
 class AccountBalance(_message.Message):
     __slots__ = ("balance", "debits_total", "credits_total", "posting_count")

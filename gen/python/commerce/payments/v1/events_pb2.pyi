@@ -53,27 +53,33 @@ class PaymentFailed(_message.Message):
     def __init__(self, payment_intent: _Optional[str] = ..., order: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., decline_code: _Optional[str] = ..., hard_decline: _Optional[bool] = ...) -> None: ...
 
 class PaymentCanceled(_message.Message):
-    __slots__ = ("payment_intent", "order", "amount", "reason")
+    __slots__ = ("payment_intent", "order", "amount", "reason", "psp")
     PAYMENT_INTENT_FIELD_NUMBER: _ClassVar[int]
     ORDER_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    PSP_FIELD_NUMBER: _ClassVar[int]
     payment_intent: str
     order: str
     amount: _money_pb2.Money
     reason: str
-    def __init__(self, payment_intent: _Optional[str] = ..., order: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+    psp: str
+    def __init__(self, payment_intent: _Optional[str] = ..., order: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., reason: _Optional[str] = ..., psp: _Optional[str] = ...) -> None: ...
 
 class PaymentRefunded(_message.Message):
-    __slots__ = ("payment_intent", "refund", "order", "amount", "amount_refunded_total")
+    __slots__ = ("payment_intent", "refund", "order", "amount", "amount_refunded_total", "psp", "psp_reference")
     PAYMENT_INTENT_FIELD_NUMBER: _ClassVar[int]
     REFUND_FIELD_NUMBER: _ClassVar[int]
     ORDER_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_REFUNDED_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    PSP_FIELD_NUMBER: _ClassVar[int]
+    PSP_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     payment_intent: str
     refund: str
     order: str
     amount: _money_pb2.Money
     amount_refunded_total: _money_pb2.Money
-    def __init__(self, payment_intent: _Optional[str] = ..., refund: _Optional[str] = ..., order: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., amount_refunded_total: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+    psp: str
+    psp_reference: str
+    def __init__(self, payment_intent: _Optional[str] = ..., refund: _Optional[str] = ..., order: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., amount_refunded_total: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., psp: _Optional[str] = ..., psp_reference: _Optional[str] = ...) -> None: ...

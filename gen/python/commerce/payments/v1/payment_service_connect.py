@@ -69,8 +69,12 @@ class PaymentService(Protocol):
     async def authorize_payment_intent(self, request: AuthorizePaymentIntentRequest, ctx: RequestContext[AuthorizePaymentIntentRequest, AuthorizePaymentIntentResponse], /) -> AuthorizePaymentIntentResponse:
         """
         AuthorizePaymentIntent (custom verb ":authorize") sends the intent to a PSP chosen by the
-        routing rules and holds the funds. A hard decline fails the intent; a retryable failure
-        falls back to the next PSP.
+        routing rules and holds the funds. A retryable failure falls back to the next PSP. A
+        decline is never retried elsewhere: the intent is saved FAILED (PaymentFailed is
+        published) and the call answers FAILED_PRECONDITION with reason CARD_DECLINED, metadata
+        "decline_code", "hard_decline" and "payment_intent"; a replay of the request_id answers
+        the same error. A PSP outcome that is unknown (timeout) answers OK with the intent in
+        REQUIRES_VERIFICATION.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -330,8 +334,12 @@ class PaymentServiceClient(ConnectClient):
     ) -> AuthorizePaymentIntentResponse:
         """
         AuthorizePaymentIntent (custom verb ":authorize") sends the intent to a PSP chosen by the
-        routing rules and holds the funds. A hard decline fails the intent; a retryable failure
-        falls back to the next PSP.
+        routing rules and holds the funds. A retryable failure falls back to the next PSP. A
+        decline is never retried elsewhere: the intent is saved FAILED (PaymentFailed is
+        published) and the call answers FAILED_PRECONDITION with reason CARD_DECLINED, metadata
+        "decline_code", "hard_decline" and "payment_intent"; a replay of the request_id answers
+        the same error. A PSP outcome that is unknown (timeout) answers OK with the intent in
+        REQUIRES_VERIFICATION.
         """
         return await self.execute_unary(
             request=request,
@@ -473,8 +481,12 @@ class PaymentServiceSync(Protocol):
     def authorize_payment_intent(self, request: AuthorizePaymentIntentRequest, ctx: RequestContext[AuthorizePaymentIntentRequest, AuthorizePaymentIntentResponse], /) -> AuthorizePaymentIntentResponse:
         """
         AuthorizePaymentIntent (custom verb ":authorize") sends the intent to a PSP chosen by the
-        routing rules and holds the funds. A hard decline fails the intent; a retryable failure
-        falls back to the next PSP.
+        routing rules and holds the funds. A retryable failure falls back to the next PSP. A
+        decline is never retried elsewhere: the intent is saved FAILED (PaymentFailed is
+        published) and the call answers FAILED_PRECONDITION with reason CARD_DECLINED, metadata
+        "decline_code", "hard_decline" and "payment_intent"; a replay of the request_id answers
+        the same error. A PSP outcome that is unknown (timeout) answers OK with the intent in
+        REQUIRES_VERIFICATION.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -732,8 +744,12 @@ class PaymentServiceClientSync(ConnectClientSync):
     ) -> AuthorizePaymentIntentResponse:
         """
         AuthorizePaymentIntent (custom verb ":authorize") sends the intent to a PSP chosen by the
-        routing rules and holds the funds. A hard decline fails the intent; a retryable failure
-        falls back to the next PSP.
+        routing rules and holds the funds. A retryable failure falls back to the next PSP. A
+        decline is never retried elsewhere: the intent is saved FAILED (PaymentFailed is
+        published) and the call answers FAILED_PRECONDITION with reason CARD_DECLINED, metadata
+        "decline_code", "hard_decline" and "payment_intent"; a replay of the request_id answers
+        the same error. A PSP outcome that is unknown (timeout) answers OK with the intent in
+        REQUIRES_VERIFICATION.
         """
         return self.execute_unary(
             request=request,

@@ -69,6 +69,13 @@ export declare const AccountBalanceSchema: GenMessage<AccountBalance>;
  * tax-payable, credit accounts-receivable, for what was not yet credited. Invoice marked
  * uncollectible: debit bad-debt, credit accounts-receivable amount due.
  *
+ * Authorizations move no money, so they are booked on a memo pair that never mixes with the
+ * accounts above: payment authorized: debit authorization-holds-{psp}, credit
+ * authorization-holds-offset, the authorized amount; payment captured: the same entry also
+ * releases the captured amount (debit authorization-holds-offset, credit
+ * authorization-holds-{psp}); payment canceled: release the voided amount the same way. A
+ * hold's balance is what the PSP still holds and may still capture.
+ *
  * @generated from enum commerce.invoicing.v1.AccountType
  */
 export enum AccountType {
@@ -134,6 +141,24 @@ export enum AccountType {
    * @generated from enum value: ACCOUNT_TYPE_BAD_DEBT = 7;
    */
   BAD_DEBT = 7,
+
+  /**
+   * ACCOUNT_TYPE_AUTHORIZATION_HOLDS: id "authorization-holds-{psp}", one per PSP connector;
+   * memo (off balance sheet), debit-normal. Funds the PSP holds on authorizations and that
+   * are neither captured nor released yet.
+   *
+   * @generated from enum value: ACCOUNT_TYPE_AUTHORIZATION_HOLDS = 8;
+   */
+  AUTHORIZATION_HOLDS = 8,
+
+  /**
+   * ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET: id "authorization-holds-offset"; memo (off
+   * balance sheet), credit-normal. The other side of every hold, so that memo entries
+   * balance; its balance equals the sum of the holds.
+   *
+   * @generated from enum value: ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET = 9;
+   */
+  AUTHORIZATION_HOLDS_OFFSET = 9,
 }
 
 /**

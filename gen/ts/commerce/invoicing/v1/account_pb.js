@@ -9,7 +9,7 @@ import { file_commerce_type_v1_money } from "../../type/v1/money_pb.js";
  * Describes the file commerce/invoicing/v1/account.proto.
  */
 export const file_commerce_invoicing_v1_account = /*@__PURE__*/
-  fileDesc("CiNjb21tZXJjZS9pbnZvaWNpbmcvdjEvYWNjb3VudC5wcm90bxIVY29tbWVyY2UuaW52b2ljaW5nLnYxIrABCg5BY2NvdW50QmFsYW5jZRIoCgdiYWxhbmNlGAEgASgLMhcuY29tbWVyY2UudHlwZS52MS5Nb25leRItCgxkZWJpdHNfdG90YWwYAiABKAsyFy5jb21tZXJjZS50eXBlLnYxLk1vbmV5Ei4KDWNyZWRpdHNfdG90YWwYAyABKAsyFy5jb21tZXJjZS50eXBlLnYxLk1vbmV5EhUKDXBvc3RpbmdfY291bnQYBCABKAMq9wEKC0FjY291bnRUeXBlEhwKGEFDQ09VTlRfVFlQRV9VTlNQRUNJRklFRBAAEiQKIEFDQ09VTlRfVFlQRV9BQ0NPVU5UU19SRUNFSVZBQkxFEAESHAoYQUNDT1VOVF9UWVBFX0NBU0hfQVRfUFNQEAISGQoVQUNDT1VOVF9UWVBFX1BTUF9GRUVTEAMSGAoUQUNDT1VOVF9UWVBFX1JFVkVOVUUQBBIcChhBQ0NPVU5UX1RZUEVfVEFYX1BBWUFCTEUQBRIYChRBQ0NPVU5UX1RZUEVfUkVGVU5EUxAGEhkKFUFDQ09VTlRfVFlQRV9CQURfREVCVBAHYgZwcm90bzM", [file_commerce_type_v1_money]);
+  fileDesc("CiNjb21tZXJjZS9pbnZvaWNpbmcvdjEvYWNjb3VudC5wcm90bxIVY29tbWVyY2UuaW52b2ljaW5nLnYxIrABCg5BY2NvdW50QmFsYW5jZRIoCgdiYWxhbmNlGAEgASgLMhcuY29tbWVyY2UudHlwZS52MS5Nb25leRItCgxkZWJpdHNfdG90YWwYAiABKAsyFy5jb21tZXJjZS50eXBlLnYxLk1vbmV5Ei4KDWNyZWRpdHNfdG90YWwYAyABKAsyFy5jb21tZXJjZS50eXBlLnYxLk1vbmV5EhUKDXBvc3RpbmdfY291bnQYBCABKAMqygIKC0FjY291bnRUeXBlEhwKGEFDQ09VTlRfVFlQRV9VTlNQRUNJRklFRBAAEiQKIEFDQ09VTlRfVFlQRV9BQ0NPVU5UU19SRUNFSVZBQkxFEAESHAoYQUNDT1VOVF9UWVBFX0NBU0hfQVRfUFNQEAISGQoVQUNDT1VOVF9UWVBFX1BTUF9GRUVTEAMSGAoUQUNDT1VOVF9UWVBFX1JFVkVOVUUQBBIcChhBQ0NPVU5UX1RZUEVfVEFYX1BBWUFCTEUQBRIYChRBQ0NPVU5UX1RZUEVfUkVGVU5EUxAGEhkKFUFDQ09VTlRfVFlQRV9CQURfREVCVBAHEiQKIEFDQ09VTlRfVFlQRV9BVVRIT1JJWkFUSU9OX0hPTERTEAgSKwonQUNDT1VOVF9UWVBFX0FVVEhPUklaQVRJT05fSE9MRFNfT0ZGU0VUEAliBnByb3RvMw", [file_commerce_type_v1_money]);
 
 /**
  * Describes the message commerce.invoicing.v1.AccountBalance.
@@ -39,6 +39,13 @@ export const AccountTypeSchema = /*@__PURE__*/
  * accounts-receivable, credit cash-at-psp-{psp}. Open invoice voided: debit revenue and
  * tax-payable, credit accounts-receivable, for what was not yet credited. Invoice marked
  * uncollectible: debit bad-debt, credit accounts-receivable amount due.
+ *
+ * Authorizations move no money, so they are booked on a memo pair that never mixes with the
+ * accounts above: payment authorized: debit authorization-holds-{psp}, credit
+ * authorization-holds-offset, the authorized amount; payment captured: the same entry also
+ * releases the captured amount (debit authorization-holds-offset, credit
+ * authorization-holds-{psp}); payment canceled: release the voided amount the same way. A
+ * hold's balance is what the PSP still holds and may still capture.
  *
  * @generated from enum commerce.invoicing.v1.AccountType
  */

@@ -204,6 +204,14 @@ export declare type PaymentCanceled = Message<"commerce.payments.v1.PaymentCance
    * @generated from field: string reason = 4;
    */
   reason: string;
+
+  /**
+   * psp is the connector whose authorization was voided; empty when the intent was canceled
+   * before any PSP held funds (nothing to release).
+   *
+   * @generated from field: string psp = 5;
+   */
+  psp: string;
 };
 
 /**
@@ -252,6 +260,21 @@ export declare type PaymentRefunded = Message<"commerce.payments.v1.PaymentRefun
    * @generated from field: commerce.type.v1.Money amount_refunded_total = 5;
    */
   amountRefundedTotal?: Money | undefined;
+
+  /**
+   * psp is the connector that returned the money: the one that captured.
+   *
+   * @generated from field: string psp = 6;
+   */
+  psp: string;
+
+  /**
+   * psp_reference is that connector's id for this refund; it is the key of the refund's row in
+   * the PSP's settlement report.
+   *
+   * @generated from field: string psp_reference = 7;
+   */
+  pspReference: string;
 };
 
 /**

@@ -520,8 +520,12 @@ export declare const PaymentService: GenService<{
   },
   /**
    * AuthorizePaymentIntent (custom verb ":authorize") sends the intent to a PSP chosen by the
-   * routing rules and holds the funds. A hard decline fails the intent; a retryable failure
-   * falls back to the next PSP.
+   * routing rules and holds the funds. A retryable failure falls back to the next PSP. A
+   * decline is never retried elsewhere: the intent is saved FAILED (PaymentFailed is
+   * published) and the call answers FAILED_PRECONDITION with reason CARD_DECLINED, metadata
+   * "decline_code", "hard_decline" and "payment_intent"; a replay of the request_id answers
+   * the same error. A PSP outcome that is unknown (timeout) answers OK with the intent in
+   * REQUIRES_VERIFICATION.
    *
    * @generated from rpc commerce.payments.v1.PaymentService.AuthorizePaymentIntent
    */
