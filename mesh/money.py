@@ -23,6 +23,12 @@ __all__ = ["CurrencyMismatch", "Money"]
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 # amount_minor travels as int64; an amount outside it could not be sent or stored.
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# ISO 4217 minor-unit digits where they are not 2; only used to show amounts to people.
+_MINOR_DIGITS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
+                     "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}
 
 
 class CurrencyMismatch(DomainError):
@@ -72,6 +78,15 @@ class Money:
         for amount in amounts:
             result += amount
         return result
+
+    def display(self) -> str:
+        """For people (logs, descriptions, the demo): "EUR 12.50", "JPY 1250", "EUR -0.05"."""
+        digits = _MINOR_DIGITS.get(self.currency_code, 2)
+        sign, magnitude = ("-" if self.amount_minor < 0 else ""), abs(self.amount_minor)
+        if digits == 0:
+            return f"{self.currency_code} {sign}{magnitude}"
+        units, minor = divmod(magnitude, 10**digits)
+        return f"{self.currency_code} {sign}{units}.{minor:0{digits}d}"
 
     def to_proto(self) -> money_pb2.Money:
         return money_pb2.Money(currency_code=self.currency_code, amount_minor=self.amount_minor)

@@ -180,3 +180,15 @@ def test_proto_round_trip_preserves_money(amount: Money) -> None:
 def test_from_proto_refuses_a_message_without_currency() -> None:
     with pytest.raises(ValueError, match="ISO 4217"):
         Money.from_proto(money_pb2.Money(amount_minor=100))
+
+
+@pytest.mark.parametrize(("amount", "shown"), [
+    (Money("EUR", 1250), "EUR 12.50"),
+    (Money("EUR", 5), "EUR 0.05"),
+    (Money("EUR", -5), "EUR -0.05"),
+    (Money("USD", 0), "USD 0.00"),
+    (Money("JPY", 1250), "JPY 1250"),
+    (Money("KWD", 1250), "KWD 1.250"),
+])
+def test_display_uses_the_currencys_minor_unit_digits(amount: Money, shown: str) -> None:
+    assert amount.display() == shown

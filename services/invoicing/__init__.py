@@ -1,0 +1,1 @@
+"""The invoicing service: the tenant's append-only double-entry ledger, fed by the payment events."""

@@ -1,0 +1,80 @@
+"""The invoicing use cases. For now the ledger: book an entry in the caller's transaction, read
+balances and entries, verify the chain. Invoices, credit notes and reconciliation come next and
+book through the same `post`."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from commerce.invoicing.v1 import journal_entry_pb2
+from mesh.persistence import Database
+from services.invoicing import store
+from services.invoicing.domain import accounts, chain
+from services.invoicing.domain.entries import EntryDraft
+
+VERIFY_BATCH = 500
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountBalances:
+    account: accounts.Account
+    totals: list[store.Totals]
+    as_of_sequence: int
+
+
+class InvoicingApp:
+    def __init__(self, database: Database, *,
+                 clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)) -> None:
+        self.db = database
+        self._now = clock
+
+    async def post(self, conn: AsyncConnection, tenant: str, draft: EntryDraft) -> journal_entry_pb2.JournalEntry:
+        """Book `draft` as the tenant's next entry in the caller's transaction, so the entry commits
+        with whatever caused it (a state change, an inbox row) or not at all."""
+        entry, _ = await store.append(conn, tenant, draft, self._now())
+        return entry
+
+    async def balances(self, tenant: str, account_id: str, currency_code: str = "") -> AccountBalances:
+        account = accounts.classify(account_id)  # AccountNotFound outside the chart
+        async with self.db.transaction() as conn:
+            head = await store.head(conn, tenant)
+            totals = await store.totals(conn, tenant, account_id, up_to_sequence=head.sequence,
+                                        currency_code=currency_code)
+        if currency_code and not totals:
+            totals = [store.Totals(currency_code, 0, 0, 0)]
+        return AccountBalances(account, totals, head.sequence)
+
+    async def entries(self, tenant: str, *, after_sequence: int, limit: int,
+                      where: store.EntryFilter) -> list[journal_entry_pb2.JournalEntry]:
+        if where.account:
+            accounts.classify(where.account)
+        async with self.db.transaction() as conn:
+            return await store.entries(conn, tenant, after_sequence=after_sequence, limit=limit, where=where)
+
+    async def verify(self, tenant: str, start_sequence: int = 0, end_sequence: int = 0) -> chain.Verification:
+        """Walk the chain from start (default 1) to end (default the head), a batch per transaction:
+        entries never change, so a long walk need not hold one transaction (on SQLite, the write
+        lock) open."""
+        start = max(start_sequence, 1)
+        async with self.db.transaction() as conn:
+            end = end_sequence or (await store.head(conn, tenant)).sequence
+            before = await store.entry_at(conn, tenant, start - 1) if start > 1 else None
+        if start > 1 and before is None:
+            return chain.Verification(True, 0, 0, b"")  # nothing before `start`: nothing to trust
+        verifier = chain.ChainVerifier(tenant, start, before.hash if before else chain.GENESIS)
+        after = start - 1
+        while after < end and not verifier.broken:
+            async with self.db.transaction() as conn:
+                batch = await store.entries(conn, tenant, after_sequence=after, up_to_sequence=end, limit=VERIFY_BATCH)
+            if not batch:
+                verifier.missing(after + 1)
+                break
+            for entry in batch:
+                if not verifier.feed(entry):
+                    break
+            after = batch[-1].sequence
+        return verifier.result()

@@ -1,0 +1,104 @@
+"""The chart of accounts (commerce.invoicing.v1.AccountType): which account ids exist, their type
+and the side their balance is kept on.
+
+Accounts exist implicitly: an id is valid when it is one of the fixed ids or a per-PSP id
+("cash-at-psp-sandbox-alpha") with a well-formed connector name. Memo accounts book what moves
+no money (authorization holds); they balance among themselves and never mix with the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+
+from commerce.invoicing.v1 import account_pb2
+from services.invoicing.domain.errors import AccountNotFound
+
+__all__ = [
+    "ACCOUNTS_RECEIVABLE",
+    "AUTHORIZATION_HOLDS_OFFSET",
+    "BAD_DEBT",
+    "REFUNDS",
+    "REVENUE",
+    "TAX_PAYABLE",
+    "Account",
+    "NormalSide",
+    "authorization_holds",
+    "cash_at_psp",
+    "classify",
+    "psp_fees",
+]
+
+_T = account_pb2.AccountType
+# A PSP connector's name as it appears in account ids; the longest prefix ("authorization-holds-",
+# 20 characters) plus 44 stays within the API's 64-character account id.
+_PSP = re.compile(r"[a-z0-9][a-z0-9-]{0,43}")
+
+
+class NormalSide(enum.Enum):
+    """The side that raises the account's balance."""
+
+    DEBIT = "debit"
+    CREDIT = "credit"
+
+
+@dataclasses.dataclass(frozen=True)
+class Account:
+    id: str
+    type: int  # an account_pb2.AccountType value
+    normal: NormalSide
+    memo: bool = False
+
+
+ACCOUNTS_RECEIVABLE = "accounts-receivable"
+REVENUE = "revenue"
+TAX_PAYABLE = "tax-payable"
+REFUNDS = "refunds"
+BAD_DEBT = "bad-debt"
+AUTHORIZATION_HOLDS_OFFSET = "authorization-holds-offset"
+
+_FIXED = {
+    ACCOUNTS_RECEIVABLE: Account(ACCOUNTS_RECEIVABLE, _T.ACCOUNT_TYPE_ACCOUNTS_RECEIVABLE, NormalSide.DEBIT),
+    REVENUE: Account(REVENUE, _T.ACCOUNT_TYPE_REVENUE, NormalSide.CREDIT),
+    TAX_PAYABLE: Account(TAX_PAYABLE, _T.ACCOUNT_TYPE_TAX_PAYABLE, NormalSide.CREDIT),
+    REFUNDS: Account(REFUNDS, _T.ACCOUNT_TYPE_REFUNDS, NormalSide.DEBIT),
+    BAD_DEBT: Account(BAD_DEBT, _T.ACCOUNT_TYPE_BAD_DEBT, NormalSide.DEBIT),
+    AUTHORIZATION_HOLDS_OFFSET: Account(AUTHORIZATION_HOLDS_OFFSET, _T.ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET,
+                                        NormalSide.CREDIT, memo=True),
+}
+
+# Per-PSP accounts, by id prefix. "authorization-holds-offset" is fixed and matched first.
+_PER_PSP = (
+    ("cash-at-psp-", _T.ACCOUNT_TYPE_CASH_AT_PSP, NormalSide.DEBIT, False),
+    ("psp-fees-", _T.ACCOUNT_TYPE_PSP_FEES, NormalSide.DEBIT, False),
+    ("authorization-holds-", _T.ACCOUNT_TYPE_AUTHORIZATION_HOLDS, NormalSide.DEBIT, True),
+)
+
+
+def classify(account_id: str) -> Account:
+    """The account with this id; AccountNotFound when the chart has none."""
+    if account_id in _FIXED:
+        return _FIXED[account_id]
+    for prefix, account_type, normal, memo in _PER_PSP:
+        if account_id.startswith(prefix) and _PSP.fullmatch(account_id.removeprefix(prefix)):
+            return Account(account_id, account_type, normal, memo)
+    raise AccountNotFound(account_id)
+
+
+def cash_at_psp(psp: str) -> str:
+    return _per_psp("cash-at-psp-", psp)
+
+
+def psp_fees(psp: str) -> str:
+    return _per_psp("psp-fees-", psp)
+
+
+def authorization_holds(psp: str) -> str:
+    return _per_psp("authorization-holds-", psp)
+
+
+def _per_psp(prefix: str, psp: str) -> str:
+    if not _PSP.fullmatch(psp):
+        raise ValueError(f"{psp!r} is not a PSP connector name")
+    return prefix + psp

@@ -1,0 +1,61 @@
+"""The invoicing service process: wiring only."""
+
+from __future__ import annotations
+
+import asyncio
+
+from commerce.invoicing.v1 import ledger_service_pb2_grpc
+from mesh.config import MeshSettings
+from mesh.events import EventBus, EventConsumer, OutboxRelay, SubscriptionHandle
+from mesh.events.factory import bus_from_settings
+from mesh.persistence import Database
+from mesh.runtime import Runtime, configure_process
+from mesh.server import ServiceBinding
+from services.invoicing.api import LedgerApi
+from services.invoicing.app import InvoicingApp
+from services.invoicing.handlers import CONSUMER, PAYMENTS_DEAD_LETTER_TOPIC, PAYMENTS_SUBSCRIPTION, payment_handlers
+from services.invoicing.migrations import INVOICING_MIGRATIONS
+
+
+class InvoicingSettings(MeshSettings):
+    service_name: str = "invoicing"
+
+
+def bindings(app: InvoicingApp) -> list[ServiceBinding]:
+    return [
+        ServiceBinding("commerce.invoicing.v1.LedgerService",
+                       lambda server: ledger_service_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerApi(app), server)),
+    ]
+
+
+async def start_consumers(app: InvoicingApp, database: Database, bus: EventBus) -> list[SubscriptionHandle]:
+    """Subscribe to the events invoicing books; the handles stop them."""
+    payments = EventConsumer(CONSUMER, database, bus, payment_handlers(app),
+                             dead_letter_topic=PAYMENTS_DEAD_LETTER_TOPIC)
+    return [await payments.start(PAYMENTS_SUBSCRIPTION)]
+
+
+async def serve(settings: InvoicingSettings | None = None) -> None:
+    settings = settings or InvoicingSettings()
+    configure_process(settings)
+    runtime = await Runtime.open(settings, migrations=[INVOICING_MIGRATIONS])
+    app = InvoicingApp(runtime.database)
+    server = runtime.server(bindings(app))
+    bus = bus_from_settings(settings)
+    stop = asyncio.Event()
+    await server.start()
+    consumers = await start_consumers(app, runtime.database, bus)
+    relay = asyncio.ensure_future(OutboxRelay(runtime.database, bus).run(stop))
+    try:
+        await server.serve_until_signalled()
+    finally:
+        for consumer in consumers:
+            await consumer.stop()
+        stop.set()
+        await relay
+        await bus.close()
+        await runtime.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve())
