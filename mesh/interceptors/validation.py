@@ -27,9 +27,10 @@ def validation_layer(validator: protovalidate.Validator | None = None) -> Layer:
 
 
 def field_path(path) -> str:
-    """protovalidate's FieldPath as "items[2].unit_price.amount_minor" (AIP-193 style)."""
+    """protovalidate's FieldPath as "items[2].unit_price.amount_minor" (AIP-193 style); "" for a
+    rule on the request message itself (a message-level CEL rule), which has no path."""
     parts: list[str] = []
-    for element in path.elements:
+    for element in path.elements if path is not None else ():
         parts.append(("." if parts else "") + element.field_name + _subscript(element))
     return "".join(parts)
 

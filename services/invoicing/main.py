@@ -28,11 +28,13 @@ def bindings(app: InvoicingApp) -> list[ServiceBinding]:
     ]
 
 
-async def start_consumers(app: InvoicingApp, database: Database, bus: EventBus) -> list[SubscriptionHandle]:
-    """Subscribe to the events invoicing books; the handles stop them."""
+async def start_consumers(app: InvoicingApp, database: Database, bus: EventBus, *,
+                          prefix: str = "") -> list[SubscriptionHandle]:
+    """Subscribe to the events invoicing books; the handles stop them. `prefix` is the one of a
+    prefixed topology (Topology.with_prefix), for tests that share a Pub/Sub emulator."""
     payments = EventConsumer(CONSUMER, database, bus, payment_handlers(app),
-                             dead_letter_topic=PAYMENTS_DEAD_LETTER_TOPIC)
-    return [await payments.start(PAYMENTS_SUBSCRIPTION)]
+                             dead_letter_topic=prefix + PAYMENTS_DEAD_LETTER_TOPIC)
+    return [await payments.start(prefix + PAYMENTS_SUBSCRIPTION)]
 
 
 async def serve(settings: InvoicingSettings | None = None) -> None:
