@@ -6,7 +6,7 @@ import asyncio
 
 from commerce.invoicing.v1 import ledger_service_pb2_grpc
 from mesh.config import MeshSettings
-from mesh.events import EventBus, EventConsumer, OutboxRelay, SubscriptionHandle
+from mesh.events import EventBus, EventConsumer, OutboxRelay
 from mesh.events.factory import bus_from_settings
 from mesh.persistence import Database
 from mesh.runtime import Runtime, configure_process
@@ -28,13 +28,13 @@ def bindings(app: InvoicingApp) -> list[ServiceBinding]:
     ]
 
 
-async def start_consumers(app: InvoicingApp, database: Database, bus: EventBus, *,
-                          prefix: str = "") -> list[SubscriptionHandle]:
-    """Subscribe to the events invoicing books; the handles stop them. `prefix` is the one of a
-    prefixed topology (Topology.with_prefix), for tests that share a Pub/Sub emulator."""
+def consumers(app: InvoicingApp, database: Database, bus: EventBus, *,
+              prefix: str = "") -> list[tuple[EventConsumer, str]]:
+    """Invoicing's consumers with the subscription each reads. `prefix` is the one of a prefixed
+    topology (Topology.with_prefix), for tests that share a Pub/Sub emulator."""
     payments = EventConsumer(CONSUMER, database, bus, payment_handlers(app),
                              dead_letter_topic=prefix + PAYMENTS_DEAD_LETTER_TOPIC)
-    return [await payments.start(prefix + PAYMENTS_SUBSCRIPTION)]
+    return [(payments, prefix + PAYMENTS_SUBSCRIPTION)]
 
 
 async def serve(settings: InvoicingSettings | None = None) -> None:
@@ -46,13 +46,13 @@ async def serve(settings: InvoicingSettings | None = None) -> None:
     bus = bus_from_settings(settings)
     stop = asyncio.Event()
     await server.start()
-    consumers = await start_consumers(app, runtime.database, bus)
+    subscriptions = [await consumer.start(name) for consumer, name in consumers(app, runtime.database, bus)]
     relay = asyncio.ensure_future(OutboxRelay(runtime.database, bus).run(stop))
     try:
         await server.serve_until_signalled()
     finally:
-        for consumer in consumers:
-            await consumer.stop()
+        for subscription in subscriptions:
+            await subscription.stop()
         stop.set()
         await relay
         await bus.close()
