@@ -16,6 +16,7 @@ import uuid
 
 import grpc
 import pytest
+import sqlalchemy as sa
 
 from commerce.invoicing.v1 import ledger_service_pb2 as ls, ledger_service_pb2_grpc
 from commerce.payments.v1 import payment_service_pb2 as ps, payment_service_pb2_grpc
@@ -40,6 +41,7 @@ from services.payments.psp.factory import SANDBOX_ALPHA, SANDBOX_BETA, sandbox_p
 from services.payments.routing import PspRouter, RoutingPolicy
 from services.payments.vault import KeyRing, Vault
 from tests.fixtures.pubsub import MEMORY_TIME_SCALE, unique_prefix
+from tests.integration.payments.service.test_no_card_numbers import card_numbers_in
 
 KEYS = f"k1:{base64.b64encode(b'k' * 32).decode()}"
 APPROVED, STOLEN = "4242424242424242", "4000000000009979"
@@ -53,6 +55,7 @@ class Stack:
     vault: vault_service_pb2_grpc.VaultServiceStub
     ledger: ledger_service_pb2_grpc.LedgerServiceStub
     payments_runtime: Runtime
+    invoicing_runtime: Runtime
     handled: list[Delivery]
 
     def md(self):
@@ -93,6 +96,12 @@ class Stack:
                 await asyncio.sleep(0.05)
 
         await asyncio.wait_for(settled(), WAIT_SECONDS)
+
+    async def invoicing_rows(self) -> list[str]:
+        """Every row of every table of invoicing's database, as text."""
+        async with self.invoicing_runtime.database.transaction() as conn:
+            names = await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names())
+            return [repr(tuple(row)) for name in names for row in await conn.execute(sa.text(f"SELECT * FROM {name}"))]
 
     async def balance(self, account_id: str) -> tuple[int, int, int]:
         """(balance, debits, credits) in EUR."""
@@ -144,7 +153,7 @@ async def stack(request, tmp_path):
     channels = [grpc.aio.insecure_channel(f"127.0.0.1:{port}") for port in ports]
     yield Stack(f"t-{uuid.uuid4().hex[:10]}", payment_service_pb2_grpc.PaymentServiceStub(channels[0]),
                 vault_service_pb2_grpc.VaultServiceStub(channels[0]),
-                ledger_service_pb2_grpc.LedgerServiceStub(channels[1]), payments_runtime, handled)
+                ledger_service_pb2_grpc.LedgerServiceStub(channels[1]), payments_runtime, invoicing_runtime, handled)
     stop.set()
     await relay
     for subscription in subscriptions:
@@ -204,6 +213,10 @@ async def test_payments_reach_the_ledger_balanced_and_exactly_once(stack: Stack)
     await stack.wait_for_handled(2 * delivered)
     assert await stack.entries() == entries
     assert await stack.balance(f"cash-at-psp-{psp}") == (10000 - fees - 2550, 10000 - fees, 2550)
+
+    # Nothing the ledger keeps holds a card number.
+    rows = await stack.invoicing_rows()
+    assert len(rows) > 6 * 3 and card_numbers_in("\n".join(rows)) == set()
 
 
 def booked_by_intent(entries: list) -> dict[str, list[str]]:
