@@ -5,6 +5,10 @@ whose details hold `google.rpc.ErrorInfo{reason, domain, metadata}` and, where t
 `BadRequest` field violations and `RetryInfo`. `reason` is the name of a value of a domain's
 `ErrorReason` enum without the `ERROR_REASON_` prefix; `domain` is that enum's proto package.
 Messages travel to callers, so they never carry secrets, card numbers or internals.
+
+A handler's effects normally roll back with its error. `keep_effects=True` is "commit and fail":
+the effects and the error commit together (the idempotency guard stores the error in the same
+transaction), for a refusal that is itself a fact worth keeping, such as a declined card.
 """
 
 from __future__ import annotations
@@ -72,11 +76,18 @@ class FieldViolation:
 
 
 class StatusError(Exception):
-    """A fully formed google.rpc.Status on its way to the caller."""
+    """A fully formed google.rpc.Status on its way to the caller.
 
-    def __init__(self, status: status_pb2.Status) -> None:
+    `keeps_effects`: the handler's effects commit with this error instead of rolling back
+    (see DomainError's keep_effects); only the idempotency guard acts on it.
+    """
+
+    def __init__(self, status: status_pb2.Status, *, keeps_effects: bool = False) -> None:
+        if keeps_effects:
+            _require_final(_GRPC_CODES[status.code])
         super().__init__(status.message)
         self.status = status
+        self.keeps_effects = keeps_effects
 
     @property
     def code(self) -> grpc.StatusCode:
@@ -102,7 +113,13 @@ class StatusError(Exception):
 
 
 class DomainError(Exception):
-    """Raise this from a handler to fail a call with a stable reason."""
+    """Raise this from a handler to fail a call with a stable reason.
+
+    keep_effects=True: what the handler wrote commits with the error, which the guard stores and
+    replays, because the refusal is itself an outcome to keep (a declined card leaves a FAILED
+    intent). Only final codes qualify (a transient one raises ValueError here); calls without an
+    idempotency guard (NO_SIDE_EFFECTS methods) ignore the flag.
+    """
 
     def __init__(
         self,
@@ -113,7 +130,10 @@ class DomainError(Exception):
         metadata: Mapping[str, str] | None = None,
         violations: Sequence[FieldViolation] = (),
         retry_after: datetime.timedelta | None = None,
+        keep_effects: bool = False,
     ) -> None:
+        if keep_effects:
+            _require_final(code)
         super().__init__(message)
         self.code = code
         self.reason = reason
@@ -121,6 +141,7 @@ class DomainError(Exception):
         self.metadata = dict(metadata or {})
         self.violations = tuple(violations)
         self.retry_after = retry_after
+        self.keep_effects = keep_effects
 
     def to_status(self) -> status_pb2.Status:
         details = [_pack(error_details_pb2.ErrorInfo(reason=self.reason.name, domain=self.reason.domain,
@@ -136,7 +157,16 @@ class DomainError(Exception):
         return status_pb2.Status(code=self.code.value[0], message=self.message, details=details)
 
     def to_status_error(self) -> StatusError:
-        return StatusError(self.to_status())
+        return StatusError(self.to_status(), keeps_effects=self.keep_effects)
+
+
+def _require_final(code: grpc.StatusCode) -> None:
+    """Refuse keeping effects with a transient code: that code asks the caller to retry the same
+    request_id, but once the effects and the error are committed a retry can only replay them."""
+    from mesh.idempotency.outcome import is_final  # here: mesh.idempotency imports this module
+
+    if code is grpc.StatusCode.OK or not is_final(code):
+        raise ValueError(f"keep_effects needs a final error code, not {code.name}")
 
 
 def _pack(message) -> any_pb2.Any:

@@ -6,7 +6,10 @@
 - fast path unreachable (Redis down) → UNAVAILABLE, reason IDEMPOTENCY_UNAVAILABLE, before
   anything is executed or written: money paths fail closed;
 - only final outcomes are stored (outcome.TRANSIENT_CODES are released for a fresh retry);
-  validation failures never get here (the validation interceptor runs first).
+  validation failures never get here (the validation interceptor runs first);
+- an error that keeps its effects (DomainError(keep_effects=True), e.g. a declined card whose
+  FAILED intent must be saved) commits those effects with the stored error in one transaction;
+  the caller gets it from the stored outcome, so the first answer is the replay's.
 """
 
 from __future__ import annotations
@@ -102,8 +105,15 @@ class IdempotencyGuard:
     async def _execute_and_record(self, key: IdempotencyKey, fp: str,
                                   execute: Callable[[], Awaitable[Message]]) -> Outcome:
         async with self._db.transaction() as conn:
-            response = await execute()
-            outcome = Outcome(fp, 0, response=response.SerializeToString(deterministic=True))
+            try:
+                response = await execute()
+            except errors.StatusError as err:
+                if not err.keeps_effects:
+                    raise  # the transaction rolls back; _after_failure decides what is stored
+                # Commit and fail: the effects stay, and the error is recorded beside them.
+                outcome = _error_outcome(fp, err)
+            else:
+                outcome = Outcome(fp, 0, response=response.SerializeToString(deterministic=True))
             await durable.insert(conn, key, outcome, self._now(), self._policy.ttl)
         return outcome
 
@@ -121,7 +131,7 @@ class IdempotencyGuard:
         raise err
 
     async def _record_error(self, key: IdempotencyKey, fp: str, err: errors.StatusError) -> Outcome:
-        outcome = Outcome(fp, err.status.code, status=err.status.SerializeToString(deterministic=True))
+        outcome = _error_outcome(fp, err)
         try:
             async with self._db.transaction() as conn:
                 await durable.insert(conn, key, outcome, self._now(), self._policy.ttl)
@@ -137,6 +147,10 @@ class IdempotencyGuard:
         if winner.fingerprint != fp:
             raise _key_reused()
         return winner
+
+
+def _error_outcome(fp: str, err: errors.StatusError) -> Outcome:
+    return Outcome(fp, err.status.code, status=err.status.SerializeToString(deterministic=True))
 
 
 def _replay(outcome: Outcome, response_class: type) -> Message:

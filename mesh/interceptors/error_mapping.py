@@ -22,7 +22,7 @@ def error_mapping_layer() -> Layer:
         except (StatusError, grpc.aio.AbortError, asyncio.CancelledError):
             raise
         except DomainError as err:
-            raise err.to_status_error() from err
+            raise err.to_status_error() from err  # keeps keep_effects, for the idempotency guard
         except Exception as err:
             trace_id = _trace_id()
             log.exception("unhandled error in %s", call.info.path, extra={"rpc_method": call.info.path})

@@ -3,8 +3,10 @@ through routing, every transition is saved with its events in the caller's trans
 
 Authorize first, capture last. An authorization records PROCESSING before any PSP call; every
 PSP call carries a key derived from the request_id, so a retried request reaches the PSP's own
-idempotency instead of charging again. Card numbers stay in the vault: the router gets the
-card for the one call that needs it and nothing else keeps it.
+idempotency instead of charging again. A decline is a final outcome: the intent is saved FAILED
+with its PaymentFailed event and the call answers CARD_DECLINED, an error that keeps those
+effects (the janitor, which has no caller, only saves them). Card numbers stay in the vault:
+the router gets the card for the one call that needs it and nothing else keeps it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from mesh.money import Money
 from mesh.persistence import Database
 from services.payments import store
 from services.payments.domain import events as domain_events
+from services.payments.domain.errors import CardDeclined
 from services.payments.domain.intent import PaymentIntent, Transition
 from services.payments.domain.outcomes import ActionRequired, Authorized, Declined, NotReceived
 from services.payments.domain.states import CaptureMethod, IntentState
@@ -65,6 +68,8 @@ class PaymentsApp:
             return await self._found(await store.load(conn, tenant, intent_id), intent_id)
 
     async def authorize(self, tenant: str, intent_id: str, request_id: str, payment_method: str) -> PaymentIntent:
+        """Authorize (and capture, for AUTOMATIC). A decline saves the intent FAILED with its
+        PaymentFailed event, then raises CardDeclined, which keeps those effects."""
         async with self.db.transaction() as conn:
             intent = await self._locked(conn, tenant, intent_id)
             if payment_method and payment_method != intent.payment_method:
@@ -78,6 +83,9 @@ class PaymentsApp:
             intent = await self._record_authorization(conn, intent, routed)
             if intent.state is IntentState.REQUIRES_CAPTURE and intent.capture_method is CaptureMethod.AUTOMATIC:
                 intent = await self._capture(conn, intent, request_id, None)
+        if intent.state is IntentState.FAILED:  # FAILED is terminal: this very call was declined
+            # Raised after the block, so the FAILED intent is saved even without an outer transaction.
+            raise CardDeclined(intent_name(intent), intent.decline_code, routed.result.hard_decline)
         return intent
 
     async def capture(self, tenant: str, intent_id: str, request_id: str, amount: Money | None) -> PaymentIntent:
@@ -89,9 +97,11 @@ class PaymentsApp:
         async with self.db.transaction() as conn:
             intent = await self._locked(conn, tenant, intent_id)
             transition = intent.cancel(reason, now=self._now())  # checks the state before the PSP is asked
+            voided_psp = ""  # funds are held only in REQUIRES_CAPTURE (REQUIRES_ACTION names a PSP, holds nothing)
             if intent.state is IntentState.REQUIRES_CAPTURE:
                 await self.router.call(intent.psp, lambda psp: psp.void(f"{tenant}:{request_id}:void", intent.psp_reference))
-            return await self._apply(conn, intent, transition)
+                voided_psp = intent.psp
+            return await self._apply(conn, intent, transition, voided_psp=voided_psp)
 
     async def refund(self, tenant: str, intent_id: str, request_id: str, amount: Money | None,
                      reason: str) -> tuple[PaymentIntent, str, Money, PspResult]:
@@ -101,7 +111,8 @@ class PaymentsApp:
             result = await self.router.call(intent.psp, lambda psp: psp.refund(
                 f"{tenant}:{request_id}:refund", intent.psp_reference, returned))
             refund_id = derive_id("re", tenant, request_id)
-            intent = await self._apply(conn, intent, intent.refund(returned, now=self._now()), refund=refund_id)
+            intent = await self._apply(conn, intent, intent.refund(returned, now=self._now()), refund=refund_id,
+                                       refund_reference=result.psp_reference or "")
             await store.insert_refund(conn, tenant=tenant, refund_id=refund_id, intent_id=intent.id, amount=returned,
                                       reason=reason, state="SUCCEEDED", psp_reference=result.psp_reference or "",
                                       created=self._now())
@@ -133,11 +144,13 @@ class PaymentsApp:
         return await self._apply(conn, intent, _authorization_transition(intent, routed.psp, routed.result, now))
 
     async def _apply(self, conn: AsyncConnection, before: PaymentIntent, transition: Transition, *,
-                     pending: store.PendingCall | None = None, refund: str = "", capture_reference: str = "") -> PaymentIntent:
+                     pending: store.PendingCall | None = None, refund: str = "", refund_reference: str = "",
+                     capture_reference: str = "", voided_psp: str = "") -> PaymentIntent:
         intent = transition.intent
         await store.save(conn, intent, read_version=before.version, pending=pending)
         for event in transition.events:
-            message = _public_event(intent, event, refund=refund, capture_reference=capture_reference)
+            message = _public_event(intent, event, refund=refund, refund_reference=refund_reference,
+                                    capture_reference=capture_reference, voided_psp=voided_psp)
             if message is not None:
                 await self._writer.emit(conn, message, subject=intent_name(intent), tenant=intent.tenant,
                                         event_id=f"{intent.tenant}/{intent.id}/v{intent.version}/{type(event).__name__}",
@@ -176,7 +189,8 @@ def _authorization_transition(intent: PaymentIntent, psp: str, result: PspResult
     return intent.authorization_not_received(now=now)
 
 
-def _public_event(intent: PaymentIntent, event, *, refund: str, capture_reference: str):
+def _public_event(intent: PaymentIntent, event, *, refund: str, refund_reference: str, capture_reference: str,
+                  voided_psp: str):
     name, order = intent_name(intent), intent.order
     match event:
         case domain_events.PaymentAuthorized():
@@ -192,8 +206,10 @@ def _public_event(intent: PaymentIntent, event, *, refund: str, capture_referenc
                                             decline_code=event.decline_code, hard_decline=event.hard_decline)
         case domain_events.PaymentCanceled():
             return events_pb2.PaymentCanceled(payment_intent=name, order=order, amount=event.amount.to_proto(),
-                                              reason=event.reason)
+                                              reason=event.reason, psp=voided_psp)
         case domain_events.PaymentRefunded():
             return events_pb2.PaymentRefunded(payment_intent=name, refund=f"{name}/refunds/{refund}", order=order,
-                                              amount=event.amount.to_proto(), amount_refunded_total=event.total.to_proto())
+                                              amount=event.amount.to_proto(),
+                                              amount_refunded_total=event.total.to_proto(),
+                                              psp=intent.psp, psp_reference=refund_reference)
     return None  # VerificationRequired stays inside the service

@@ -7,9 +7,11 @@ intent and the events it emitted). `TRANSITIONS` is the state machine as data.
 from services.payments.domain.errors import (
     AMOUNT_EXCEEDS_CAPTURABLE,
     AMOUNT_EXCEEDS_REFUNDABLE,
+    CARD_DECLINED,
     PAYMENT_INTENT_STATE_INVALID,
     AmountExceedsCapturable,
     AmountExceedsRefundable,
+    CardDeclined,
     IntentStateInvalid,
 )
 from services.payments.domain.events import (
@@ -30,6 +32,7 @@ from services.payments.domain.transitions import TRANSITIONS, Operation, Rule
 __all__ = [
     "AMOUNT_EXCEEDS_CAPTURABLE",
     "AMOUNT_EXCEEDS_REFUNDABLE",
+    "CARD_DECLINED",
     "PAYMENT_INTENT_STATE_INVALID",
     "TRANSITIONS",
     "ActionRequired",
@@ -38,6 +41,7 @@ __all__ = [
     "AuthorizationOutcome",
     "Authorized",
     "CaptureMethod",
+    "CardDeclined",
     "Declined",
     "Event",
     "IntentState",

@@ -3,8 +3,10 @@
 A move the state machine does not allow is FAILED_PRECONDITION / PAYMENT_INTENT_STATE_INVALID;
 asking for more than is left is FAILED_PRECONDITION / AMOUNT_EXCEEDS_CAPTURABLE or
 AMOUNT_EXCEEDS_REFUNDABLE; a malformed argument from the caller is INVALID_ARGUMENT /
-VALIDATION_FAILED with a field violation. Amounts in another currency raise mesh.money's
-CurrencyMismatch. Messages travel to callers: they name states, operations and amounts only.
+VALIDATION_FAILED with a field violation. A declined card is FAILED_PRECONDITION /
+CARD_DECLINED, raised after the FAILED intent is saved and kept with it. Amounts in another
+currency raise mesh.money's CurrencyMismatch. Messages travel to callers: they name states,
+operations, amounts and decline codes only, never card data.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from services.payments.domain.states import IntentState
 __all__ = [
     "AMOUNT_EXCEEDS_CAPTURABLE",
     "AMOUNT_EXCEEDS_REFUNDABLE",
+    "CARD_DECLINED",
     "PAYMENT_INTENT_STATE_INVALID",
     "AmountExceedsCapturable",
     "AmountExceedsRefundable",
+    "CardDeclined",
     "IntentStateInvalid",
     "invalid_field",
 ]
@@ -33,6 +37,7 @@ AMOUNT_EXCEEDS_CAPTURABLE = reason_of(
     error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_AMOUNT_EXCEEDS_CAPTURABLE)
 AMOUNT_EXCEEDS_REFUNDABLE = reason_of(
     error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_AMOUNT_EXCEEDS_REFUNDABLE)
+CARD_DECLINED = reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_CARD_DECLINED)
 
 
 class IntentStateInvalid(DomainError):
@@ -72,6 +77,27 @@ class AmountExceedsRefundable(DomainError):
             _exceeds_message("refund", requested, refundable, "refundable"),
             metadata=_amount_metadata(requested, "refundable", refundable),
         )
+
+
+class CardDeclined(DomainError):
+    """The PSP declined the card for the intent named `payment_intent`, which is saved FAILED.
+
+    keep_effects: the decline is a final outcome, so the FAILED intent and its PaymentFailed event
+    commit with this error instead of rolling back, and a replay answers the same error.
+    """
+
+    def __init__(self, payment_intent: str, decline_code: str, hard_decline: bool) -> None:
+        super().__init__(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            CARD_DECLINED,
+            f"the card was declined: {decline_code}",
+            metadata={"decline_code": decline_code, "hard_decline": "true" if hard_decline else "false",
+                      "payment_intent": payment_intent},
+            keep_effects=True,
+        )
+        self.payment_intent = payment_intent
+        self.decline_code = decline_code
+        self.hard_decline = hard_decline
 
 
 def invalid_field(field: str, description: str) -> DomainError:

@@ -1,5 +1,6 @@
 """A small PaymentService that exercises the runtime: counts executions, writes an effect row
-in the request's transaction, and fails or stalls on demand (driven by `description`)."""
+in the request's transaction, and fails or stalls on demand (driven by `description`: "boom",
+"decline", "decline-kept" for a CARD_DECLINED that keeps its effects)."""
 
 from __future__ import annotations
 
@@ -55,16 +56,16 @@ class FakePayments(payment_service_pb2_grpc.PaymentServiceServicer):
                                                          amount_minor=request.amount.amount_minor))
         if request.description == "boom":
             raise RuntimeError("secret internal detail, card 4242424242424242")
-        if request.description == "decline":
-            raise DomainError(grpc.StatusCode.FAILED_PRECONDITION,
-                              reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_CARD_DECLINED),
-                              "the card was declined", metadata={"decline_code": "insufficient_funds"})
+        if request.description in ("decline", "decline-kept"):
+            raise declined(keep_effects=request.description == "decline-kept")
         intent = payment_intent_pb2.PaymentIntent(
             name=f"{request.parent}/paymentIntents/{intent_id}", amount=request.amount,
             state=payment_intent_pb2.PAYMENT_INTENT_STATE_REQUIRES_PAYMENT_METHOD)
         return payment_service_pb2.CreatePaymentIntentResponse(payment_intent=intent)
 
     async def GetPaymentIntent(self, request, context):
+        if request.name.endswith("/decline-kept"):  # a read has no guard: the flag must change nothing
+            raise declined(keep_effects=True)
         ctx = request_context.current()
         self.seen.time_remaining.append(ctx.time_remaining())
         self.seen.callers.append(ctx.caller)
@@ -75,6 +76,13 @@ class FakePayments(payment_service_pb2_grpc.PaymentServiceServicer):
 
     def binding(self) -> ServiceBinding:
         return ServiceBinding(SERVICE, lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(self, server))
+
+
+def declined(*, keep_effects: bool) -> DomainError:
+    return DomainError(grpc.StatusCode.FAILED_PRECONDITION,
+                       reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_CARD_DECLINED),
+                       "the card was declined", metadata={"decline_code": "insufficient_funds"},
+                       keep_effects=keep_effects)
 
 
 async def effect_count(database: Database, tenant: str) -> int:

@@ -8,11 +8,15 @@ import uuid
 import grpc
 import pytest
 import sqlalchemy as sa
+from google.rpc import error_details_pb2, status_pb2
 
+from commerce.payments.v1 import payment_service_pb2 as ps
 from mesh.config import MeshSettings
+from mesh.errors import DomainError, StatusError, common
+from mesh.idempotency import TRANSIENT_CODES
 from mesh.persistence.tables import idempotency_records
 from mesh.resilience.rpc_errors import status_error_of
-from tests.integration.runtime.conftest import Mesh, start_mesh, stop_mesh
+from tests.integration.runtime.conftest import Mesh, start_mesh, stop_mesh, status_of
 from tests.integration.runtime.fake_payments import effect_count
 
 
@@ -95,6 +99,82 @@ async def test_domain_error_outcome_is_stored_and_replayed(mesh: Mesh) -> None:
 
     assert mesh.service.seen.executions == 1
     assert await effect_count(mesh.runtime.database, mesh.tenant) == 0  # the effect rolled back
+
+
+async def stored_records(mesh: Mesh) -> list:
+    async with mesh.runtime.database.transaction() as conn:
+        return list(await conn.execute(sa.select(idempotency_records)
+                                       .where(idempotency_records.c.tenant == mesh.tenant)))
+
+
+async def call_failing(mesh: Mesh, request) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+    return raised.value
+
+
+async def test_error_that_keeps_effects_commits_them_with_the_stored_error(mesh: Mesh) -> None:
+    request = mesh.create_request(description="decline-kept")
+
+    first = await call_failing(mesh, request)
+    second = await call_failing(mesh, request)
+
+    assert first.code() == second.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert status_error_of(first).detail(error_details_pb2.ErrorInfo).metadata["decline_code"] == "insufficient_funds"
+    assert status_of(first) == status_of(second)  # code, message and details: the replay is the first answer
+    assert mesh.service.seen.executions == 1
+    assert await effect_count(mesh.runtime.database, mesh.tenant) == 1  # the effect committed
+    [record] = await stored_records(mesh)
+    assert record.status_code == grpc.StatusCode.FAILED_PRECONDITION.value[0] and record.response is None
+    assert status_pb2.Status.FromString(record.status) == status_of(first)
+
+
+async def test_plain_domain_error_stores_the_error_but_not_the_effects(mesh: Mesh) -> None:
+    await call_failing(mesh, mesh.create_request(description="decline"))
+
+    assert await effect_count(mesh.runtime.database, mesh.tenant) == 0
+    [record] = await stored_records(mesh)
+    assert record.status_code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
+
+
+@pytest.mark.parametrize("mesh", ["production"], indirect=True)
+async def test_kept_error_is_replayed_from_the_database_after_redis_flushall(mesh: Mesh, redis_server) -> None:
+    request = mesh.create_request(description="decline-kept")
+    first = await call_failing(mesh, request)
+
+    redis_server.client().flushall()
+    second = await call_failing(mesh, request)
+
+    assert status_of(first) == status_of(second)
+    assert mesh.service.seen.executions == 1
+    assert await effect_count(mesh.runtime.database, mesh.tenant) == 1
+
+
+async def test_keep_effects_on_a_read_changes_nothing(mesh: Mesh) -> None:
+    name = f"tenants/{mesh.tenant}/paymentIntents/decline-kept"
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await mesh.stub.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name), metadata=mesh.metadata())
+
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert reason_of(raised.value) == "CARD_DECLINED"
+    assert await stored_records(mesh) == []
+
+
+@pytest.mark.parametrize("code", sorted(TRANSIENT_CODES, key=lambda c: c.name) + [grpc.StatusCode.OK])
+def test_keep_effects_is_refused_with_a_code_a_retry_could_change(code: grpc.StatusCode) -> None:
+    with pytest.raises(ValueError, match="keep_effects"):
+        DomainError(code, common.INTERNAL, "try again", keep_effects=True)
+    with pytest.raises(ValueError, match="keep_effects"):
+        StatusError(status_pb2.Status(code=code.value[0]), keeps_effects=True)
+
+
+def test_keep_effects_travels_from_domain_error_to_status_error() -> None:
+    kept = DomainError(grpc.StatusCode.FAILED_PRECONDITION, common.NOT_FOUND, "gone", keep_effects=True)
+    plain = DomainError(grpc.StatusCode.FAILED_PRECONDITION, common.NOT_FOUND, "gone")
+
+    assert kept.to_status_error().keeps_effects is True
+    assert plain.to_status_error().keeps_effects is False
+    assert StatusError(plain.to_status()).keeps_effects is False  # the old one-argument form still works
 
 
 async def test_validation_failure_is_not_stored(mesh: Mesh) -> None:

@@ -11,6 +11,7 @@ import grpc
 import pytest
 import sqlalchemy as sa
 
+from commerce.payments.v1 import payment_intent_pb2 as pi
 from commerce.payments.v1 import payment_service_pb2 as ps
 from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2 as vs, vault_service_pb2_grpc
 from commerce.type.v1 import money_pb2
@@ -37,11 +38,13 @@ class FlakySandbox:
         self.name = name
         self.lose_authorizations = 0  # how many authorize answers to lose
         self.lose_captures = 0
+        self.authorize_calls: list[str] = []  # the idempotency key of every authorize that reached us
 
     def __getattr__(self, attribute):
         return getattr(self.psp, attribute)
 
     async def authorize(self, request):
+        self.authorize_calls.append(request.idempotency_key)
         result = await self.psp.authorize(request)
         if self.lose_authorizations:
             self.lose_authorizations -= 1
@@ -85,14 +88,28 @@ class PaymentsUnderTest:
             exp_year=2099, cvc=cvc, cardholder_name="Ada Lovelace"), metadata=self.md())
         return response.token
 
-    async def authorized_intent(self, pan: str, amount: int = 1000, cvc: str = "737") -> ps.PaymentIntent:
+    async def created_intent(self, pan: str, amount: int = 1000, cvc: str = "737", *,
+                             capture_method: int = pi.CAPTURE_METHOD_MANUAL) -> pi.PaymentIntent:
         token = await self.tokenize(pan, cvc)
         created = await self.payments.CreatePaymentIntent(ps.CreatePaymentIntentRequest(
             parent=f"tenants/{self.tenant}", request_id=str(uuid.uuid4()),
-            amount=money_pb2.Money(currency_code="EUR", amount_minor=amount), payment_method=token), metadata=self.md())
+            amount=money_pb2.Money(currency_code="EUR", amount_minor=amount), payment_method=token,
+            capture_method=capture_method), metadata=self.md())
+        return created.payment_intent
+
+    async def authorize(self, name: str, request_id: str | None = None) -> pi.PaymentIntent:
+        """AuthorizePaymentIntent; a decline raises its CARD_DECLINED AioRpcError."""
         response = await self.payments.AuthorizePaymentIntent(ps.AuthorizePaymentIntentRequest(
-            name=created.payment_intent.name, request_id=str(uuid.uuid4())), metadata=self.md())
+            name=name, request_id=request_id or str(uuid.uuid4())), metadata=self.md())
         return response.payment_intent
+
+    async def authorized_intent(self, pan: str, amount: int = 1000, cvc: str = "737") -> pi.PaymentIntent:
+        """An intent for `pan`, created and authorized (a declined card raises CARD_DECLINED)."""
+        return await self.authorize((await self.created_intent(pan, amount, cvc)).name)
+
+    async def get(self, name: str) -> pi.PaymentIntent:
+        return (await self.payments.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name),
+                                                     metadata=self.md())).payment_intent
 
     async def table_rows(self, *names: str) -> list[str]:
         async with self.runtime.database.transaction() as conn:

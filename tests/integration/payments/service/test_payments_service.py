@@ -8,18 +8,22 @@ import uuid
 import grpc
 import pytest
 import sqlalchemy as sa
+from google.rpc import error_details_pb2
 
 from commerce.event.v1 import envelope_pb2
+from commerce.payments.v1 import events_pb2
 from commerce.payments.v1 import payment_intent_pb2 as pi
 from commerce.payments.v1 import payment_service_pb2 as ps
 from commerce.type.v1 import money_pb2
 from mesh.persistence.tables import outbox
-from mesh.resilience.rpc_errors import status_error_of
-from services.payments.psp.factory import SANDBOX_ALPHA
+from mesh.resilience.rpc_errors import status_error_of, status_of
+from services.payments.psp.factory import SANDBOX_ALPHA, SANDBOX_BETA
 from tests.integration.payments.service.conftest import PaymentsUnderTest
 
 APPROVE = "4242424242424242"
 STOLEN = "4000000000009979"
+INSUFFICIENT_FUNDS = "4000000000009995"
+CHALLENGE = "4000000000003220"
 
 
 def eur(minor: int) -> money_pb2.Money:
@@ -34,6 +38,25 @@ async def event_types(p: PaymentsUnderTest) -> list[str]:
     async with p.runtime.database.transaction() as conn:
         rows = await conn.execute(sa.select(outbox.c.event_type).order_by(outbox.c.position))
         return [row.event_type.rsplit(".", 1)[-1] for row in rows]
+
+
+async def events_of(p: PaymentsUnderTest, event_class) -> list:
+    """The outbox's events of one type, unpacked, oldest first."""
+    async with p.runtime.database.transaction() as conn:
+        rows = await conn.execute(sa.select(outbox.c.payload).order_by(outbox.c.position))
+        envelopes = [envelope_pb2.EventEnvelope.FromString(row.payload) for row in rows]
+    found = []
+    for envelope in envelopes:
+        if envelope.data.Is(event_class.DESCRIPTOR):
+            event = event_class()
+            envelope.data.Unpack(event)
+            found.append(event)
+    return found
+
+
+async def cancel(p: PaymentsUnderTest, name: str):
+    return (await p.payments.CancelPaymentIntent(ps.CancelPaymentIntentRequest(
+        name=name, request_id=str(uuid.uuid4()), reason="customer changed their mind"), metadata=p.md())).payment_intent
 
 
 async def capture(p: PaymentsUnderTest, name: str, amount: int | None = None, request_id: str | None = None):
@@ -65,14 +88,112 @@ async def test_card_to_partial_capture_to_refunds(payments: PaymentsUnderTest) -
     assert await event_types(payments) == ["PaymentAuthorized", "PaymentCaptured", "PaymentRefunded"]
 
 
-async def test_hard_decline_fails_the_intent_and_publishes_payment_failed(payments: PaymentsUnderTest) -> None:
-    intent = await payments.authorized_intent(STOLEN)
+async def declined(p: PaymentsUnderTest, name: str, request_id: str) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await p.authorize(name, request_id)
+    return raised.value
 
+
+async def test_hard_decline_fails_the_intent_and_publishes_payment_failed(payments: PaymentsUnderTest) -> None:
+    created = await payments.created_intent(STOLEN)
+    request_id = str(uuid.uuid4())
+
+    first = await declined(payments, created.name, request_id)
+    replayed = await declined(payments, created.name, request_id)  # the client retries, same request_id
+
+    assert first.code() == grpc.StatusCode.FAILED_PRECONDITION
+    error = status_error_of(first)
+    info = error.detail(error_details_pb2.ErrorInfo)
+    assert (info.reason, info.domain) == ("CARD_DECLINED", "commerce.payments.v1")
+    assert dict(info.metadata) == {"decline_code": "stolen_card", "hard_decline": "true",
+                                   "payment_intent": created.name}
+    assert STOLEN not in first.details() and STOLEN[-4:] not in first.details()
+    assert status_of(replayed) == status_of(first)
+    assert payments.psps[SANDBOX_ALPHA].authorize_calls == [f"{payments.tenant}:{request_id}:authorize:{SANDBOX_ALPHA}"]
+    assert payments.psps[SANDBOX_BETA].authorize_calls == []  # a decline is never routed on
+    intent = await payments.get(created.name)
     assert intent.state == pi.PAYMENT_INTENT_STATE_FAILED and intent.decline_code == "stolen_card"
     assert await event_types(payments) == ["PaymentFailed"]
+    [failed] = await events_of(payments, events_pb2.PaymentFailed)
+    assert (failed.payment_intent, failed.decline_code, failed.hard_decline) == (created.name, "stolen_card", True)
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await capture(payments, intent.name)
+        await capture(payments, created.name)
     assert reason(raised.value) == "PAYMENT_INTENT_STATE_INVALID"
+
+
+async def test_soft_decline_with_automatic_capture_answers_card_declined_and_captures_nothing(
+        payments: PaymentsUnderTest) -> None:
+    created = await payments.created_intent(INSUFFICIENT_FUNDS, capture_method=pi.CAPTURE_METHOD_AUTOMATIC)
+
+    err = await declined(payments, created.name, str(uuid.uuid4()))
+
+    info = status_error_of(err).detail(error_details_pb2.ErrorInfo)
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and info.reason == "CARD_DECLINED"
+    assert (info.metadata["decline_code"], info.metadata["hard_decline"]) == ("insufficient_funds", "false")
+    intent = await payments.get(created.name)
+    assert intent.state == pi.PAYMENT_INTENT_STATE_FAILED and intent.amount_captured.amount_minor == 0
+    assert await event_types(payments) == ["PaymentFailed"]
+    [at_psp] = payments.psps[SANDBOX_ALPHA].psp.payments_for(created.name)
+    assert at_psp.captured.amount_minor == 0
+
+
+async def test_challenge_answers_ok_with_requires_action(payments: PaymentsUnderTest) -> None:
+    intent = await payments.authorized_intent(CHALLENGE)
+
+    assert intent.state == pi.PAYMENT_INTENT_STATE_REQUIRES_ACTION
+    assert await event_types(payments) == []
+
+
+async def test_decline_learned_by_the_janitor_fails_the_intent_without_an_error(payments: PaymentsUnderTest) -> None:
+    payments.psps[SANDBOX_ALPHA].lose_authorizations = 3
+    intent = await payments.authorized_intent(STOLEN)  # the answer is lost: OK, outcome unknown
+    assert intent.state == pi.PAYMENT_INTENT_STATE_REQUIRES_VERIFICATION
+
+    resolved = await payments.janitor.run_once()
+
+    assert resolved == 1
+    failed = await payments.get(intent.name)
+    assert failed.state == pi.PAYMENT_INTENT_STATE_FAILED and failed.decline_code == "stolen_card"
+    assert await event_types(payments) == ["PaymentFailed"]
+
+
+async def test_cancel_after_authorization_names_the_psp_that_released_the_hold(payments: PaymentsUnderTest) -> None:
+    intent = await payments.authorized_intent(APPROVE, 1000)
+
+    canceled = await cancel(payments, intent.name)
+
+    assert canceled.state == pi.PAYMENT_INTENT_STATE_CANCELED
+    [event] = await events_of(payments, events_pb2.PaymentCanceled)
+    assert (event.payment_intent, event.psp, event.amount.amount_minor) == (intent.name, SANDBOX_ALPHA, 1000)
+    [at_psp] = payments.psps[SANDBOX_ALPHA].psp.payments_for(intent.name)
+    assert at_psp.state == "voided"
+
+
+@pytest.mark.parametrize("pan", [None, CHALLENGE], ids=["before-authorization", "after-a-challenge"])
+async def test_cancel_while_nothing_is_held_names_no_psp(payments: PaymentsUnderTest, pan: str | None) -> None:
+    if pan is None:
+        intent = await payments.created_intent(APPROVE)
+    else:  # REQUIRES_ACTION: a PSP asked for a challenge but holds nothing
+        intent = await payments.authorized_intent(pan)
+        assert intent.psp == SANDBOX_ALPHA
+
+    await cancel(payments, intent.name)
+
+    [event] = await events_of(payments, events_pb2.PaymentCanceled)
+    assert event.payment_intent == intent.name and event.psp == ""
+
+
+async def test_refund_event_names_the_psp_and_its_refund_reference(payments: PaymentsUnderTest) -> None:
+    intent = await payments.authorized_intent(APPROVE, 1000)
+    await capture(payments, intent.name)
+
+    response = await refund(payments, intent.name, 300)
+
+    [event] = await events_of(payments, events_pb2.PaymentRefunded)
+    assert event.psp == SANDBOX_ALPHA
+    assert event.psp_reference and event.psp_reference == response.refund.psp_reference
+    assert event.psp_reference != intent.psp_reference  # the refund's own id, not the payment's
+    assert event.refund == response.refund.name
 
 
 async def test_two_concurrent_captures_capture_once(payments: PaymentsUnderTest) -> None:
