@@ -3,9 +3,7 @@ tenancy, idempotency and error mapping already happened in the runtime's interce
 
 from __future__ import annotations
 
-import base64
 import datetime
-import json
 
 import grpc
 
@@ -21,6 +19,7 @@ from commerce.payments.v1 import (
 from mesh import context as request_context
 from mesh.errors import DomainError, common
 from mesh.money import Money
+from mesh.pagination import issue_token, position_of
 from services.payments import store
 from services.payments.app import PaymentsApp, intent_name
 from services.payments.domain.intent import PaymentIntent
@@ -46,12 +45,12 @@ class PaymentApi(payment_service_pb2_grpc.PaymentServiceServicer):
 
     async def ListPaymentIntents(self, request, context):
         size = request.page_size or DEFAULT_PAGE_SIZE
-        offset = _offset(request.page_token, request.state)
+        offset = position_of(request.page_token, request.parent, request.state)
         state = None if request.state == 0 else IntentState[payment_intent_pb2.PaymentIntentState.Name(request.state)
                                                               .removeprefix("PAYMENT_INTENT_STATE_")]
         async with self._app.db.transaction() as conn:
             intents = await store.page(conn, _tenant(), state=state, offset=offset, limit=size + 1)
-        token = _token(offset + size, request.state) if len(intents) > size else ""
+        token = issue_token(offset + size, request.parent, request.state) if len(intents) > size else ""
         return ps.ListPaymentIntentsResponse(payment_intents=[to_proto(i) for i in intents[:size]], next_page_token=token)
 
     async def AuthorizePaymentIntent(self, request, context):
@@ -124,20 +123,3 @@ def _tenant() -> str:
 
 def _id(name: str) -> str:
     return name.split("/")[3]
-
-
-def _token(offset: int, state: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset, "s": state}).encode()).decode()
-
-
-def _offset(token: str, state: int) -> int:
-    if not token:
-        return 0
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
-        if decoded["s"] == state and isinstance(decoded["o"], int) and decoded["o"] >= 0:
-            return decoded["o"]
-    except (ValueError, KeyError, TypeError):
-        pass
-    raise DomainError(grpc.StatusCode.INVALID_ARGUMENT, common.INVALID_PAGE_TOKEN,
-                      "page_token was not issued for this query")

@@ -254,3 +254,36 @@ async def test_events_of_an_intent_carry_its_subject_and_increasing_sequence(pay
     assert {e.subject for e in envelopes} == {intent.name}
     assert [e.sequence for e in envelopes] == sorted(e.sequence for e in envelopes)
     assert all(e.tenant == payments.tenant for e in envelopes)
+
+
+async def test_intents_list_in_pages_and_by_state(payments: PaymentsUnderTest) -> None:
+    created = [(await payments.created_intent("4242424242424242", amount=100 + n)).name for n in range(5)]
+    authorized = await payments.authorize(created[1])
+
+    seen, token, pages = [], "", 0
+    while True:
+        page = await payments.payments.ListPaymentIntents(ps.ListPaymentIntentsRequest(
+            parent=f"tenants/{payments.tenant}", page_size=2, page_token=token), metadata=payments.md())
+        seen += [intent.name for intent in page.payment_intents]
+        pages, token = pages + 1, page.next_page_token
+        if not token:
+            break
+    only_authorized = await payments.payments.ListPaymentIntents(ps.ListPaymentIntentsRequest(
+        parent=f"tenants/{payments.tenant}", state=authorized.state), metadata=payments.md())
+
+    assert (pages, sorted(seen)) == (3, sorted(created))
+    assert [intent.name for intent in only_authorized.payment_intents] == [created[1]]
+
+
+async def test_a_page_token_is_refused_with_another_state_filter(payments: PaymentsUnderTest) -> None:
+    for _ in range(2):
+        await payments.created_intent("4242424242424242")
+    first = await payments.payments.ListPaymentIntents(ps.ListPaymentIntentsRequest(
+        parent=f"tenants/{payments.tenant}", page_size=1), metadata=payments.md())
+
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await payments.payments.ListPaymentIntents(ps.ListPaymentIntentsRequest(
+            parent=f"tenants/{payments.tenant}", page_size=1, page_token=first.next_page_token,
+            state=pi.PAYMENT_INTENT_STATE_SUCCEEDED), metadata=payments.md())
+
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT and reason(raised.value) == "INVALID_PAGE_TOKEN"
