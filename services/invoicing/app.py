@@ -61,10 +61,15 @@ class InvoicingApp:
         lock) open."""
         start = max(start_sequence, 1)
         async with self.db.transaction() as conn:
-            end = end_sequence or (await store.head(conn, tenant)).sequence
-            before = await store.entry_at(conn, tenant, start - 1) if start > 1 else None
+            head = (await store.head(conn, tenant)).sequence
+            end = min(end_sequence or head, head)
+            before = await store.entry_at(conn, tenant, start - 1) if 1 < start <= end + 1 else None
+        if start > end:
+            return chain.Verification(True, 0, 0, b"")  # nothing booked in the range
+        verifier = chain.ChainVerifier(tenant, start, before.hash if before else chain.GENESIS)
         if start > 1 and before is None:
-            return chain.Verification(True, 0, 0, b"")  # nothing before `start`: nothing to trust
+            verifier.missing(start - 1)  # the entry the range must trust is gone
+            return verifier.result()
         verifier = chain.ChainVerifier(tenant, start, before.hash if before else chain.GENESIS)
         after = start - 1
         while after < end and not verifier.broken:

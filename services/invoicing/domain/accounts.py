@@ -99,6 +99,7 @@ def authorization_holds(psp: str) -> str:
 
 
 def _per_psp(prefix: str, psp: str) -> str:
-    if not _PSP.fullmatch(psp):
+    # "offset" would make authorization-holds-offset, the fixed offset account, a PSP's holds.
+    if not _PSP.fullmatch(psp) or prefix + psp in _FIXED:
         raise ValueError(f"{psp!r} is not a PSP connector name")
     return prefix + psp

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from commerce.invoicing.v1 import journal_entry_pb2
 from mesh.money import Money
 from services.invoicing.domain import accounts
-from services.invoicing.domain.errors import UnbalancedEntry
+from services.invoicing.domain.errors import AccountNotFound, UnbalancedEntry
 
 __all__ = ["Direction", "EntryDraft", "Posting", "check_postings", "credit", "debit", "imbalance"]
 
@@ -69,6 +69,10 @@ def check_postings(postings: tuple[Posting, ...]) -> None:
     for posting in postings:
         if posting.amount.amount_minor <= 0:
             raise UnbalancedEntry(f"posting to {posting.account} is not positive")
+        try:
+            accounts.classify(posting.account)
+        except AccountNotFound:  # posting rules are code: this is a bug, not a caller's mistake
+            raise UnbalancedEntry(f"account {posting.account[:64]!r} is not in the chart of accounts") from None
     problem = imbalance(postings)
     if problem:
         raise UnbalancedEntry(problem)

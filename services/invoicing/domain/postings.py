@@ -91,7 +91,7 @@ def _money(message, *, positive: bool = True) -> Money:
 
 def _psp(psp: str) -> str:
     try:
-        accounts.cash_at_psp(psp)
+        accounts.authorization_holds(psp)  # the strictest: refuses "offset" too
     except ValueError as err:
         raise InvalidEvent(f"the event names no valid PSP connector ({psp[:50]!r})") from err
     return psp

@@ -207,10 +207,11 @@ async def test_payments_reach_the_ledger_balanced_and_exactly_once(stack: Stack)
     assert (verified.ok, verified.entries_checked, verified.head_hash) == (True, 6, entries[-1].hash)
 
     # Every event again (a relay replay after an outage): the ledger books nothing new.
+    # Seven events were published: the six booked and the declined intent's PaymentFailed (ignored).
+    await stack.wait_for_handled(7)
     delivered = len(stack.handled)
-    replayed = await replay_outbox(stack.payments_runtime.database, from_position=0)
-    assert replayed == delivered  # the declined intent's PaymentFailed is delivered, and ignored
-    await stack.wait_for_handled(2 * delivered)
+    assert await replay_outbox(stack.payments_runtime.database, from_position=0) == 7
+    await stack.wait_for_handled(delivered + 7)
     assert await stack.entries() == entries
     assert await stack.balance(f"cash-at-psp-{psp}") == (10000 - fees - 2550, 10000 - fees, 2550)
 
