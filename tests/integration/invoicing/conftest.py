@@ -14,7 +14,6 @@ from google.protobuf.message import Message
 from commerce.event.v1 import envelope_pb2
 from commerce.invoicing.v1 import ledger_service_pb2_grpc
 from commerce.payments.v1 import events_pb2
-from mesh.config import MeshSettings
 from mesh.context import CALLER_HEADER, TENANT_HEADER
 from mesh.events import EventContext
 from mesh.runtime import Runtime
@@ -79,16 +78,9 @@ class LedgerUnderTest:
                 await conn.execute(sa.text(statement))
 
 
-@pytest.fixture(params=["embedded", "production"])
-async def ledger(request, tmp_path):
-    settings = dict(shutdown_drain_seconds=0)
-    if request.param == "embedded":
-        mesh = MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/invoicing.db", **settings)
-    else:
-        mesh = MeshSettings(database_url=request.getfixturevalue("postgres_schema_url"),
-                            redis_url=request.getfixturevalue("redis_server").url,
-                            redis_key_prefix=f"t-{uuid.uuid4().hex}:", **settings)
-    runtime = await Runtime.open(mesh, migrations=[INVOICING_MIGRATIONS])
+@pytest.fixture
+async def ledger(service_stack):
+    runtime = await Runtime.open(service_stack.settings("invoicing"), migrations=[INVOICING_MIGRATIONS])
     app = InvoicingApp(runtime.database)
     server = runtime.server(bindings(app))
     port = await server.start()

@@ -17,7 +17,6 @@ from mesh.money import Money
 from mesh.persistence import RUNTIME_MIGRATIONS, Database, migrate
 from services.invoicing import store
 from services.invoicing.app import InvoicingApp
-from services.invoicing.domain import chain
 from services.invoicing.domain.accounts import NormalSide
 from services.invoicing.domain.chain import GENESIS, Verification
 from services.invoicing.domain.entries import EntryDraft, credit, debit

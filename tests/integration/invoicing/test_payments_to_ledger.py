@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from commerce.invoicing.v1 import ledger_service_pb2 as ls, ledger_service_pb2_grpc
 from commerce.payments.v1 import payment_service_pb2 as ps, payment_service_pb2_grpc
 from commerce.payments.v1 import vault_service_pb2 as vs, vault_service_pb2_grpc
-from mesh.config import MeshSettings
 from mesh.context import CALLER_HEADER, TENANT_HEADER
 from mesh.events import EventWriter, OutboxRelay
 from mesh.events.bus import Delivery, EventBus
@@ -111,30 +110,23 @@ class Stack:
         return eur.balance.amount_minor, eur.debits_total.amount_minor, eur.credits_total.amount_minor
 
 
-@pytest.fixture(params=["embedded", "production"])
-async def stack(request, tmp_path):
+@pytest.fixture
+async def stack(request, service_stack):
     prefix = unique_prefix()
     topology = load_topology(MESH_TOPOLOGY).with_prefix(prefix)
     bus: EventBus
-    if request.param == "embedded":
-        urls = [f"sqlite+aiosqlite:///{tmp_path}/{name}.db" for name in ("payments", "invoicing")]
-        extra = {}
+    if service_stack.kind == "embedded":
         bus = MemoryBus(topology, time_scale=MEMORY_TIME_SCALE)
     else:
-        new_schema = request.getfixturevalue("postgres_schemas")
-        urls = [new_schema(), new_schema()]
-        extra = dict(redis_url=request.getfixturevalue("redis_server").url, redis_key_prefix=f"t-{uuid.uuid4().hex}:")
         emulator = request.getfixturevalue("pubsub_emulator")
         await provision(topology, emulator.project, emulator_host=emulator.host)
         bus = PubSubBus(emulator.project, emulator_host=emulator.host, publish_timeout=10.0)
 
-    payments_runtime = await Runtime.open(MeshSettings(database_url=urls[0], shutdown_drain_seconds=0, **extra),
-                                          migrations=[PAYMENTS_MIGRATIONS])
+    payments_runtime = await Runtime.open(service_stack.settings("payments"), migrations=[PAYMENTS_MIGRATIONS])
     router = PspRouter(sandbox_psps(), RoutingPolicy(rules=(), default=(SANDBOX_ALPHA, SANDBOX_BETA)))
     payments_app = PaymentsApp(payments_runtime.database, Vault(KeyRing.from_setting(KEYS), b"f" * 32), router,
                                writer=EventWriter(SOURCE, prefix + TOPIC))
-    invoicing_runtime = await Runtime.open(MeshSettings(database_url=urls[1], shutdown_drain_seconds=0, **extra),
-                                           migrations=[INVOICING_MIGRATIONS])
+    invoicing_runtime = await Runtime.open(service_stack.settings("invoicing"), migrations=[INVOICING_MIGRATIONS])
     invoicing_app = InvoicingApp(invoicing_runtime.database)
 
     handled: list[Delivery] = []

@@ -15,7 +15,6 @@ from commerce.payments.v1 import payment_intent_pb2 as pi
 from commerce.payments.v1 import payment_service_pb2 as ps
 from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2 as vs, vault_service_pb2_grpc
 from commerce.type.v1 import money_pb2
-from mesh.config import MeshSettings
 from mesh.context import CALLER_HEADER, TENANT_HEADER
 from mesh.runtime import Runtime
 from services.payments.app import PaymentsApp
@@ -119,16 +118,9 @@ class PaymentsUnderTest:
             return rows
 
 
-@pytest.fixture(params=["embedded", "production"])
-async def payments(request, tmp_path):
-    settings = dict(shutdown_drain_seconds=0)
-    if request.param == "embedded":
-        mesh = MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/payments.db", **settings)
-    else:
-        mesh = MeshSettings(database_url=request.getfixturevalue("postgres_schema_url"),
-                            redis_url=request.getfixturevalue("redis_server").url,
-                            redis_key_prefix=f"t-{uuid.uuid4().hex}:", **settings)
-    runtime = await Runtime.open(mesh, migrations=[PAYMENTS_MIGRATIONS])
+@pytest.fixture
+async def payments(service_stack):
+    runtime = await Runtime.open(service_stack.settings("payments"), migrations=[PAYMENTS_MIGRATIONS])
     psps = {SANDBOX_ALPHA: FlakySandbox(SANDBOX_ALPHA), SANDBOX_BETA: FlakySandbox(SANDBOX_BETA)}
     router = PspRouter(psps, RoutingPolicy(rules=(), default=(SANDBOX_ALPHA, SANDBOX_BETA), backoff_base=0.001,
                                            backoff_max=0.002, status_hedge_after=0.05))
