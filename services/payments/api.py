@@ -21,7 +21,7 @@ from mesh.errors import DomainError, common
 from mesh.money import Money
 from mesh.pagination import issue_token, position_of
 from services.payments import store
-from services.payments.app import PaymentsApp, intent_name
+from services.payments.app import PaymentsApp, intent_name, state_to_proto
 from services.payments.domain.intent import PaymentIntent
 from services.payments.domain.states import CaptureMethod, IntentState
 
@@ -106,7 +106,7 @@ def to_proto(intent: PaymentIntent) -> payment_intent_pb2.PaymentIntent:
     message = payment_intent_pb2.PaymentIntent(
         name=intent_name(intent), amount=intent.amount.to_proto(), amount_captured=intent.amount_captured.to_proto(),
         amount_refunded=intent.amount_refunded.to_proto(),
-        state=payment_intent_pb2.PaymentIntentState.Value(f"PAYMENT_INTENT_STATE_{intent.state.name}"),
+        state=state_to_proto(intent.state),
         capture_method=payment_intent_pb2.CaptureMethod.Value(f"CAPTURE_METHOD_{intent.capture_method.name}"),
         payment_method=intent.payment_method, order=intent.order, description=intent.description, psp=intent.psp,
         psp_reference=intent.psp_reference, decline_code=intent.decline_code)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import grpc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from commerce.payments.v1 import events_pb2
+from commerce.payments.v1 import events_pb2, payment_intent_pb2
 from mesh.errors import DomainError, common
 from mesh.events import EventWriter
 from mesh.ids import derive_id
@@ -61,6 +61,7 @@ class PaymentsApp:
                                           now=self._now(), capture_method=capture_method,
                                           payment_method=payment_method, order=order, description=description)
             await store.insert(conn, intent)
+            await self._emit(conn, intent, _state_changed(intent, None), "PaymentIntentStateChanged")
         return intent
 
     async def get(self, tenant: str, intent_id: str) -> PaymentIntent:
@@ -148,14 +149,20 @@ class PaymentsApp:
                      capture_reference: str = "", voided_psp: str = "") -> PaymentIntent:
         intent = transition.intent
         await store.save(conn, intent, read_version=before.version, pending=pending)
+        await self._emit(conn, intent, _state_changed(intent, before), "PaymentIntentStateChanged")
         for event in transition.events:
             message = _public_event(intent, event, refund=refund, refund_reference=refund_reference,
                                     capture_reference=capture_reference, voided_psp=voided_psp)
             if message is not None:
-                await self._writer.emit(conn, message, subject=intent_name(intent), tenant=intent.tenant,
-                                        event_id=f"{intent.tenant}/{intent.id}/v{intent.version}/{type(event).__name__}",
-                                        sequence=intent.version)
+                await self._emit(conn, intent, message, type(event).__name__)
         return intent
+
+    async def _emit(self, conn: AsyncConnection, intent: PaymentIntent, message, kind: str) -> None:
+        """Write one event of this version of the intent to the outbox; its id names the version and
+        the kind, so a retried transaction can never publish it twice under two ids."""
+        await self._writer.emit(conn, message, subject=intent_name(intent), tenant=intent.tenant,
+                                event_id=f"{intent.tenant}/{intent.id}/v{intent.version}/{kind}",
+                                sequence=intent.version)
 
     async def _locked(self, conn: AsyncConnection, tenant: str, intent_id: str) -> PaymentIntent:
         return await self._found(await store.load_for_update(conn, tenant, intent_id), intent_id)
@@ -187,6 +194,17 @@ def _authorization_transition(intent: PaymentIntent, psp: str, result: PspResult
         case Declined(decline_code=code, hard_decline=hard):
             return intent.authorization_declined(code, hard, now=now)
     return intent.authorization_not_received(now=now)
+
+
+def _state_changed(intent: PaymentIntent, before: PaymentIntent | None) -> events_pb2.PaymentIntentStateChanged:
+    return events_pb2.PaymentIntentStateChanged(
+        payment_intent=intent_name(intent), order=intent.order, version=intent.version,
+        from_state=state_to_proto(before.state) if before else 0, to_state=state_to_proto(intent.state))
+
+
+def state_to_proto(state: IntentState) -> int:
+    """The PaymentIntentState value of a domain state."""
+    return payment_intent_pb2.PaymentIntentState.Value(f"PAYMENT_INTENT_STATE_{state.name}")
 
 
 def _public_event(intent: PaymentIntent, event, *, refund: str, refund_reference: str, capture_reference: str,

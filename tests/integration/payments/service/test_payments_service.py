@@ -35,9 +35,10 @@ def reason(err: grpc.aio.AioRpcError) -> str | None:
 
 
 async def event_types(p: PaymentsUnderTest) -> list[str]:
+    """The money events in the outbox, oldest first (PaymentIntentStateChanged has its own test)."""
     async with p.runtime.database.transaction() as conn:
         rows = await conn.execute(sa.select(outbox.c.event_type).order_by(outbox.c.position))
-        return [row.event_type.rsplit(".", 1)[-1] for row in rows]
+        return [kind for row in rows if (kind := row.event_type.rsplit(".", 1)[-1]) != "PaymentIntentStateChanged"]
 
 
 async def events_of(p: PaymentsUnderTest, event_class) -> list:
@@ -287,3 +288,27 @@ async def test_a_page_token_is_refused_with_another_state_filter(payments: Payme
             state=pi.PAYMENT_INTENT_STATE_SUCCEEDED), metadata=payments.md())
 
     assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT and reason(raised.value) == "INVALID_PAGE_TOKEN"
+
+
+async def test_every_transition_publishes_the_state_change(payments: PaymentsUnderTest) -> None:
+    """One PaymentIntentStateChanged per version, chained from→to, ending in the intent's state;
+    also for the moves that publish no money event (challenge, processing)."""
+    challenged = await payments.created_intent(CHALLENGE, 500)
+    await payments.authorize(challenged.name)  # REQUIRES_ACTION: a 3-D Secure challenge
+    paid = await payments.authorized_intent(APPROVE, 1000)
+    await capture(payments, paid.name, 400)
+    await refund(payments, paid.name, 100)
+
+    changes = await events_of(payments, events_pb2.PaymentIntentStateChanged)
+
+    S = pi.PaymentIntentState
+    def path(name: str) -> list[tuple[str, str, int]]:
+        return [(S.Name(c.from_state).removeprefix("PAYMENT_INTENT_STATE_"),
+                 S.Name(c.to_state).removeprefix("PAYMENT_INTENT_STATE_"), c.version)
+                for c in changes if c.payment_intent == name]
+    assert path(challenged.name) == [("UNSPECIFIED", "REQUIRES_CONFIRMATION", 1),
+                                     ("REQUIRES_CONFIRMATION", "PROCESSING", 2), ("PROCESSING", "REQUIRES_ACTION", 3)]
+    assert path(paid.name) == [("UNSPECIFIED", "REQUIRES_CONFIRMATION", 1), ("REQUIRES_CONFIRMATION", "PROCESSING", 2),
+                               ("PROCESSING", "REQUIRES_CAPTURE", 3), ("REQUIRES_CAPTURE", "SUCCEEDED", 4),
+                               ("SUCCEEDED", "SUCCEEDED", 5)]
+    assert (await payments.get(challenged.name)).state == pi.PAYMENT_INTENT_STATE_REQUIRES_ACTION

@@ -22,24 +22,27 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from commerce.payments.v1 import payment_intent_pb2 as commerce_dot_payments_dot_v1_dot_payment__intent__pb2
 from commerce.type.v1 import money_pb2 as commerce_dot_type_dot_v1_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!commerce/payments/v1/events.proto\x12\x14\x63ommerce.payments.v1\x1a\x1c\x63ommerce/type/v1/money.proto\"\xb8\x01\n\x11PaymentAuthorized\x12%\n\x0epayment_intent\x18\x01 \x01(\tR\rpaymentIntent\x12\x14\n\x05order\x18\x02 \x01(\tR\x05order\x12/\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x06\x61mount\x12\x10\n\x03psp\x18\x04 \x01(\tR\x03psp\x12#\n\rpsp_reference\x18\x05 \x01(\tR\x0cpspReference\"\xae\x02\n\x0fPaymentCaptured\x12%\n\x0epayment_intent\x18\x01 \x01(\tR\rpaymentIntent\x12\x14\n\x05order\x18\x02 \x01(\tR\x05order\x12/\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x06\x61mount\x12K\n\x15\x61mount_captured_total\x18\x04 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x13\x61mountCapturedTotal\x12)\n\x03\x66\x65\x65\x18\x05 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x03\x66\x65\x65\x12\x10\n\x03psp\x18\x06 \x01(\tR\x03psp\x12#\n\rpsp_reference\x18\x07 \x01(\tR\x0cpspReference\"\xc3\x01\n\rPaymentFailed\x12%\n\x0epayment_intent\x18\x01 \x01(\tR\rpaymentIntent\x12\x14\n\x05order\x18\x02 \x01(\tR\x05order\x12/\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x06\x61mount\x12!\n\x0c\x64\x65\x63line_code\x18\x04 \x01(\tR\x0b\x64\x65\x63lineCode\x12!\n\x0chard_decline\x18\x05 \x01(\x08R\x0bhardDecline\"\xa9\x01\n\x0fPaymentCanceled\x12%\n\x0epayment_intent\x18\x01 \x01(\tR\rpaymentIntent\x12\x14\n\x05order\x18\x02 \x01(\tR\x05order\x12/\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x06\x61mount\x12\x16\n\x06reason\x18\x04 \x01(\tR\x06reason\x12\x10\n\x03psp\x18\x05 \x01(\tR\x03psp\"\x9b\x02\n\x0fPaymentRefunded\x12%\n\x0epayment_intent\x18\x01 \x01(\tR\rpaymentIntent\x12\x16\n\x06refund\x18\x02 \x01(\tR\x06refund\x12\x14\n\x05order\x18\x03 \x01(\tR\x05order\x12/\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x06\x61mount\x12K\n\x15\x61mount_refunded_total\x18\x05 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x13\x61mountRefundedTotal\x12\x10\n\x03psp\x18\x06 \x01(\tR\x03psp\x12#\n\rpsp_reference\x18\x07 \x01(\tR\x0cpspReferenceb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!commerce/payments/v1/events.proto\x12\x14\x63ommerce.payments.v1\x1a)commerce/payments/v1/payment_intent.proto\x1a\x1c\x63ommerce/type/v1/money.proto\"\xb8\x01\n\x11PaymentAuthorized\x12%\n\x0epayment_intent\x18\x01 \x01(\tR\rpaymentIntent\x12\x14\n\x05order\x18\x02 \x01(\tR\x05order\x12/\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x06\x61mount\x12\x10\n\x03psp\x18\x04 \x01(\tR\x03psp\x12#\n\rpsp_reference\x18\x05 \x01(\tR\x0cpspReference\"\xae\x02\n\x0fPaymentCaptured\x12%\n\x0epayment_intent\x18\x01 \x01(\tR\rpaymentIntent\x12\x14\n\x05order\x18\x02 \x01(\tR\x05order\x12/\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x06\x61mount\x12K\n\x15\x61mount_captured_total\x18\x04 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x13\x61mountCapturedTotal\x12)\n\x03\x66\x65\x65\x18\x05 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x03\x66\x65\x65\x12\x10\n\x03psp\x18\x06 \x01(\tR\x03psp\x12#\n\rpsp_reference\x18\x07 \x01(\tR\x0cpspReference\"\xc3\x01\n\rPaymentFailed\x12%\n\x0epayment_intent\x18\x01 \x01(\tR\rpaymentIntent\x12\x14\n\x05order\x18\x02 \x01(\tR\x05order\x12/\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x06\x61mount\x12!\n\x0c\x64\x65\x63line_code\x18\x04 \x01(\tR\x0b\x64\x65\x63lineCode\x12!\n\x0chard_decline\x18\x05 \x01(\x08R\x0bhardDecline\"\xa9\x01\n\x0fPaymentCanceled\x12%\n\x0epayment_intent\x18\x01 \x01(\tR\rpaymentIntent\x12\x14\n\x05order\x18\x02 \x01(\tR\x05order\x12/\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x06\x61mount\x12\x16\n\x06reason\x18\x04 \x01(\tR\x06reason\x12\x10\n\x03psp\x18\x05 \x01(\tR\x03psp\"\x9b\x02\n\x0fPaymentRefunded\x12%\n\x0epayment_intent\x18\x01 \x01(\tR\rpaymentIntent\x12\x16\n\x06refund\x18\x02 \x01(\tR\x06refund\x12\x14\n\x05order\x18\x03 \x01(\tR\x05order\x12/\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x06\x61mount\x12K\n\x15\x61mount_refunded_total\x18\x05 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x13\x61mountRefundedTotal\x12\x10\n\x03psp\x18\x06 \x01(\tR\x03psp\x12#\n\rpsp_reference\x18\x07 \x01(\tR\x0cpspReference\"\x80\x02\n\x19PaymentIntentStateChanged\x12%\n\x0epayment_intent\x18\x01 \x01(\tR\rpaymentIntent\x12\x14\n\x05order\x18\x02 \x01(\tR\x05order\x12G\n\nfrom_state\x18\x03 \x01(\x0e\x32(.commerce.payments.v1.PaymentIntentStateR\tfromState\x12\x43\n\x08to_state\x18\x04 \x01(\x0e\x32(.commerce.payments.v1.PaymentIntentStateR\x07toState\x12\x18\n\x07version\x18\x05 \x01(\x03R\x07versionb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'commerce.payments.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PAYMENTAUTHORIZED']._serialized_start=90
-  _globals['_PAYMENTAUTHORIZED']._serialized_end=274
-  _globals['_PAYMENTCAPTURED']._serialized_start=277
-  _globals['_PAYMENTCAPTURED']._serialized_end=579
-  _globals['_PAYMENTFAILED']._serialized_start=582
-  _globals['_PAYMENTFAILED']._serialized_end=777
-  _globals['_PAYMENTCANCELED']._serialized_start=780
-  _globals['_PAYMENTCANCELED']._serialized_end=949
-  _globals['_PAYMENTREFUNDED']._serialized_start=952
-  _globals['_PAYMENTREFUNDED']._serialized_end=1235
+  _globals['_PAYMENTAUTHORIZED']._serialized_start=133
+  _globals['_PAYMENTAUTHORIZED']._serialized_end=317
+  _globals['_PAYMENTCAPTURED']._serialized_start=320
+  _globals['_PAYMENTCAPTURED']._serialized_end=622
+  _globals['_PAYMENTFAILED']._serialized_start=625
+  _globals['_PAYMENTFAILED']._serialized_end=820
+  _globals['_PAYMENTCANCELED']._serialized_start=823
+  _globals['_PAYMENTCANCELED']._serialized_end=992
+  _globals['_PAYMENTREFUNDED']._serialized_start=995
+  _globals['_PAYMENTREFUNDED']._serialized_end=1278
+  _globals['_PAYMENTINTENTSTATECHANGED']._serialized_start=1281
+  _globals['_PAYMENTINTENTSTATECHANGED']._serialized_end=1537
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from commerce.payments.v1 import payment_intent_pb2 as _payment_intent_pb2
 from commerce.type.v1 import money_pb2 as _money_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -83,3 +84,17 @@ class PaymentRefunded(_message.Message):
     psp: str
     psp_reference: str
     def __init__(self, payment_intent: _Optional[str] = ..., refund: _Optional[str] = ..., order: _Optional[str] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., amount_refunded_total: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., psp: _Optional[str] = ..., psp_reference: _Optional[str] = ...) -> None: ...
+
+class PaymentIntentStateChanged(_message.Message):
+    __slots__ = ("payment_intent", "order", "from_state", "to_state", "version")
+    PAYMENT_INTENT_FIELD_NUMBER: _ClassVar[int]
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    FROM_STATE_FIELD_NUMBER: _ClassVar[int]
+    TO_STATE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    payment_intent: str
+    order: str
+    from_state: _payment_intent_pb2.PaymentIntentState
+    to_state: _payment_intent_pb2.PaymentIntentState
+    version: int
+    def __init__(self, payment_intent: _Optional[str] = ..., order: _Optional[str] = ..., from_state: _Optional[_Union[_payment_intent_pb2.PaymentIntentState, str]] = ..., to_state: _Optional[_Union[_payment_intent_pb2.PaymentIntentState, str]] = ..., version: _Optional[int] = ...) -> None: ...

@@ -5,6 +5,7 @@
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 import type { Money } from "../../type/v1/money_pb.js";
+import type { PaymentIntentState } from "./payment_intent_pb.js";
 
 /**
  * Describes the file commerce/payments/v1/events.proto.
@@ -282,4 +283,58 @@ export declare type PaymentRefunded = Message<"commerce.payments.v1.PaymentRefun
  * Use `create(PaymentRefundedSchema)` to create a new message.
  */
 export declare const PaymentRefundedSchema: GenMessage<PaymentRefunded>;
+
+/**
+ * PaymentIntentStateChanged is published for every transition of an intent's state machine, its
+ * creation included (from_state UNSPECIFIED), one per intent version. Transitions that move
+ * money also publish their own event (PaymentAuthorized, PaymentCaptured, …) in the same
+ * transaction; this one is for whoever follows intents as a whole: a notification waiting for
+ * REQUIRES_ACTION, an operator watching REQUIRES_VERIFICATION, an audit trail.
+ *
+ * @generated from message commerce.payments.v1.PaymentIntentStateChanged
+ */
+export declare type PaymentIntentStateChanged = Message<"commerce.payments.v1.PaymentIntentStateChanged"> & {
+  /**
+   * payment_intent is the intent's resource name.
+   *
+   * @generated from field: string payment_intent = 1;
+   */
+  paymentIntent: string;
+
+  /**
+   * order is the order being paid, if any.
+   *
+   * @generated from field: string order = 2;
+   */
+  order: string;
+
+  /**
+   * from_state is the state before the transition; UNSPECIFIED when the intent was created.
+   *
+   * @generated from field: commerce.payments.v1.PaymentIntentState from_state = 3;
+   */
+  fromState: PaymentIntentState;
+
+  /**
+   * to_state is the state after it; equal to from_state for a further partial capture or a
+   * refund, which move money but not the state.
+   *
+   * @generated from field: commerce.payments.v1.PaymentIntentState to_state = 4;
+   */
+  toState: PaymentIntentState;
+
+  /**
+   * version is the intent's version after the transition: 1 at creation, then +1 per
+   * transition, so a consumer can tell a gap or an old redelivery.
+   *
+   * @generated from field: int64 version = 5;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message commerce.payments.v1.PaymentIntentStateChanged.
+ * Use `create(PaymentIntentStateChangedSchema)` to create a new message.
+ */
+export declare const PaymentIntentStateChangedSchema: GenMessage<PaymentIntentStateChanged>;
 
