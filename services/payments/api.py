@@ -54,16 +54,16 @@ class PaymentApi(payment_service_pb2_grpc.PaymentServiceServicer):
         return ps.ListPaymentIntentsResponse(payment_intents=[to_proto(i) for i in intents[:size]], next_page_token=token)
 
     async def AuthorizePaymentIntent(self, request, context):
-        intent = await self._app.authorize(_tenant(), _id(request.name), request.request_id, request.payment_method)
+        intent = await self._app.authorize(_tenant(), _id(request.name), request.payment_method)
         return ps.AuthorizePaymentIntentResponse(payment_intent=to_proto(intent))
 
     async def CapturePaymentIntent(self, request, context):
         amount = Money.from_proto(request.amount) if request.HasField("amount") else None
-        intent = await self._app.capture(_tenant(), _id(request.name), request.request_id, amount)
+        intent = await self._app.capture(_tenant(), _id(request.name), amount)
         return ps.CapturePaymentIntentResponse(payment_intent=to_proto(intent))
 
     async def CancelPaymentIntent(self, request, context):
-        intent = await self._app.cancel(_tenant(), _id(request.name), request.request_id, request.reason)
+        intent = await self._app.cancel(_tenant(), _id(request.name), request.reason)
         return ps.CancelPaymentIntentResponse(payment_intent=to_proto(intent))
 
     async def RefundPayment(self, request, context):

@@ -1,9 +1,9 @@
 """The payments use cases: intents move through the domain's state machine, PSP calls go
 through routing, every transition is saved with its events in the caller's transaction.
 
-Authorize first, capture last. An authorization records PROCESSING before any PSP call; every
-PSP call carries a key derived from the request_id, so a retried request reaches the PSP's own
-idempotency instead of charging again. A decline is a final outcome: the intent is saved FAILED
+Authorize first, capture last. Every PSP call carries a key derived from the intent's committed
+version (_psp_key), so a retry, whatever its request_id, reaches the PSP's own idempotency
+instead of charging again, even when the process died between the PSP's answer and our commit. A decline is a final outcome: the intent is saved FAILED
 with its PaymentFailed event and the call answers CARD_DECLINED, an error that keeps those
 effects (the janitor, which has no caller, only saves them). Card numbers stay in the vault:
 the router gets the card for the one call that needs it and nothing else keeps it.
@@ -68,7 +68,7 @@ class PaymentsApp:
         async with self.db.transaction() as conn:
             return await self._found(await store.load(conn, tenant, intent_id), intent_id)
 
-    async def authorize(self, tenant: str, intent_id: str, request_id: str, payment_method: str) -> PaymentIntent:
+    async def authorize(self, tenant: str, intent_id: str, payment_method: str) -> PaymentIntent:
         """Authorize (and capture, for AUTOMATIC). A decline saves the intent FAILED with its
         PaymentFailed event, then raises CardDeclined, which keeps those effects."""
         async with self.db.transaction() as conn:
@@ -79,28 +79,28 @@ class PaymentsApp:
             intent = await self._apply(conn, intent, intent.begin_authorization(now=self._now()))
             card = await self.vault.reveal_for_psp(conn, tenant, intent.payment_method)
             request = AuthorizeRequest(idempotency_key="", amount=intent.amount, card=card, reference=intent_name(intent))
-            routed = await self.router.authorize(f"{tenant}:{request_id}:authorize", request, tenant=tenant,
+            routed = await self.router.authorize(_psp_key(intent, "authorize", intent.payment_method), request, tenant=tenant,
                                                  brand=brand_of(card.pan).value)
             intent = await self._record_authorization(conn, intent, routed)
             if intent.state is IntentState.REQUIRES_CAPTURE and intent.capture_method is CaptureMethod.AUTOMATIC:
-                intent = await self._capture(conn, intent, request_id, None)
+                intent = await self._capture(conn, intent, None)
         if intent.state is IntentState.FAILED:  # FAILED is terminal: this very call was declined
             # Raised after the block, so the FAILED intent is saved even without an outer transaction.
             raise CardDeclined(intent_name(intent), intent.decline_code, routed.result.hard_decline)
         return intent
 
-    async def capture(self, tenant: str, intent_id: str, request_id: str, amount: Money | None) -> PaymentIntent:
+    async def capture(self, tenant: str, intent_id: str, amount: Money | None) -> PaymentIntent:
         async with self.db.transaction() as conn:
             intent = await self._locked(conn, tenant, intent_id)
-            return await self._capture(conn, intent, request_id, amount)
+            return await self._capture(conn, intent, amount)
 
-    async def cancel(self, tenant: str, intent_id: str, request_id: str, reason: str) -> PaymentIntent:
+    async def cancel(self, tenant: str, intent_id: str, reason: str) -> PaymentIntent:
         async with self.db.transaction() as conn:
             intent = await self._locked(conn, tenant, intent_id)
             transition = intent.cancel(reason, now=self._now())  # checks the state before the PSP is asked
             voided_psp = ""  # funds are held only in REQUIRES_CAPTURE (REQUIRES_ACTION names a PSP, holds nothing)
             if intent.state is IntentState.REQUIRES_CAPTURE:
-                await self.router.call(intent.psp, lambda psp: psp.void(f"{tenant}:{request_id}:void", intent.psp_reference))
+                await self.router.call(intent.psp, lambda psp: psp.void(_psp_key(intent, "void"), intent.psp_reference))
                 voided_psp = intent.psp
             return await self._apply(conn, intent, transition, voided_psp=voided_psp)
 
@@ -110,7 +110,7 @@ class PaymentsApp:
             intent = await self._locked(conn, tenant, intent_id)
             returned = intent.refund_amount(amount)  # refused above what was captured, before the PSP call
             result = await self.router.call(intent.psp, lambda psp: psp.refund(
-                f"{tenant}:{request_id}:refund", intent.psp_reference, returned))
+                _psp_key(intent, "refund", _amount_key(returned)), intent.psp_reference, returned))
             refund_id = derive_id("re", tenant, request_id)
             intent = await self._apply(conn, intent, intent.refund(returned, now=self._now()), refund=refund_id,
                                        refund_reference=result.psp_reference or "")
@@ -129,11 +129,10 @@ class PaymentsApp:
             outcome = NotReceived() if result is None else _outcome(pending.psp, result)
             return await self._apply(conn, intent, intent.verification_resolved(outcome, now=self._now()))
 
-    async def _capture(self, conn: AsyncConnection, intent: PaymentIntent, request_id: str,
-                       amount: Money | None) -> PaymentIntent:
+    async def _capture(self, conn: AsyncConnection, intent: PaymentIntent, amount: Money | None) -> PaymentIntent:
         taken = intent.capture_amount(amount)  # refused above what is capturable, before the PSP call
         result = await self.router.call(intent.psp, lambda psp: psp.capture(
-            f"{intent.tenant}:{request_id}:capture", intent.psp_reference, taken))
+            _psp_key(intent, "capture", _amount_key(taken)), intent.psp_reference, taken))
         return await self._apply(conn, intent, intent.capture(taken, result.fee, now=self._now()),
                                  capture_reference=result.psp_reference or "")
 
@@ -194,6 +193,19 @@ def _authorization_transition(intent: PaymentIntent, psp: str, result: PspResult
         case Declined(decline_code=code, hard_decline=hard):
             return intent.authorization_declined(code, hard, now=now)
     return intent.authorization_not_received(now=now)
+
+
+def _psp_key(intent: PaymentIntent, operation: str, detail: str = "") -> str:
+    """The idempotency key of a PSP call: the intent's committed version, not the request_id.
+    If the process dies after the PSP acted but before our commit, the intent is still at that
+    version, so any retry, under any request_id, reaches the PSP's idempotency and gets the first
+    answer back instead of charging, capturing or refunding twice. `detail` (the card token, the
+    amount) makes a retry that asks for something else a new call."""
+    return f"{intent.tenant}:{intent.id}:v{intent.version}:{operation}" + (f":{detail}" if detail else "")
+
+
+def _amount_key(amount: Money) -> str:
+    return f"{amount.amount_minor}{amount.currency_code}"
 
 
 def _state_changed(intent: PaymentIntent, before: PaymentIntent | None) -> events_pb2.PaymentIntentStateChanged:

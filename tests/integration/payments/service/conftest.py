@@ -4,6 +4,7 @@ sandbox PSPs the tests can reach into (and make time out)."""
 from __future__ import annotations
 
 import base64
+import collections
 import dataclasses
 import uuid
 
@@ -29,14 +30,21 @@ from services.payments.vault import KeyRing, Vault
 KEYS = f"k1:{base64.b64encode(b'k' * 32).decode()}"
 
 
+class ProcessDied(Exception):
+    """Stands for the payments process dying right after a PSP executed a call: nothing of the
+    request commits, and the caller sees an error."""
+
+
 class FlakySandbox:
-    """A sandbox PSP whose answers can be lost after it executed the call (a timeout)."""
+    """A sandbox PSP whose answers can be lost after it executed the call (a timeout), or whose
+    caller can die right after it executed the call (`die_after`: operation → how many times)."""
 
     def __init__(self, name: str) -> None:
         self.psp = sandbox_psp(name)
         self.name = name
         self.lose_authorizations = 0  # how many authorize answers to lose
         self.lose_captures = 0
+        self.die_after: collections.Counter[str] = collections.Counter()
         self.authorize_calls: list[str] = []  # the idempotency key of every authorize that reached us
 
     def __getattr__(self, attribute):
@@ -45,6 +53,7 @@ class FlakySandbox:
     async def authorize(self, request):
         self.authorize_calls.append(request.idempotency_key)
         result = await self.psp.authorize(request)
+        self._maybe_die("authorize")
         if self.lose_authorizations:
             self.lose_authorizations -= 1
             raise PspTimeout(psp=self.name, idempotency_key=request.idempotency_key)
@@ -52,10 +61,21 @@ class FlakySandbox:
 
     async def capture(self, key, reference, amount):
         result = await self.psp.capture(key, reference, amount)
+        self._maybe_die("capture")
         if self.lose_captures:
             self.lose_captures -= 1
             raise PspTimeout(psp=self.name, idempotency_key=key)
         return result
+
+    async def refund(self, key, reference, amount):
+        result = await self.psp.refund(key, reference, amount)
+        self._maybe_die("refund")
+        return result
+
+    def _maybe_die(self, operation: str) -> None:
+        if self.die_after[operation]:
+            self.die_after[operation] -= 1
+            raise ProcessDied(f"died after the PSP's {operation}")
 
 
 @dataclasses.dataclass

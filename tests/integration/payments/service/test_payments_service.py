@@ -110,7 +110,7 @@ async def test_hard_decline_fails_the_intent_and_publishes_payment_failed(paymen
                                    "payment_intent": created.name}
     assert STOLEN not in first.details() and STOLEN[-4:] not in first.details()
     assert status_of(replayed) == status_of(first)
-    assert payments.psps[SANDBOX_ALPHA].authorize_calls == [f"{payments.tenant}:{request_id}:authorize:{SANDBOX_ALPHA}"]
+    assert len(payments.psps[SANDBOX_ALPHA].authorize_calls) == 1  # the replay never reached the PSP
     assert payments.psps[SANDBOX_BETA].authorize_calls == []  # a decline is never routed on
     intent = await payments.get(created.name)
     assert intent.state == pi.PAYMENT_INTENT_STATE_FAILED and intent.decline_code == "stolen_card"
