@@ -14,31 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
-import statistics
 import tempfile
-import time
 import uuid
 
+from bench.harness import machine, ratios, report, summary, timed
 from commerce.payments.v1 import payment_service_pb2 as ps
 from mesh.config import MeshSettings
 from tests.integration.runtime.conftest import start_mesh, stop_mesh
-
-
-async def timed(calls: int, make_call) -> list[float]:
-    latencies = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        await make_call()
-        latencies.append(time.perf_counter() - started)
-    return latencies
-
-
-def summary(latencies: list[float]) -> dict[str, float]:
-    ordered = sorted(latencies)
-    return {"median_ms": statistics.median(ordered) * 1000, "p95_ms": ordered[int(len(ordered) * 0.95)] * 1000}
 
 
 async def measure(settings: MeshSettings, calls: int) -> dict[str, object]:
@@ -55,9 +38,7 @@ async def measure(settings: MeshSettings, calls: int) -> dict[str, object]:
                    (("baseline_read", read), ("write", write), ("replay", replay))}
     finally:
         await stop_mesh(mesh)
-    base = results["baseline_read"]["median_ms"]
-    results["ratios_vs_baseline"] = {k: round(v["median_ms"] / base, 2) for k, v in results.items()
-                                     if k != "baseline_read"}
+    results["ratios_vs_baseline"] = ratios(results, "baseline_read")
     return results
 
 
@@ -68,19 +49,15 @@ async def main() -> None:
     parser.add_argument("--out")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        report = {"machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        results = {"machine": machine(),
                   "calls_per_kind": args.calls,
                   "embedded": await measure(MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
                                                          shutdown_drain_seconds=0), args.calls)}
         if args.production:
-            report["production"] = await measure(MeshSettings(
+            results["production"] = await measure(MeshSettings(
                 database_url=os.environ["DATABASE_URL"], redis_url=os.environ["REDIS_URL"],
                 redis_key_prefix=f"bench-{uuid.uuid4().hex}:", shutdown_drain_seconds=0), args.calls)
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as out:
-            out.write(text + "\n")
+    report(results, args.out)
 
 
 if __name__ == "__main__":

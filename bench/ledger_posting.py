@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import itertools
 import os
-import platform
 import tempfile
 import time
-import uuid
 
+from bench.harness import machine, ratios, report, summary, timed
 from commerce.payments.v1 import events_pb2
 from mesh.events import EventConsumer
 from mesh.events.bus import Delivery
@@ -30,7 +29,6 @@ from mesh.persistence import RUNTIME_MIGRATIONS, Database, migrate
 from services.invoicing.app import InvoicingApp
 from services.invoicing.handlers import payment_handlers
 from services.invoicing.migrations import INVOICING_MIGRATIONS
-from bench.idempotency_overhead import summary, timed
 
 TENANT = "bench"
 
@@ -56,10 +54,11 @@ async def measure(url: str, events: int) -> dict[str, object]:
         booking = EventConsumer("bench-ledger", db, bus=None, handlers=payment_handlers(app), dead_letter_topic="")
         baseline = EventConsumer("bench-baseline", db, bus=None, dead_letter_topic="",
                                  handlers={events_pb2.PaymentCaptured.DESCRIPTOR.full_name: _Nothing()})
-        counter = iter(range(10**9))
+        counter = itertools.count()
         await timed(20, lambda: baseline.handle(capture_delivery(next(counter))))  # warm up
         results = {"baseline_inbox_only": summary(await timed(events, lambda: baseline.handle(capture_delivery(next(counter))))),
                    "book_capture": summary(await timed(events, lambda: booking.handle(capture_delivery(next(counter)))))}
+        results["ratios_vs_baseline"] = ratios(results, "baseline_inbox_only")
         started = time.perf_counter()
         verified = await app.verify(TENANT)
         elapsed = time.perf_counter() - started
@@ -67,8 +66,6 @@ async def measure(url: str, events: int) -> dict[str, object]:
         results["verify_entries_per_second"] = round(verified.entries_checked / elapsed)
     finally:
         await db.dispose()
-    base = results["baseline_inbox_only"]["median_ms"]
-    results["ratios_vs_baseline"] = {"book_capture": round(results["book_capture"]["median_ms"] / base, 2)}
     return results
 
 
@@ -79,16 +76,12 @@ async def main() -> None:
     parser.add_argument("--out")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        report = {"machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        results = {"machine": machine(),
                   "events_per_kind": args.events,
                   "embedded": await measure(f"sqlite+aiosqlite:///{tmp}/bench.db", args.events)}
         if args.production:
-            report["production"] = await measure(os.environ["DATABASE_URL"], args.events)
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as out:
-            out.write(text + "\n")
+            results["production"] = await measure(os.environ["DATABASE_URL"], args.events)
+    report(results, args.out)
 
 
 if __name__ == "__main__":

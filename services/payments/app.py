@@ -3,9 +3,10 @@ through routing, every transition is saved with its events in the caller's trans
 
 Authorize first, capture last. Every PSP call carries a key derived from the intent's committed
 version (_psp_key), so a retry, whatever its request_id, reaches the PSP's own idempotency
-instead of charging again, even when the process died between the PSP's answer and our commit. A decline is a final outcome: the intent is saved FAILED
-with its PaymentFailed event and the call answers CARD_DECLINED, an error that keeps those
-effects (the janitor, which has no caller, only saves them). Card numbers stay in the vault:
+instead of charging again, even when the process died between the PSP's answer and our commit.
+A decline is a final outcome: the intent is saved FAILED with its PaymentFailed event and the
+call answers CARD_DECLINED, an error that keeps those effects (the janitor, which has no
+caller, only saves them). Card numbers stay in the vault:
 the router gets the card for the one call that needs it and nothing else keeps it.
 """
 
@@ -15,6 +16,7 @@ import datetime
 from collections.abc import Callable
 
 import grpc
+from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commerce.payments.v1 import events_pb2, payment_intent_pb2
@@ -61,7 +63,7 @@ class PaymentsApp:
                                           now=self._now(), capture_method=capture_method,
                                           payment_method=payment_method, order=order, description=description)
             await store.insert(conn, intent)
-            await self._emit(conn, intent, _state_changed(intent, None), "PaymentIntentStateChanged")
+            await self._emit(conn, intent, _state_changed(intent, None))
         return intent
 
     async def get(self, tenant: str, intent_id: str) -> PaymentIntent:
@@ -148,19 +150,19 @@ class PaymentsApp:
                      capture_reference: str = "", voided_psp: str = "") -> PaymentIntent:
         intent = transition.intent
         await store.save(conn, intent, read_version=before.version, pending=pending)
-        await self._emit(conn, intent, _state_changed(intent, before), "PaymentIntentStateChanged")
+        await self._emit(conn, intent, _state_changed(intent, before))
         for event in transition.events:
             message = _public_event(intent, event, refund=refund, refund_reference=refund_reference,
                                     capture_reference=capture_reference, voided_psp=voided_psp)
             if message is not None:
-                await self._emit(conn, intent, message, type(event).__name__)
+                await self._emit(conn, intent, message)
         return intent
 
-    async def _emit(self, conn: AsyncConnection, intent: PaymentIntent, message, kind: str) -> None:
+    async def _emit(self, conn: AsyncConnection, intent: PaymentIntent, message: Message) -> None:
         """Write one event of this version of the intent to the outbox; its id names the version and
-        the kind, so a retried transaction can never publish it twice under two ids."""
+        the event type, so a retried transaction can never publish it twice under two ids."""
         await self._writer.emit(conn, message, subject=intent_name(intent), tenant=intent.tenant,
-                                event_id=f"{intent.tenant}/{intent.id}/v{intent.version}/{kind}",
+                                event_id=f"{intent.tenant}/{intent.id}/v{intent.version}/{message.DESCRIPTOR.name}",
                                 sequence=intent.version)
 
     async def _locked(self, conn: AsyncConnection, tenant: str, intent_id: str) -> PaymentIntent:

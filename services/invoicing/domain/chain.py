@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import re
 
 from google.protobuf import timestamp_pb2
 
@@ -26,7 +25,6 @@ __all__ = ["GENESIS", "ChainVerifier", "Verification", "account_name", "entry_ha
 
 GENESIS = bytes(32)
 _V = ledger_service_pb2.LedgerViolation
-_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 def account_name(tenant: str, account_id: str) -> str:
@@ -133,7 +131,9 @@ class ChainVerifier:
     def _posting_problem(self, posting: journal_entry_pb2.Posting) -> str:
         if posting.amount.amount_minor <= 0:
             return "amount is not positive"
-        if not _CURRENCY.fullmatch(posting.amount.currency_code):
+        try:
+            Money.from_proto(posting.amount)
+        except ValueError:
             return "currency code is malformed"
         if posting.direction not in (journal_entry_pb2.POSTING_DIRECTION_DEBIT,
                                      journal_entry_pb2.POSTING_DIRECTION_CREDIT):
