@@ -1,9 +1,12 @@
-"""Idempotency keys with Stripe semantics: a fast path (memory or Redis) and a durable guard."""
+"""Idempotency keys with Stripe semantics and atomic phases: a fast path (memory or Redis), a
+durable record claimed before the handler runs, and short phases that advance it."""
 
 from mesh.idempotency.fast_path import Claim, ClaimState, FastPath, FastPathUnavailable, MemoryFastPath
-from mesh.idempotency.guard import IdempotencyGuard, IdempotencyPolicy
-from mesh.idempotency.keys import IdempotencyKey, fingerprint
+from mesh.idempotency.guard import IdempotencyGuard
+from mesh.idempotency.keys import Fingerprinter, IdempotencyKey
 from mesh.idempotency.outcome import TRANSIENT_CODES, Outcome
+from mesh.idempotency.phases import LockLost, atomic_phase, current_recovery_point
+from mesh.idempotency.policy import IdempotencyPolicy
 from mesh.idempotency.redis_fast_path import RedisFastPath
 
 __all__ = [
@@ -12,11 +15,14 @@ __all__ = [
     "ClaimState",
     "FastPath",
     "FastPathUnavailable",
+    "Fingerprinter",
     "IdempotencyGuard",
     "IdempotencyKey",
     "IdempotencyPolicy",
+    "LockLost",
     "MemoryFastPath",
     "Outcome",
     "RedisFastPath",
-    "fingerprint",
+    "atomic_phase",
+    "current_recovery_point",
 ]

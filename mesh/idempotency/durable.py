@@ -1,46 +1,130 @@
-"""The durable guard: one row per key in the service's own database.
+"""The durable guard: one row per key in the service's own database, written before the handler.
 
-The row is inserted in the same transaction as the handler's effects, under a primary key of
-(tenant, method, request_id). Two executions of one key can therefore never both commit: the
-second fails on the key, rolls back its effects and replays the first's outcome. This holds
-after a Redis flush or failover, which is why the fast path is only an optimisation.
+The row is committed first, under a primary key of (tenant, method, request_id), with an owner
+and a lock: two executions of one key can never both hold it. The handler then runs in atomic
+phases (phases.py), each advancing the row's recovery point in its own transaction, and the
+outcome is stored last. Every write after the claim is fenced on the owner, so an execution that
+lost its lock (it stalled past locked_until and another took over) can no longer commit. This
+holds after a Redis flush or failover, which is why the fast path is only an optimisation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import enum
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.idempotency.keys import IdempotencyKey
 from mesh.idempotency.outcome import Outcome
 from mesh.persistence.tables import idempotency_records as records
 
+STARTED = "started"
+FINISHED = "finished"
 
-def _where(key: IdempotencyKey):
-    return sa.and_(records.c.tenant == key.tenant, records.c.method == key.method,
-                   records.c.request_id == key.request_id)
+_KEY = sa.and_(records.c.tenant == sa.bindparam("k_tenant"), records.c.method == sa.bindparam("k_method"),
+               records.c.request_id == sa.bindparam("k_request_id"))
+_FENCED = sa.and_(_KEY, records.c.owner == sa.bindparam("k_owner"))
+_SELECT = sa.select(records).where(_KEY)
+_SELECT_LOCKED = _SELECT.with_for_update()
+_DELETE = sa.delete(records).where(_KEY)
+
+
+class Held(enum.Enum):
+    NEW = "new"  # nobody had the key: execute from the start
+    RESUMED = "resumed"  # an execution that died left it: resume from its recovery point
+    IN_PROGRESS = "in_progress"  # a live execution holds it
+    COMPLETED = "completed"  # finished: replay the outcome
+    MISMATCH = "mismatch"  # the key was used with a different request
+
+
+@dataclasses.dataclass(frozen=True)
+class Claimed:
+    held: Held
+    recovery_point: str = STARTED
+    outcome: Outcome | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Lease:
+    """Who holds a key, and the clock and limits its writes use."""
+
+    key: IdempotencyKey
+    owner: str
+    lock_ttl: datetime.timedelta
+    ttl: datetime.timedelta
+
+
+async def claim(conn: AsyncConnection, lease: Lease, fp: str, now: datetime.datetime) -> Claimed:
+    """Insert the running row, or say what the existing one means for this request."""
+    if await _inserted(conn, lease, fp, now):
+        return Claimed(Held.NEW)
+    row = (await conn.execute(_SELECT_LOCKED, _params(lease.key))).first()
+    if row is None or row.expires_at <= now:  # expired (or purged meanwhile): start afresh
+        await conn.execute(_DELETE, _params(lease.key))
+        await _inserted(conn, lease, fp, now)
+        return Claimed(Held.NEW)
+    return await _existing(conn, lease, fp, row, now)
 
 
 async def load(conn: AsyncConnection, key: IdempotencyKey, now: datetime.datetime) -> Outcome | None:
-    """The stored outcome of `key`; an expired row is deleted and reads as absent."""
-    row = (await conn.execute(sa.select(records).where(_where(key)))).first()
-    if row is None:
+    """The stored outcome of a finished execution of `key`, if any (one indexed read)."""
+    row = (await conn.execute(_SELECT, _params(key))).first()
+    if row is None or row.expires_at <= now or row.recovery_point != FINISHED:
         return None
-    if row.expires_at <= now:
-        await conn.execute(sa.delete(records).where(_where(key)))
-        return None
+    return _outcome(row)
+
+
+async def advance(conn: AsyncConnection, lease: Lease, point: str, now: datetime.datetime) -> bool:
+    """Record `point` and renew the lock; False when this execution no longer holds the key."""
+    return await _fenced(conn, lease, recovery_point=point, locked_until=now + lease.lock_ttl)
+
+
+async def finish(conn: AsyncConnection, lease: Lease, outcome: Outcome, now: datetime.datetime) -> bool:
+    """Store the outcome and drop the lock; False when this execution no longer holds the key."""
+    return await _fenced(conn, lease, recovery_point=FINISHED, status_code=outcome.status_code,
+                         response=outcome.response, status=outcome.status, owner=None, locked_until=None,
+                         expires_at=now + lease.ttl)
+
+
+async def unlock(conn: AsyncConnection, lease: Lease, now: datetime.datetime) -> None:
+    """Give the key up without an outcome: a retry resumes at once from the recovery point."""
+    await _fenced(conn, lease, owner=None, locked_until=now)
+
+
+async def _inserted(conn: AsyncConnection, lease: Lease, fp: str, now: datetime.datetime) -> bool:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(records).values(
+        tenant=lease.key.tenant, method=lease.key.method, request_id=lease.key.request_id, fingerprint=fp,
+        status_code=None, created_at=now, expires_at=now + lease.ttl, recovery_point=STARTED,
+        owner=lease.owner, locked_until=now + lease.lock_ttl,
+    ).on_conflict_do_nothing(index_elements=["tenant", "method", "request_id"]).returning(records.c.request_id)
+    return (await conn.execute(statement)).first() is not None
+
+
+async def _existing(conn: AsyncConnection, lease: Lease, fp: str, row, now: datetime.datetime) -> Claimed:
+    if row.fingerprint != fp:
+        return Claimed(Held.MISMATCH)
+    if row.recovery_point == FINISHED:
+        return Claimed(Held.COMPLETED, FINISHED, _outcome(row))
+    if row.locked_until is not None and row.locked_until > now:
+        return Claimed(Held.IN_PROGRESS, row.recovery_point)
+    await conn.execute(sa.update(records).where(_KEY).values(owner=lease.owner, locked_until=now + lease.lock_ttl),
+                       _params(lease.key))
+    return Claimed(Held.RESUMED, row.recovery_point)
+
+
+async def _fenced(conn: AsyncConnection, lease: Lease, **values) -> bool:
+    statement = sa.update(records).where(_FENCED).values(**values).returning(records.c.request_id)
+    return (await conn.execute(statement, {**_params(lease.key), "k_owner": lease.owner})).first() is not None
+
+
+def _params(key: IdempotencyKey) -> dict[str, str]:
+    return {"k_tenant": key.tenant, "k_method": key.method, "k_request_id": key.request_id}
+
+
+def _outcome(row) -> Outcome:
     return Outcome(row.fingerprint, row.status_code, row.response, row.status)
-
-
-async def insert(conn: AsyncConnection, key: IdempotencyKey, outcome: Outcome, now: datetime.datetime,
-                 ttl: datetime.timedelta) -> None:
-    """Record the outcome; raises a unique violation when another execution already did."""
-    await conn.execute(sa.insert(records).values(
-        tenant=key.tenant, method=key.method, request_id=key.request_id, fingerprint=outcome.fingerprint,
-        status_code=outcome.status_code, response=outcome.response, status=outcome.status,
-        created_at=now, expires_at=now + ttl,
-    ))
-
-

@@ -1,22 +1,28 @@
-"""Executes a request-id keyed RPC at most once, with Stripe semantics.
+"""Executes a request-id keyed RPC at most once, with Stripe semantics, in atomic phases.
 
 - same key, same request, finished → the first outcome is replayed, status included;
 - same key, different request → INVALID_ARGUMENT, reason IDEMPOTENCY_KEY_REUSED;
 - same key while the first still runs → ABORTED, reason REQUEST_IN_PROGRESS, with RetryInfo;
+- same key after its holder died → taken over once the lock TTL has passed, and resumed from
+  the last recovery point the holder committed (see phases.py);
 - fast path unreachable (Redis down) → UNAVAILABLE, reason IDEMPOTENCY_UNAVAILABLE, before
   anything is executed or written: money paths fail closed;
-- only final outcomes are stored (outcome.TRANSIENT_CODES are released for a fresh retry);
-  validation failures never get here (the validation interceptor runs first);
+- only final outcomes are stored (outcome.TRANSIENT_CODES unlock the key instead, so a retry with
+  the same request_id resumes at once); validation failures never get here (the validation
+  interceptor runs first);
 - an error that keeps its effects (DomainError(keep_effects=True), e.g. a declined card whose
-  FAILED intent must be saved) commits those effects with the stored error in one transaction;
-  the caller gets it from the stored outcome, so the first answer is the replay's.
+  FAILED intent must be saved) is committed by its phase and stored as the outcome.
+
+The order of writes: the durable record is claimed and committed before the handler runs; the
+handler's phases advance it; the outcome is stored in one last short transaction. No
+transaction is open while the handler calls out.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime
+import uuid
 from collections.abc import Awaitable, Callable
 
 import grpc
@@ -26,41 +32,49 @@ from google.rpc import status_pb2
 from mesh import errors
 from mesh.idempotency import durable
 from mesh.idempotency.fast_path import Claim, ClaimState, FastPath, FastPathUnavailable
-from mesh.idempotency.keys import IdempotencyKey, fingerprint
+from mesh.idempotency.keys import Fingerprinter, IdempotencyKey
 from mesh.idempotency.outcome import Outcome, is_final
-from mesh.persistence import Database, is_unique_violation
-
-
-@dataclasses.dataclass(frozen=True)
-class IdempotencyPolicy:
-    ttl: datetime.timedelta = datetime.timedelta(hours=24)
-    lock_ttl: datetime.timedelta = datetime.timedelta(seconds=60)
-    in_progress_retry_after: datetime.timedelta = datetime.timedelta(milliseconds=500)
+from mesh.idempotency.phases import Execution, LockLost, running
+from mesh.idempotency.policy import IdempotencyPolicy
+from mesh.persistence import Database
 
 
 class IdempotencyGuard:
-    """Combines the fast path (claims) with the durable record (the guarantee)."""
+    """Combines the fast path (claims, cheap replays) with the durable record (the guarantee)."""
 
     def __init__(self, fast_path: FastPath, database: Database, policy: IdempotencyPolicy,
+                 fingerprinter: Fingerprinter,
                  clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)) -> None:
         self.fast_path = fast_path
         self._db = database
         self._policy = policy
+        self._fingerprint = fingerprinter
         self._now = clock
 
     async def run(self, key: IdempotencyKey, request: Message, response_class: type,
                   execute: Callable[[], Awaitable[Message]]) -> Message:
-        fp = fingerprint(request)
-        claim = await self._claim(key, fp)
+        fp = self._fingerprint(request)
+        claim = await self._claim_fast(key, fp)
         if claim.state is ClaimState.COMPLETED:
             return _replay(claim.outcome, response_class)
-        self._refuse_unless_acquired(claim)
-        stored = await self._load(key)
-        if stored is not None:
-            return await self._replay_stored(key, fp, stored, response_class)
-        return await self._execute_once(key, fp, response_class, execute)
+        self._refuse_unless_acquired(claim.state)
+        lease = durable.Lease(key, str(uuid.uuid4()), self._policy.lock_ttl, self._policy.ttl)
+        try:
+            claimed = await self._claim_durable(lease, fp)
+        except BaseException:
+            await self.fast_path.release(key, fp)
+            raise
+        if claimed.held is durable.Held.COMPLETED:
+            # The fast path had forgotten this key (flush, failover, expiry): the database remembers.
+            await self.fast_path.complete(key, claimed.outcome, self._policy.ttl)
+            return _replay(claimed.outcome, response_class)
+        if claimed.held is not durable.Held.NEW and claimed.held is not durable.Held.RESUMED:
+            await self.fast_path.release(key, fp)
+            self._refuse_unless_acquired(_FAST_STATE[claimed.held])
+        execution = Execution(self._db, lease, claimed.recovery_point, self._now)
+        return await self._execute(execution, fp, response_class, execute)
 
-    async def _claim(self, key: IdempotencyKey, fp: str) -> Claim:
+    async def _claim_fast(self, key: IdempotencyKey, fp: str) -> Claim:
         try:
             return await self.fast_path.claim(key, fp, self._policy.lock_ttl)
         except FastPathUnavailable as err:
@@ -69,88 +83,56 @@ class IdempotencyGuard:
                 "the idempotency store is unavailable; nothing was executed, retry with the same request_id",
                 retry_after=datetime.timedelta(seconds=1)).to_status_error() from err
 
-    def _refuse_unless_acquired(self, claim: Claim) -> None:
-        if claim.state is ClaimState.MISMATCH:
-            raise _key_reused()
-        if claim.state is ClaimState.IN_PROGRESS:
-            raise errors.DomainError(
-                grpc.StatusCode.ABORTED, errors.common.REQUEST_IN_PROGRESS,
-                "a request with this request_id is still in progress; retry with the same request_id",
-                retry_after=self._policy.in_progress_retry_after).to_status_error()
-
-    async def _load(self, key: IdempotencyKey) -> Outcome | None:
+    async def _claim_durable(self, lease: durable.Lease, fp: str) -> durable.Claimed:
         async with self._db.transaction() as conn:
-            return await durable.load(conn, key, self._now())
+            return await durable.claim(conn, lease, fp, self._now())
 
-    async def _replay_stored(self, key: IdempotencyKey, fp: str, stored: Outcome, response_class: type) -> Message:
-        # The fast path had forgotten this key (flush, failover, expiry): the database remembers.
-        if stored.fingerprint != fp:
-            await self.fast_path.release(key, fp)
+    def _refuse_unless_acquired(self, state: ClaimState) -> None:
+        if state is ClaimState.MISMATCH:
             raise _key_reused()
-        await self.fast_path.complete(key, stored, self._policy.ttl)
-        return _replay(stored, response_class)
+        if state is ClaimState.IN_PROGRESS:
+            raise self._in_progress()
 
-    async def _execute_once(self, key: IdempotencyKey, fp: str, response_class: type,
-                            execute: Callable[[], Awaitable[Message]]) -> Message:
+    def _in_progress(self) -> errors.StatusError:
+        return errors.DomainError(
+            grpc.StatusCode.ABORTED, errors.common.REQUEST_IN_PROGRESS,
+            "a request with this request_id is still in progress; retry with the same request_id",
+            retry_after=self._policy.in_progress_retry_after).to_status_error()
+
+    async def _execute(self, execution: Execution, fp: str, response_class: type,
+                       execute: Callable[[], Awaitable[Message]]) -> Message:
+        key = execution.lease.key
         try:
-            outcome = await self._execute_and_record(key, fp, execute)
-        except asyncio.CancelledError:  # the transaction rolled back: free the key for a retry
-            await self.fast_path.release(key, fp)
+            with running(execution):
+                outcome = Outcome(fp, 0, response=(await execute()).SerializeToString(deterministic=True))
+        except errors.StatusError as err:
+            if not is_final(err.code):
+                await self._give_up(execution, fp)
+                raise
+            outcome = Outcome(fp, err.status.code, status=err.status.SerializeToString(deterministic=True))
+        except LockLost:
+            raise self._in_progress() from None  # the execution that took over answers for the key
+        except BaseException:
+            await asyncio.shield(self._give_up(execution, fp))  # cancelled or crashed: resume on retry
             raise
-        except Exception as err:
-            outcome = await self._after_failure(key, fp, err)
-        await self.fast_path.complete(key, outcome, self._policy.ttl)
+        await self._finish(execution, outcome)
         return _replay(outcome, response_class)
 
-    async def _execute_and_record(self, key: IdempotencyKey, fp: str,
-                                  execute: Callable[[], Awaitable[Message]]) -> Outcome:
+    async def _finish(self, execution: Execution, outcome: Outcome) -> None:
         async with self._db.transaction() as conn:
-            try:
-                response = await execute()
-            except errors.StatusError as err:
-                if not err.keeps_effects:
-                    raise  # the transaction rolls back; _after_failure decides what is stored
-                # Commit and fail: the effects stay, and the error is recorded beside them.
-                outcome = _error_outcome(fp, err)
-            else:
-                outcome = Outcome(fp, 0, response=response.SerializeToString(deterministic=True))
-            await durable.insert(conn, key, outcome, self._now(), self._policy.ttl)
-        return outcome
+            stored = await durable.finish(conn, execution.lease, outcome, self._now())
+        if not stored:
+            raise self._in_progress()
+        await self.fast_path.complete(execution.lease.key, outcome, self._policy.ttl)
 
-    async def _after_failure(self, key: IdempotencyKey, fp: str, err: Exception) -> Outcome:
-        """Our execution failed and rolled back. If another execution of this key committed
-        meanwhile (the fast path lost the claim: flush, failover, lock expiry), its outcome is
-        the answer; our failure was the collision with it. Otherwise store a final error, or
-        release the key so a retry executes afresh."""
-        winner = await self._load(key)
-        if winner is not None:
-            return self._same_request(winner, fp)
-        if isinstance(err, errors.StatusError) and is_final(err.code):
-            return await self._record_error(key, fp, err)
-        await self.fast_path.release(key, fp)
-        raise err
-
-    async def _record_error(self, key: IdempotencyKey, fp: str, err: errors.StatusError) -> Outcome:
-        outcome = _error_outcome(fp, err)
-        try:
-            async with self._db.transaction() as conn:
-                await durable.insert(conn, key, outcome, self._now(), self._policy.ttl)
-        except Exception as insert_err:
-            winner = await self._load(key) if is_unique_violation(insert_err) else None
-            if winner is None:
-                raise
-            return self._same_request(winner, fp)
-        return outcome
-
-    @staticmethod
-    def _same_request(winner: Outcome, fp: str) -> Outcome:
-        if winner.fingerprint != fp:
-            raise _key_reused()
-        return winner
+    async def _give_up(self, execution: Execution, fp: str) -> None:
+        """Unlock the record (its recovery point stays) and free the fast path for a retry."""
+        async with self._db.transaction() as conn:
+            await durable.unlock(conn, execution.lease, self._now())
+        await self.fast_path.release(execution.lease.key, fp)
 
 
-def _error_outcome(fp: str, err: errors.StatusError) -> Outcome:
-    return Outcome(fp, err.status.code, status=err.status.SerializeToString(deterministic=True))
+_FAST_STATE = {durable.Held.IN_PROGRESS: ClaimState.IN_PROGRESS, durable.Held.MISMATCH: ClaimState.MISMATCH}
 
 
 def _replay(outcome: Outcome, response_class: type) -> Message:

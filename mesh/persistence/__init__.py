@@ -6,7 +6,7 @@ Alembic revisions applied by `migrate`. Helpers that must write in the caller's 
 (outbox, inbox, idempotency) use `current_connection()`.
 """
 
-from mesh.persistence.database import Database, current_connection, is_unique_violation
+from mesh.persistence.database import Database, PoolSettings, current_connection, is_unique_violation
 from mesh.persistence.maintenance import purge_expired_idempotency_records
 from mesh.persistence.migrations import RUNTIME_MIGRATIONS, MigrationSet, alembic_config, migrate, run_in_alembic_env
 from mesh.persistence.tables import NAMING_CONVENTION, idempotency_records, runtime_metadata
@@ -17,6 +17,7 @@ __all__ = [
     "RUNTIME_MIGRATIONS",
     "Database",
     "MigrationSet",
+    "PoolSettings",
     "UtcDateTime",
     "alembic_config",
     "current_connection",

@@ -18,6 +18,7 @@ from commerce.payments.v1 import (
 )
 from mesh import context as request_context
 from mesh.errors import DomainError, common
+from mesh.idempotency import atomic_phase
 from mesh.money import Money
 from mesh.pagination import issue_token, position_of
 from services.payments import store
@@ -48,7 +49,7 @@ class PaymentApi(payment_service_pb2_grpc.PaymentServiceServicer):
         offset = position_of(request.page_token, request.parent, request.state)
         state = None if request.state == 0 else IntentState[payment_intent_pb2.PaymentIntentState.Name(request.state)
                                                               .removeprefix("PAYMENT_INTENT_STATE_")]
-        async with self._app.db.transaction() as conn:
+        async with self._app.db.read() as conn:
             intents = await store.page(conn, _tenant(), state=state, offset=offset, limit=size + 1)
         token = issue_token(offset + size, request.parent, request.state) if len(intents) > size else ""
         return ps.ListPaymentIntentsResponse(payment_intents=[to_proto(i) for i in intents[:size]], next_page_token=token)
@@ -78,7 +79,7 @@ class PaymentApi(payment_service_pb2_grpc.PaymentServiceServicer):
 
     async def GetRefund(self, request, context):
         parts = request.name.split("/")
-        async with self._app.db.transaction() as conn:
+        async with self._app.db.read() as conn:
             row = await store.load_refund(conn, _tenant(), parts[3], parts[5])
         if row is None:
             raise DomainError(grpc.StatusCode.NOT_FOUND, common.NOT_FOUND, "no such refund")
@@ -93,7 +94,7 @@ class VaultApi(vault_service_pb2_grpc.VaultServiceServicer):
         self._app = app
 
     async def TokenizeCard(self, request, context):
-        async with self._app.db.transaction() as conn:
+        async with atomic_phase(self._app.db, "tokenized") as conn:
             card = await self._app.vault.tokenize(
                 conn, _tenant(), request.request_id, request.card_number, request.exp_month, request.exp_year,
                 request.cvc, request.cardholder_name, datetime.datetime.now(datetime.UTC).date())

@@ -1,5 +1,9 @@
-"""The verification janitor: intents whose PSP outcome is unknown are resolved by asking the
-PSP (a hedged status check), never by guessing. Until then nothing else may happen to them."""
+"""The verification janitor: a PSP call whose outcome the mesh does not know is resolved by
+asking the PSP (a hedged status check), never by guessing. Two kinds reach it:
+- intents in REQUIRES_VERIFICATION (a PSP timed out on an authorization);
+- leases whose holder died mid-call and whose caller never came back.
+Each is recorded as the PSP answers, and the flow the intent asked for continues (an AUTOMATIC
+intent found authorized is captured)."""
 
 from __future__ import annotations
 
@@ -20,14 +24,15 @@ class VerificationJanitor:
 
     async def run_once(self) -> int:
         """One pass; returns how many intents it resolved."""
-        async with self._app.db.transaction() as conn:
+        async with self._app.db.read() as conn:
             pending = await store.awaiting_verification(conn, self._batch)
+            pending += await store.abandoned(conn, self._app.now(), self._batch)
         resolved = 0
         for tenant, intent_id, call in pending:
             try:
                 if await self._app.resolve_unknown(tenant, intent_id, call) is not None:
                     resolved += 1
-            except DomainError:  # the PSP is still unreachable: ask again next pass
+            except DomainError:  # the PSP is still unreachable, or a caller is on it: ask again next pass
                 log.warning("verification of a payment intent deferred", extra={"payment_intent": intent_id,
                                                                                  "psp": call.psp})
         return resolved

@@ -1,14 +1,17 @@
 """Persistence of payment intents and refunds (SQLAlchemy Core; SQLite or PostgreSQL).
 
-Every mutation loads its intent with `load_for_update` (a row lock on PostgreSQL; SQLite's
-transaction already holds the write lock) and saves it with `save`, which also checks the
-version it read: two concurrent operations on one intent run one after the other, and the
-second sees the first's result.
+Every mutation runs in a short atomic phase: it loads its intent with `load_for_update` (a row
+lock on PostgreSQL; SQLite's transaction holds the write lock) and saves it with `save`, which
+also checks the version it read. No PSP call happens while a row is locked: the call an intent
+has in flight is committed first as its lease (`lease`: operation, PSP, key, until when), the
+call is made between transactions, and `save` records its outcome and clears the lease. A lease
+whose holder died expires and is settled by the next request or the janitor (`abandoned`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -42,6 +45,11 @@ payment_intents = sa.Table(
     # The PSP call whose outcome the janitor must learn, while the intent is REQUIRES_VERIFICATION.
     sa.Column("pending_psp", sa.String(64), nullable=False),
     sa.Column("pending_psp_key", sa.String(200), nullable=False),
+    # The PSP call in flight (an operation lease) or awaiting verification; "" when none.
+    sa.Column("pending_operation", sa.String(16), nullable=False, server_default=""),
+    sa.Column("pending_amount_minor", sa.BigInteger, nullable=True),
+    sa.Column("pending_detail", sa.String(200), nullable=False, server_default=""),  # a refund's id and reason
+    sa.Column("pending_until", UtcDateTime, nullable=True, index=True),  # the lease's end; NULL: not leased
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
@@ -64,38 +72,72 @@ refunds = sa.Table(
 
 @dataclasses.dataclass(frozen=True)
 class PendingCall:
-    """A PSP call whose outcome is unknown."""
+    """A PSP call whose outcome the mesh does not know yet: in flight under a lease until
+    `until`, or, with `until` None, awaiting the janitor's verification."""
 
     psp: str
     key: str
+    operation: str = "authorize"
+    amount_minor: int | None = None
+    detail: str = ""
+    until: datetime.datetime | None = None
+
+    def live(self, now: datetime.datetime) -> bool:
+        """True while the process that made the call may still be waiting for its answer."""
+        return self.until is not None and self.until > now
 
 
 class ConcurrentUpdate(Exception):
     """The intent changed since it was read (a writer that skipped load_for_update)."""
 
 
+_BY_ID = sa.and_(payment_intents.c.tenant == sa.bindparam("p_tenant"), payment_intents.c.id == sa.bindparam("p_id"))
+_SELECT = sa.select(payment_intents).where(_BY_ID)
+_SELECT_FOR_UPDATE = _SELECT.with_for_update()
+_NO_PENDING = dict(pending_psp="", pending_psp_key="", pending_operation="", pending_amount_minor=None,
+                   pending_detail="", pending_until=None)
+
+
 async def insert(conn: AsyncConnection, intent: PaymentIntent) -> None:
-    await conn.execute(sa.insert(payment_intents).values(**_row(intent), pending_psp="", pending_psp_key=""))
+    await conn.execute(sa.insert(payment_intents).values(**_row(intent), **_NO_PENDING))
 
 
 async def load(conn: AsyncConnection, tenant: str, intent_id: str) -> PaymentIntent | None:
-    row = (await conn.execute(_select(tenant, intent_id))).first()
+    row = (await conn.execute(_SELECT, {"p_tenant": tenant, "p_id": intent_id})).first()
     return None if row is None else _intent(row)
 
 
-async def load_for_update(conn: AsyncConnection, tenant: str, intent_id: str) -> PaymentIntent | None:
-    row = (await conn.execute(_select(tenant, intent_id).with_for_update())).first()
-    return None if row is None else _intent(row)
+async def load_for_update(conn: AsyncConnection, tenant: str,
+                          intent_id: str) -> tuple[PaymentIntent, PendingCall | None] | None:
+    """The intent, locked for this transaction, with the call it has pending."""
+    row = (await conn.execute(_SELECT_FOR_UPDATE, {"p_tenant": tenant, "p_id": intent_id})).first()
+    return None if row is None else (_intent(row), _pending(row))
 
 
 async def save(conn: AsyncConnection, intent: PaymentIntent, *, read_version: int,
                pending: PendingCall | None = None) -> None:
-    values = {**_row(intent), "pending_psp": pending.psp if pending else "", "pending_psp_key": pending.key if pending else ""}
+    """Save a transition; `pending` is what it leaves unresolved (otherwise no call is pending)."""
+    values = {**_row(intent), **(_pending_values(pending) if pending else _NO_PENDING)}
     result = await conn.execute(sa.update(payment_intents).where(
         payment_intents.c.tenant == intent.tenant, payment_intents.c.id == intent.id,
         payment_intents.c.version == read_version).values(**values).returning(payment_intents.c.id))
     if result.first() is None:
         raise ConcurrentUpdate(f"{intent.tenant}/{intent.id} changed since version {read_version}")
+
+
+async def lease(conn: AsyncConnection, intent: PaymentIntent, call: PendingCall) -> None:
+    """Record the call about to be sent; the intent's version stays (PSP keys derive from it)."""
+    await conn.execute(sa.update(payment_intents).where(
+        payment_intents.c.tenant == intent.tenant, payment_intents.c.id == intent.id,
+        payment_intents.c.version == intent.version).values(**_pending_values(call)))
+
+
+async def release(conn: AsyncConnection, intent: PaymentIntent, key: str, now: datetime.datetime) -> None:
+    """End the lease on `key` now, keeping the call: the next request settles or resumes it."""
+    await conn.execute(sa.update(payment_intents).where(
+        payment_intents.c.tenant == intent.tenant, payment_intents.c.id == intent.id,
+        payment_intents.c.pending_psp_key == key, payment_intents.c.pending_until.is_not(None),
+    ).values(pending_until=now))
 
 
 async def page(conn: AsyncConnection, tenant: str, *, state: IntentState | None, offset: int,
@@ -109,11 +151,17 @@ async def page(conn: AsyncConnection, tenant: str, *, state: IntentState | None,
 
 async def awaiting_verification(conn: AsyncConnection, limit: int) -> list[tuple[str, str, PendingCall]]:
     """(tenant, intent id, pending call) of intents whose PSP outcome is unknown, oldest first."""
-    rows = await conn.execute(sa.select(payment_intents.c.tenant, payment_intents.c.id, payment_intents.c.pending_psp,
-                                        payment_intents.c.pending_psp_key)
+    rows = await conn.execute(sa.select(payment_intents)
                               .where(payment_intents.c.state == IntentState.REQUIRES_VERIFICATION.name)
                               .order_by(payment_intents.c.updated_at).limit(limit))
-    return [(r.tenant, r.id, PendingCall(r.pending_psp, r.pending_psp_key)) for r in rows]
+    return [(r.tenant, r.id, _pending(r)) for r in rows]
+
+
+async def abandoned(conn: AsyncConnection, now: datetime.datetime, limit: int) -> list[tuple[str, str, PendingCall]]:
+    """(tenant, intent id, call) of intents whose leased call outlived its holder, oldest first."""
+    rows = await conn.execute(sa.select(payment_intents).where(payment_intents.c.pending_until <= now)
+                              .order_by(payment_intents.c.pending_until).limit(limit))
+    return [(r.tenant, r.id, _pending(r)) for r in rows]
 
 
 async def insert_refund(conn: AsyncConnection, *, tenant: str, refund_id: str, intent_id: str, amount: Money,
@@ -128,8 +176,16 @@ async def load_refund(conn: AsyncConnection, tenant: str, intent_id: str, refund
         refunds.c.tenant == tenant, refunds.c.intent_id == intent_id, refunds.c.id == refund_id))).first()
 
 
-def _select(tenant: str, intent_id: str):
-    return sa.select(payment_intents).where(payment_intents.c.tenant == tenant, payment_intents.c.id == intent_id)
+def _pending_values(call: PendingCall) -> dict:
+    return dict(pending_psp=call.psp, pending_psp_key=call.key, pending_operation=call.operation,
+                pending_amount_minor=call.amount_minor, pending_detail=call.detail, pending_until=call.until)
+
+
+def _pending(row) -> PendingCall | None:
+    if not row.pending_psp_key:
+        return None
+    return PendingCall(row.pending_psp, row.pending_psp_key, row.pending_operation or "authorize",
+                       row.pending_amount_minor, row.pending_detail, row.pending_until)
 
 
 def _row(intent: PaymentIntent) -> dict:

@@ -8,12 +8,17 @@ default order). For each candidate in turn:
 - FAILED_RETRYABLE or UNSUPPORTED → next PSP;
 - a decline → returned, never routed on: the issuer said no, and another PSP asks the same
   issuer (a hard decline must never be retried anywhere; a soft one is dunning's business);
-- PspTimeout (also after the same-key retries) → OutcomeUnknown: the authorization may exist at
-  this PSP, so routing on could charge twice; the janitor resolves it with status().
+- PspTimeout → OutcomeUnknown: the authorization may exist at this PSP, so routing on could
+  charge twice; the janitor resolves it with status().
+The rule behind the last one holds whatever happens after it: once one attempt at a PSP may
+have reached it (a timeout), the call's outcome there is unknown until that PSP answers. A later
+retry refused by the open circuit, or answered "unavailable", does not make it "never sent":
+the call stays an OutcomeUnknown at that PSP and is never routed elsewhere.
 Each PSP gets its own idempotency key derived from ours ("<key>:<psp>"), so a retry reaches the
 PSP's own idempotency and status() can find the call. Retrying a PSP call is safe only because
 of those keys. Failures of a connector (unavailable, timeout, processing error) count against
-its circuit breaker; declines and rejected requests do not.
+its circuit breaker; declines and rejected requests do not. `before_send(psp, key)` runs before
+the first attempt at each PSP, so the caller can commit which PSP the call is about to reach.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from services.payments.psp.connector import (
 )
 
 _NEXT_PSP = frozenset({Outcome.FAILED_RETRYABLE, Outcome.UNSUPPORTED})
+BeforeSend = Callable[[str, str], Awaitable[None]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,11 +106,14 @@ class PspRouter:
         self._policy = policy
         self.breakers = breakers or BreakerRegistry()
 
-    async def authorize(self, key: str, request: AuthorizeRequest, *, tenant: str, brand: str) -> Routed | OutcomeUnknown:
+    async def authorize(self, key: str, request: AuthorizeRequest, *, tenant: str, brand: str,
+                        before_send: BeforeSend | None = None) -> Routed | OutcomeUnknown:
         """Authorize at the first PSP that executes the call; raise PSP_UNAVAILABLE if none does."""
         passed: list[str] = []
-        for psp in self._policy.candidates(tenant, request.amount.currency_code, brand):
+        for psp in self.candidates(tenant, request, brand):
             psp_key = f"{key}:{psp}"
+            if before_send is not None:
+                await before_send(psp, psp_key)
             try:
                 result = await self._call(psp, lambda c: c.authorize(dataclasses.replace(request, idempotency_key=psp_key)))
             except PspTimeout:
@@ -113,7 +122,7 @@ class PspRouter:
                 passed.append(f"{psp}: {err.reason.name}")
                 continue
             except DomainError as err:
-                if err.code is grpc.StatusCode.UNAVAILABLE:  # circuit open: never sent
+                if err.code is grpc.StatusCode.UNAVAILABLE:  # circuit open before the first attempt: never sent
                     passed.append(f"{psp}: circuit open")
                     continue
                 raise
@@ -124,6 +133,9 @@ class PspRouter:
         raise DomainError(grpc.StatusCode.UNAVAILABLE, _reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
                           "no PSP could process the payment; nothing was charged, retry with the same request_id",
                           metadata={"tried": "; ".join(passed)[:500]})
+
+    def candidates(self, tenant: str, request: AuthorizeRequest, brand: str) -> tuple[str, ...]:
+        return self._policy.candidates(tenant, request.amount.currency_code, brand)
 
     async def call(self, psp: str, operation: Callable[[PspConnector], Awaitable[PspResult]]) -> PspResult:
         """A follow-up call (capture, void, refund) at the PSP holding the payment; no fallback."""
@@ -140,14 +152,38 @@ class PspRouter:
             stop=stop_after_attempt(self._policy.attempts_per_psp),
             wait=wait_random_exponential(multiplier=self._policy.backoff_base, max=self._policy.backoff_max),
             retry=retry_if_exception_type((PspUnavailable, PspTimeout)), reraise=True)
-        async for attempt in retrying:
-            with attempt:
-                async with self.breakers.guard(psp):
-                    result = await operation(connector)
-                    if result.outcome is Outcome.FAILED_RETRYABLE:
-                        raise _RetryableResult(psp)
-                    return result
+        timeouts: list[PspTimeout] = []
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._attempt(psp, connector, operation, timeouts)
+        except DomainError as err:
+            if timeouts and _not_sent(err):
+                # An earlier attempt may have executed: "unavailable" or "circuit open" now cannot
+                # mean "never sent", so the outcome at this PSP stays unknown.
+                raise timeouts[0] from err
+            raise
         raise AssertionError("unreachable: tenacity reraises the last failure")
+
+    async def _attempt(self, psp: str, connector: PspConnector,
+                       operation: Callable[[PspConnector], Awaitable[PspResult]],
+                       timeouts: list[PspTimeout]) -> PspResult:
+        async with self.breakers.guard(psp):
+            try:
+                result = await operation(connector)
+            except PspTimeout as err:
+                # Noted inside the guard: if this failure opens the circuit, the guard's exit
+                # raises "circuit open" in its place, and the timeout must not be forgotten.
+                timeouts.append(err)
+                raise
+            if result.outcome is Outcome.FAILED_RETRYABLE:
+                raise _RetryableResult(psp)
+            return result
+
+
+def _not_sent(err: DomainError) -> bool:
+    """This attempt never reached the PSP (unreachable, or refused by the open circuit)."""
+    return err.code is grpc.StatusCode.UNAVAILABLE and not isinstance(err, (PspTimeout, _RetryableResult))
 
 
 def _reason(value: int):

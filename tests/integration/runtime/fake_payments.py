@@ -19,6 +19,7 @@ from commerce.payments.v1 import (
 from mesh import context as request_context
 from mesh.errors import DomainError, reason_of
 from mesh.ids import derive_id
+from mesh.idempotency import atomic_phase
 from mesh.persistence import Database
 from mesh.server import ServiceBinding
 
@@ -44,20 +45,24 @@ class FakePayments(payment_service_pb2_grpc.PaymentServiceServicer):
         self.db = database
         self.seen = Observed()
         self.delay = 0.0
-        self.gate: asyncio.Event | None = None
+        self.gate: asyncio.Event | None = None  # GetPaymentIntent waits on it
+        self.create_gate: asyncio.Event | None = None  # CreatePaymentIntent waits on it
 
     async def CreatePaymentIntent(self, request, context):
         self.seen.executions += 1
         await asyncio.sleep(self.delay)
+        if self.create_gate is not None:
+            await self.create_gate.wait()
         tenant = request_context.current().tenant
         intent_id = derive_id("pi", tenant, request.request_id)
-        async with self.db.transaction() as conn:
+        # One atomic phase: an error raised inside it rolls its writes back, unless it keeps them.
+        async with atomic_phase(self.db, "effect_written") as conn:
             await conn.execute(sa.insert(effects).values(id=intent_id, tenant=tenant,
                                                          amount_minor=request.amount.amount_minor))
-        if request.description == "boom":
-            raise RuntimeError("secret internal detail, card 4242424242424242")
-        if request.description in ("decline", "decline-kept"):
-            raise declined(keep_effects=request.description == "decline-kept")
+            if request.description == "boom":
+                raise RuntimeError("secret internal detail, card 4242424242424242")
+            if request.description in ("decline", "decline-kept"):
+                raise declined(keep_effects=request.description == "decline-kept")
         intent = payment_intent_pb2.PaymentIntent(
             name=f"{request.parent}/paymentIntents/{intent_id}", amount=request.amount,
             state=payment_intent_pb2.PAYMENT_INTENT_STATE_REQUIRES_PAYMENT_METHOD)

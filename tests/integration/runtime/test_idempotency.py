@@ -16,6 +16,7 @@ from mesh.errors import DomainError, StatusError, common
 from mesh.idempotency import TRANSIENT_CODES
 from mesh.persistence.tables import idempotency_records
 from mesh.resilience.rpc_errors import status_error_of
+from tests.fixtures.resilience import eventually
 from tests.integration.runtime.conftest import Mesh, start_mesh, stop_mesh, status_of
 from tests.integration.runtime.fake_payments import effect_count
 
@@ -215,16 +216,19 @@ async def test_replay_after_redis_flushall_comes_from_the_database(mesh: Mesh, r
 
 @pytest.mark.parametrize("mesh", ["production"], indirect=True)
 async def test_redis_flushed_mid_flight_still_executes_once(mesh: Mesh, redis_server) -> None:
-    mesh.service.delay = 0.3
+    mesh.service.create_gate = asyncio.Event()
     request = mesh.create_request()
     first = asyncio.ensure_future(mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata()))
-    await asyncio.sleep(0.1)
+    await eventually(lambda: mesh.service.seen.executions == 1)
     redis_server.client().flushall()  # the in-progress claim is gone: the database must guard
 
-    second = await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+    with pytest.raises(grpc.aio.AioRpcError) as raised:  # the durable record says it is running
+        await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+    assert (raised.value.code(), reason_of(raised.value)) == (grpc.StatusCode.ABORTED, "REQUEST_IN_PROGRESS")
+    mesh.service.create_gate.set()
 
-    assert await first == second
-    assert await effect_count(mesh.runtime.database, mesh.tenant) == 1
+    assert await first == await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+    assert (mesh.service.seen.executions, await effect_count(mesh.runtime.database, mesh.tenant)) == (1, 1)
 
 
 async def test_redis_down_fails_closed_and_writes_nothing(tmp_path, request, own_redis_server, postgres_url) -> None:

@@ -20,7 +20,7 @@ from mesh.context import CALLER_HEADER, TENANT_HEADER
 from mesh.runtime import Runtime
 from services.payments.app import PaymentsApp
 from services.payments.janitor import VerificationJanitor
-from services.payments.main import bindings
+from services.payments.main import UNFINGERPRINTED, bindings
 from services.payments.migrations import PAYMENTS_MIGRATIONS
 from services.payments.psp.connector import PspTimeout
 from services.payments.psp.factory import SANDBOX_ALPHA, SANDBOX_BETA, sandbox_psp
@@ -140,7 +140,8 @@ class PaymentsUnderTest:
 
 @pytest.fixture
 async def payments(service_stack):
-    runtime = await Runtime.open(service_stack.settings("payments"), migrations=[PAYMENTS_MIGRATIONS])
+    runtime = await Runtime.open(service_stack.settings("payments"), migrations=[PAYMENTS_MIGRATIONS],
+                                 unfingerprinted=UNFINGERPRINTED)
     psps = {SANDBOX_ALPHA: FlakySandbox(SANDBOX_ALPHA), SANDBOX_BETA: FlakySandbox(SANDBOX_BETA)}
     router = PspRouter(psps, RoutingPolicy(rules=(), default=(SANDBOX_ALPHA, SANDBOX_BETA), backoff_base=0.001,
                                            backoff_max=0.002, status_hedge_after=0.05))

@@ -159,3 +159,49 @@ async def test_breaker_opens_skips_the_psp_then_half_opens_and_closes() -> None:
 
     assert recovered.psp == SANDBOX_ALPHA
     assert breakers.state(SANDBOX_ALPHA) is BreakerState.CLOSED
+
+
+class TimeoutThenOpenCircuit(Switchable):
+    """Executes the first authorization and loses its answer; the circuit opens before the retry."""
+
+    def __init__(self, name: str, breakers: BreakerRegistry) -> None:
+        super().__init__(name)
+        self._breakers = breakers
+
+    async def authorize(self, request):
+        self.calls += 1
+        await self._psp.authorize(request)
+        while self._breakers.state(self.name) is not BreakerState.OPEN:  # other calls fail meanwhile
+            with pytest.raises(PspUnavailable):
+                async with self._breakers.guard(self.name):
+                    raise PspUnavailable(psp=self.name, idempotency_key="other")
+        raise PspTimeout(psp=self.name, idempotency_key=request.idempotency_key)
+
+
+async def test_a_timeout_followed_by_an_open_circuit_is_unknown_never_a_fallback() -> None:
+    breakers = BreakerRegistry(BreakerSettings(failure_threshold=3, recovery_timeout=60))
+    alpha = TimeoutThenOpenCircuit(SANDBOX_ALPHA, breakers)
+    beta = Switchable(SANDBOX_BETA)
+    policy = RoutingPolicy(rules=(), default=(SANDBOX_ALPHA, SANDBOX_BETA), backoff_base=0.001, backoff_max=0.002)
+    routing = PspRouter({SANDBOX_ALPHA: alpha, SANDBOX_BETA: beta}, policy, breakers)
+
+    routed = await routing.authorize("pi_1:v2", request(APPROVE), tenant="acme", brand="VISA")
+
+    assert breakers.state(SANDBOX_ALPHA) is BreakerState.OPEN  # the retry met the open circuit
+    assert routed == OutcomeUnknown(SANDBOX_ALPHA, f"pi_1:v2:{SANDBOX_ALPHA}")
+    assert beta.calls == 0  # the hold at alpha may exist: never a second one elsewhere
+
+
+async def test_a_timeout_followed_by_unavailable_is_unknown_never_a_fallback() -> None:
+    routing, alpha, beta = router()
+    original = alpha.authorize
+
+    async def timeout_then_down(req):
+        alpha.timing_out, alpha.down = alpha.calls == 0, alpha.calls > 0
+        return await original(req)
+
+    alpha.authorize = timeout_then_down
+    routed = await routing.authorize("pi_2:v2", request(APPROVE), tenant="acme", brand="VISA")
+
+    assert isinstance(routed, OutcomeUnknown) and routed.psp == SANDBOX_ALPHA
+    assert (alpha.calls, beta.calls) == (3, 0)

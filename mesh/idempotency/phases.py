@@ -1,0 +1,97 @@
+"""Atomic phases: a request that calls out runs as short local transactions, never one long one.
+
+    async with atomic_phase(db, "authorization_started") as conn:
+        ...  # local writes only; commit records the recovery point
+    result = await psp.authorize(...)  # the foreign call, between transactions, with its own key
+    async with atomic_phase(db, "authorization_recorded") as conn:
+        ...  # record what the PSP said
+
+Inside a request guarded by an idempotency key, each phase's commit also advances the key's
+durable record to `recovery_point` and renews its lock, in the same transaction as the phase's
+own writes: the record and the state never disagree. A retry of the key after a crash resumes
+(`current_recovery_point()` says where the last holder got to; the resource's own committed
+state says the same). A phase that finds the key taken over by another execution fails with
+ABORTED and commits nothing. Outside a guarded request (workers, consumers, reads) a phase is a
+plain transaction.
+
+No network call may happen inside a phase: a PSP's 300 ms would hold a pooled connection,
+row locks and SQLite's single writer. An error that keeps its effects (DomainError or
+StatusError with keep_effects) commits the phase before it propagates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import datetime
+from collections.abc import AsyncIterator, Callable
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mesh.idempotency import durable
+from mesh.persistence import Database
+
+__all__ = ["Execution", "LockLost", "atomic_phase", "current_recovery_point"]
+
+
+class LockLost(Exception):
+    """This execution stalled past its lock and another took the key over: it must stop."""
+
+
+@dataclasses.dataclass
+class Execution:
+    """The guarded execution running in this context: its durable lease and recovery point."""
+
+    database: Database
+    lease: durable.Lease
+    recovery_point: str
+    now: Callable[[], datetime.datetime]
+
+
+_current: contextvars.ContextVar[Execution | None] = contextvars.ContextVar("mesh_execution", default=None)
+
+
+def current_recovery_point() -> str | None:
+    """Where the guarded execution in this context is: "started" for a fresh one, the last
+    committed phase for a resumed one; None outside a guarded request."""
+    execution = _current.get()
+    return None if execution is None else execution.recovery_point
+
+
+@contextlib.asynccontextmanager
+async def atomic_phase(database: Database, recovery_point: str) -> AsyncIterator[AsyncConnection]:
+    """One short transaction; on commit the guarded execution is at `recovery_point`."""
+    execution = _current.get()
+    kept: BaseException | None = None
+    async with database.transaction() as conn:
+        try:
+            yield conn
+        except Exception as err:
+            if not _keeps_effects(err):
+                raise
+            kept = err  # leave the block normally so the phase commits, then raise it
+        if execution is not None and execution.database is database:
+            await _advance(conn, execution, recovery_point)
+    if kept is not None:
+        raise kept
+
+
+@contextlib.contextmanager
+def running(execution: Execution):
+    """Bind `execution` for the handler's phases (the guard's side of this module)."""
+    token = _current.set(execution)
+    try:
+        yield execution
+    finally:
+        _current.reset(token)
+
+
+async def _advance(conn: AsyncConnection, execution: Execution, point: str) -> None:
+    if not await durable.advance(conn, execution.lease, point, execution.now()):
+        raise LockLost(f"{execution.lease.key.method}: the request_id was taken over by another execution")
+    execution.recovery_point = point
+
+
+def _keeps_effects(err: Exception) -> bool:
+    return bool(getattr(err, "keep_effects", False) or getattr(err, "keeps_effects", False))
