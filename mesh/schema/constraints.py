@@ -1,33 +1,38 @@
 """Detects protovalidate constraints that became stricter since the released schema.
 
 `buf breaking` does not compare custom options, so a request that passed validation yesterday
-could start failing today without it noticing. This check compares the `buf.validate` rules of
-every field, oneof and message present in both schemas:
+could start failing today without it noticing. This check compares the `buf.validate` rules,
+read with each image's own descriptor pool so that predefined rules (extensions declared in our
+tree) are seen, of every message present in both schemas:
 
-- a changed field rule passes only when every difference is a recognised loosening (a bound
-  widened, a length limit raised, an `in` list grown, a rule removed); anything else, including
-  any CEL change, counts as tightening: the check fails closed;
+- a changed field rule passes only when every difference is a recognised loosening
+  (`rule_diff`); anything else, including any CEL change or predefined rule, fails closed;
+- every oneof, old or new, is compared: a new oneof may carry no rules (a new `required` oneof
+  rejects every deployed client's request, whose fields it cannot know);
 - a field added to an existing message must accept its empty value, which is what every
-  deployed client sends for it: this is checked by running protovalidate on an empty message;
-- message-level and oneof rules may be removed but not added or changed.
+  deployed client sends for it: checked by running protovalidate on an empty message, whether
+  or not the field has rules of its own;
+- message-level rules, and the CEL of a predefined rule declared in our tree, may be removed
+  but not added or changed.
+
+A message whose comparison crashes is reported (GATE_CHECK_FAILED), not raised: see `guard`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterator
 
 import protovalidate
-from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-from buf.validate import validate_pb2
+from mesh.schema import guard
+from mesh.schema.rule_diff import changed_not_removed, field_tightenings
+from mesh.schema.rules import RuleReader
 
 RULE = "VALIDATION_TIGHTENED"
 NEW_FIELD_RULE = "VALIDATION_NEW_FIELD_REJECTS_EMPTY"
-
-_UPPER_BOUNDS = ("lt", "lte", "max_len", "max_bytes", "max_items", "max_pairs")
-_LOWER_BOUNDS = ("gt", "gte", "min_len", "min_bytes", "min_items", "min_pairs")
+CHECK = "validation rules"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,42 +40,59 @@ class Tightening:
     """A constraint that rejects requests the released schema accepted."""
 
     path: str  # proto file, as buf reports it
-    element: str  # full name of the field, oneof or message
+    element: str  # full name of the field, oneof, message or predefined rule
     rule: str
     message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _Declared:
+    """A message or extension declared in our tree, with the proto file it lives in."""
+
+    path: str
+    proto: descriptor_pb2.DescriptorProto | descriptor_pb2.FieldDescriptorProto
 
 
 def find_tightenings(baseline: bytes, current: bytes) -> list[Tightening]:
     old, new = _Schema(baseline), _Schema(current)
     found: list[Tightening] = []
-    for name, old_msg in old.messages.items():
-        new_msg = new.messages.get(name)
-        if new_msg is not None:
-            found.extend(_compare_message(name, old_msg, new_msg, new))
-    return found
+    for name in (n for n in old.messages if n in new.messages):
+        found += _guarded_comparison(_Pair(name, new.messages[name].path, old, new))
+    return found + _predefined_changes(old, new)
 
 
 class _Schema:
-    """An image's messages by full name, with the file each lives in."""
+    """An image's messages and extensions by full name, and the rules and validator to read them."""
 
     def __init__(self, image: bytes) -> None:
         fds = descriptor_pb2.FileDescriptorSet.FromString(image)
         self.pool = descriptor_pool.DescriptorPool()
         for file in fds.file:
             self.pool.Add(file)
-        self.messages: dict[str, tuple[str, descriptor_pb2.DescriptorProto]] = {}
-        for file in fds.file:
-            if file.name.startswith("commerce/"):
-                for full_name, msg in _walk(file.package, file.message_type):
-                    self.messages[full_name] = (file.name, msg)
+        self.rules = RuleReader(self.pool)
+        self.messages: dict[str, _Declared] = {}
+        self.extensions: dict[str, _Declared] = {}
+        for file in (f for f in fds.file if f.name.startswith("commerce/")):
+            self._index(file)
+        self._validator = protovalidate.Validator()  # one per pool: both define the same names
 
-    def empty_violations(self, full_name: str) -> set[str]:
-        """Top-level field names that an empty message of this type fails on."""
+    def _index(self, file: descriptor_pb2.FileDescriptorProto) -> None:
+        path = f"proto/{file.name}"
+        self.extensions.update({f"{file.package}.{e.name}": _Declared(path, e) for e in file.extension})
+        for full_name, msg in _walk(file.package, file.message_type):
+            self.messages[full_name] = _Declared(path, msg)
+            self.extensions.update({f"{full_name}.{e.name}": _Declared(path, e) for e in msg.extension})
+
+    def empty_rejections(self, full_name: str) -> set[str]:
+        """Top-level fields and oneofs that an empty message of this type fails on."""
         cls = message_factory.GetMessageClass(self.pool.FindMessageTypeByName(full_name))
         try:
-            protovalidate.Validator().validate(cls())
+            self._validator.validate(cls())
         except protovalidate.ValidationError as err:
-            return {v.proto.field.elements[0].field_name for v in err.violations if v.proto.field.elements}
+            # Message-level rules (a `(buf.validate.message).oneof`, CEL) have no field path;
+            # they are compared as message rules instead.
+            return {v.proto.field.elements[0].field_name for v in err.violations
+                    if v.proto.field is not None and v.proto.field.elements}
         return set()
 
 
@@ -81,118 +103,81 @@ def _walk(prefix: str, messages) -> Iterator[tuple[str, descriptor_pb2.Descripto
         yield from _walk(full_name, msg.nested_type)
 
 
-def _compare_message(name: str, old_entry, new_entry, new_schema: _Schema) -> Iterator[Tightening]:
-    (_, old_msg), (path, new_msg) = old_entry, new_entry
-    proto_path = f"proto/{path}"
-    if _changed_not_removed(message_rules(old_msg), message_rules(new_msg)):
-        yield Tightening(proto_path, name, RULE, f"message rules of {name} were added or changed")
-    old_oneofs = {o.name: _oneof_rules(o) for o in old_msg.oneof_decl}
-    for oneof in new_msg.oneof_decl:
-        if oneof.name in old_oneofs and _changed_not_removed(old_oneofs[oneof.name], _oneof_rules(oneof)):
-            yield Tightening(proto_path, f"{name}.{oneof.name}", RULE, f"oneof rules of {name}.{oneof.name} were added or changed")
-    old_fields = {f.number: f for f in old_msg.field}
-    rejects_empty: set[str] | None = None
-    for field in new_msg.field:
-        element = f"{name}.{field.name}"
-        if field.number in old_fields:
-            problems = _field_tightenings(field_rules(old_fields[field.number]), field_rules(field))
-            for problem in problems:
-                yield Tightening(proto_path, element, RULE, f"{element}: {problem}")
-        elif field_rules(field):
-            if rejects_empty is None:
-                rejects_empty = new_schema.empty_violations(name)
-            if field.name in rejects_empty:
-                yield Tightening(proto_path, element, NEW_FIELD_RULE,
-                                 f"new field {element} rejects its empty value, which every deployed client sends")
+@dataclasses.dataclass(frozen=True)
+class _Pair:
+    """One message as released (`old`) and as it is now (`new`)."""
+
+    name: str
+    path: str
+    old: _Schema
+    new: _Schema
+
+    @property
+    def old_msg(self) -> descriptor_pb2.DescriptorProto:
+        return self.old.messages[self.name].proto
+
+    @property
+    def new_msg(self) -> descriptor_pb2.DescriptorProto:
+        return self.new.messages[self.name].proto
 
 
-def field_rules(field: descriptor_pb2.FieldDescriptorProto) -> dict:
-    """The field's (buf.validate.field) rules as a dict, empty when it has none."""
-    return _rules(field.options, validate_pb2.field)
+def _guarded_comparison(pair: _Pair) -> list[Tightening]:
+    return guard.guarded(CHECK, pair.name, lambda: _compare_message(pair),
+                         lambda message: Tightening(pair.path, pair.name, guard.RULE, message))
 
 
-def message_rules(msg: descriptor_pb2.DescriptorProto) -> dict:
-    """The message's (buf.validate.message) rules as a dict."""
-    return _rules(msg.options, validate_pb2.message)
+def _compare_message(pair: _Pair) -> Iterator[Tightening]:
+    if changed_not_removed(pair.old.rules.message(pair.old_msg), pair.new.rules.message(pair.new_msg)):
+        yield Tightening(pair.path, pair.name, RULE, f"message rules of {pair.name} were added or changed")
+    yield from _oneof_changes(pair)
+    yield from _field_changes(pair)
+    yield from _new_field_rejections(pair)
 
 
-def _oneof_rules(oneof: descriptor_pb2.OneofDescriptorProto) -> dict:
-    return _rules(oneof.options, validate_pb2.oneof)
+def _oneof_changes(pair: _Pair) -> Iterator[Tightening]:
+    # A new oneof is compared against no rules: its `required` is as new to clients as its fields.
+    old_rules = {o.name: pair.old.rules.oneof(o) for o in pair.old_msg.oneof_decl}
+    for oneof in pair.new_msg.oneof_decl:
+        element = f"{pair.name}.{oneof.name}"
+        if changed_not_removed(old_rules.get(oneof.name, {}), pair.new.rules.oneof(oneof)):
+            novelty = "changed" if oneof.name in old_rules else "added with a new oneof"
+            yield Tightening(pair.path, element, RULE, f"oneof rules of {element} were {novelty}")
 
 
-def _rules(options, extension) -> dict:
-    # Options parsed from an image keep the extension as unknown bytes until re-parsed with the
-    # extension registered (importing validate_pb2 registers it in the default pool).
-    reparsed = type(options).FromString(options.SerializeToString())
-    if not reparsed.HasExtension(extension):
-        return {}
-    return json_format.MessageToDict(reparsed.Extensions[extension], preserving_proto_field_name=True)
+def _field_changes(pair: _Pair) -> Iterator[Tightening]:
+    old_fields = {f.number: f for f in pair.old_msg.field}
+    for field in (f for f in pair.new_msg.field if f.number in old_fields):
+        element = f"{pair.name}.{field.name}"
+        old_rules, new_rules = pair.old.rules.field(old_fields[field.number]), pair.new.rules.field(field)
+        for problem in field_tightenings(old_rules, new_rules):
+            yield Tightening(pair.path, element, RULE, f"{element}: {problem}")
 
 
-def _changed_not_removed(old: dict, new: dict) -> bool:
-    return bool(new) and new != old
+def _new_field_rejections(pair: _Pair) -> Iterator[Tightening]:
+    # Every new field, not only those with rules of their own: protovalidate, not the gate,
+    # decides what an empty message fails on.
+    old_numbers = {f.number for f in pair.old_msg.field}
+    added = {f.name for f in pair.new_msg.field if f.number not in old_numbers}
+    rejected = pair.new.empty_rejections(pair.name) & added if added else set()
+    for field_name in sorted(rejected):
+        element = f"{pair.name}.{field_name}"
+        yield Tightening(pair.path, element, NEW_FIELD_RULE,
+                         f"new field {element} rejects its empty value, which every deployed client sends")
 
 
-def _flatten(rules: dict, prefix: str = "") -> dict[str, object]:
-    leaves: dict[str, object] = {}
-    for key, value in rules.items():
-        path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict):
-            leaves.update(_flatten(value, path))
-        else:
-            leaves[path] = value
-    return leaves
+def _predefined_changes(old: _Schema, new: _Schema) -> list[Tightening]:
+    found: list[Tightening] = []
+    for name in sorted(old.extensions.keys() & new.extensions.keys()):
+        path = new.extensions[name].path
+        found += guard.guarded(CHECK, name, lambda: _predefined_change(name, old, new),
+                               lambda message: Tightening(path, name, guard.RULE, message))
+    return found
 
 
-def _field_tightenings(old: dict, new: dict) -> list[str]:
-    old_leaves, new_leaves = _flatten(old), _flatten(new)
-    problems = []
-    for path, value in new_leaves.items():
-        if path not in old_leaves:
-            if not _is_relaxing_addition(path, value):
-                problems.append(f"rule {path} = {_show(value)} was added")
-        elif value != old_leaves[path] and not _is_loosening(path, old_leaves[path], value):
-            problems.append(f"rule {path} changed from {_show(old_leaves[path])} to {_show(value)}")
-    for path in old_leaves.keys() - new_leaves.keys():
-        if path == "ignore":  # rules that were skipped now apply
-            problems.append(f"rule {path} = {_show(old_leaves[path])} was removed")
-    return problems
-
-
-def _is_relaxing_addition(path: str, value: object) -> bool:
-    # Adding an `ignore` (skip rules for empty values) only ever lets more requests through.
-    return path == "ignore" and value != "IGNORE_UNSPECIFIED"
-
-
-def _is_loosening(path: str, old: object, new: object) -> bool:
-    leaf = path.rsplit(".", 1)[-1]
-    old_n, new_n = _number(old), _number(new)
-    if old_n is not None and new_n is not None:
-        if leaf in _UPPER_BOUNDS:
-            return new_n >= old_n
-        if leaf in _LOWER_BOUNDS:
-            return new_n <= old_n
-    if leaf == "required":
-        return new is False
-    if leaf == "in" and isinstance(old, list) and isinstance(new, list):
-        return set(map(_show, old)) <= set(map(_show, new))
-    if leaf == "not_in" and isinstance(old, list) and isinstance(new, list):
-        return set(map(_show, new)) <= set(map(_show, old))
-    return False
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):  # int64 and uint64 bounds arrive as strings in JSON
-        try:
-            return float(int(value))
-        except ValueError:
-            return None
-    return None
-
-
-def _show(value: object) -> str:
-    return json.dumps(value, sort_keys=True)
+def _predefined_change(name: str, old: _Schema, new: _Schema) -> list[Tightening]:
+    # Every field using a predefined rule checks what its CEL says now, so the CEL may only go.
+    before = old.rules.predefined(old.extensions[name].proto)
+    if not changed_not_removed(before, new.rules.predefined(new.extensions[name].proto)):
+        return []
+    return [Tightening(new.extensions[name].path, name, RULE,
+                       f"predefined rule {name} changed: every field using it may now reject what it accepted")]

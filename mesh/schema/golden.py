@@ -4,7 +4,9 @@ A release writes `<type>.binpb` (binary wire format) and `<type>.json` (proto JS
 browser or a JSON consumer holds) for each event message and the envelope. The gate decodes
 each with the current schema: the bytes must decode with no unknown fields and re-encode to the
 same bytes, and the JSON must round-trip unchanged; so a renumbered, retyped, renamed or deleted
-field of an event that is already on the wire fails CI.
+field of an event that is already on the wire fails CI. Bytes that no longer parse at all are
+unreadable too; any other failure while checking a golden is reported against that golden file
+(GATE_CHECK_FAILED), so it cannot hide the gate's other findings.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import dataclasses
 import json
 import pathlib
 
-from google.protobuf import descriptor, descriptor_pb2, descriptor_pool, json_format, message_factory
+from google.protobuf import descriptor, descriptor_pb2, descriptor_pool, json_format, message, message_factory
+
+from mesh.schema import guard
 
 EVENT_FILE_SUFFIX = "/events.proto"
 ENVELOPE = "commerce.event.v1.EventEnvelope"
 RULE = "GOLDEN_EVENT_UNREADABLE"
+CHECK = "golden events"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +32,7 @@ class GoldenProblem:
     golden: str
     type_name: str
     message: str
+    rule: str = RULE
 
 
 def event_type_names(pool: descriptor_pool.DescriptorPool, fds: descriptor_pb2.FileDescriptorSet) -> list[str]:
@@ -62,11 +68,18 @@ def check_goldens(image: bytes, directory: pathlib.Path) -> list[GoldenProblem]:
     pool, _ = load_pool(image)
     problems = []
     for binpb in sorted(directory.glob("*.binpb")):
-        name = binpb.name.removesuffix(".binpb")
-        problem = _check_one(pool, name, binpb.read_bytes(), json.loads(binpb.with_suffix(".json").read_text()))
-        if problem:
-            problems.append(GoldenProblem(str(binpb), name, problem))
+        problems += _check_file(pool, binpb)
     return problems
+
+
+def _check_file(pool: descriptor_pool.DescriptorPool, binpb: pathlib.Path) -> list[GoldenProblem]:
+    name = binpb.name.removesuffix(".binpb")
+
+    def check() -> list[GoldenProblem]:
+        problem = _check_one(pool, name, binpb.read_bytes(), json.loads(binpb.with_suffix(".json").read_text()))
+        return [GoldenProblem(str(binpb), name, problem)] if problem else []
+
+    return guard.guarded(CHECK, name, check, lambda crash: GoldenProblem(str(binpb), name, crash, guard.RULE))
 
 
 def _check_one(pool: descriptor_pool.DescriptorPool, name: str, wire: bytes, as_json: dict) -> str | None:
@@ -74,12 +87,23 @@ def _check_one(pool: descriptor_pool.DescriptorPool, name: str, wire: bytes, as_
         cls = message_factory.GetMessageClass(pool.FindMessageTypeByName(name))
     except KeyError:
         return f"event type {name} no longer exists"
-    decoded = cls.FromString(wire)
+    try:
+        decoded = cls.FromString(wire)
+    except message.DecodeError as err:  # e.g. a string field retyped to a message
+        return f"{name}: the released encoding no longer parses ({err}): a field was retyped"
+    return _wire_problem(name, decoded, wire) or _json_problem(pool, name, decoded, as_json)
+
+
+def _wire_problem(name: str, decoded, wire: bytes) -> str | None:
     decoded.DiscardUnknownFields()
     if decoded.SerializeToString(deterministic=True) != wire:
         return f"{name}: the released encoding no longer decodes field for field (a field was deleted, renumbered or retyped)"
+    return None
+
+
+def _json_problem(pool: descriptor_pool.DescriptorPool, name: str, decoded, as_json: dict) -> str | None:
     try:
-        from_json = json_format.ParseDict(as_json, cls(), descriptor_pool=pool)
+        from_json = json_format.ParseDict(as_json, type(decoded)(), descriptor_pool=pool)
     except json_format.ParseError as err:
         return f"{name}: the released JSON no longer parses ({err})"
     if from_json != decoded or json_format.MessageToDict(decoded, descriptor_pool=pool) != as_json:

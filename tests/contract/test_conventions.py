@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from google.protobuf import descriptor_pb2
 
-from mesh.schema.constraints import field_rules
+from mesh.schema.rules import RuleReader
 
 FDP = descriptor_pb2.FieldDescriptorProto
 READ_VERBS = ("Get", "List", "Verify")
@@ -29,6 +29,12 @@ class Rpc:
 
     def __str__(self) -> str:
         return f"{self.service}.{self.method.name}"
+
+
+@pytest.fixture(scope="module")
+def field_rules(image):
+    """A field's protovalidate rules, predefined ones included (resolved with the image's pool)."""
+    return RuleReader.for_image(image).field
 
 
 def _ours(image) -> list[descriptor_pb2.FileDescriptorProto]:
@@ -88,7 +94,7 @@ def test_mutations_declare_idempotent(image) -> None:
     assert not wrong, f"mutating RPCs must be IDEMPOTENT (request_id keyed): {wrong}"
 
 
-def test_mutations_carry_a_validated_request_id(image) -> None:
+def test_mutations_carry_a_validated_request_id(image, field_rules) -> None:
     wrong = []
     for rpc in (r for r in _rpcs(image) if not r.is_read):
         field = _field(rpc.request, "request_id")
@@ -103,12 +109,12 @@ def test_reads_carry_no_request_id(image) -> None:
     assert not wrong, wrong
 
 
-def test_every_request_is_validated(image) -> None:
+def test_every_request_is_validated(image, field_rules) -> None:
     unvalidated = [str(r) for r in _rpcs(image) if not any(field_rules(f) for f in r.request.field)]
     assert not unvalidated, f"requests without any protovalidate rule: {unvalidated}"
 
 
-def test_list_rpcs_paginate_with_bounded_page_size(image) -> None:
+def test_list_rpcs_paginate_with_bounded_page_size(image, field_rules) -> None:
     wrong = []
     for rpc in (r for r in _rpcs(image) if r.method.name.startswith("List")):
         size, token = _field(rpc.request, "page_size"), _field(rpc.request, "page_token")
@@ -122,7 +128,7 @@ def test_list_rpcs_paginate_with_bounded_page_size(image) -> None:
     assert not wrong, wrong
 
 
-def test_resource_names_in_requests_are_tenant_scoped(image) -> None:
+def test_resource_names_in_requests_are_tenant_scoped(image, field_rules) -> None:
     wrong = []
     for rpc in _rpcs(image):
         for name in ("name", "parent"):
@@ -134,13 +140,13 @@ def test_resource_names_in_requests_are_tenant_scoped(image) -> None:
     assert not wrong, f"name/parent must be validated as tenants/{{tenant}}/…: {wrong}"
 
 
-def test_enum_fields_in_requests_accept_only_defined_values(image) -> None:
+def test_enum_fields_in_requests_accept_only_defined_values(image, field_rules) -> None:
     wrong = [f"{r}.{f.name}" for r in _rpcs(image) for f in r.request.field
              if f.type == FDP.TYPE_ENUM and not field_rules(f).get("enum", {}).get("defined_only")]
     assert not wrong, wrong
 
 
-def test_money_in_requests_is_positive(image) -> None:
+def test_money_in_requests_is_positive(image, field_rules) -> None:
     wrong = []
     for rpc in (r for r in _rpcs(image) if not r.is_read):
         for field in rpc.request.field:
