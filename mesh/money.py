@@ -5,6 +5,21 @@ and so are bools, which Python would otherwise accept as ints. Arithmetic and or
 currencies raise CurrencyMismatch, a DomainError that reaches callers as INVALID_ARGUMENT with
 reason CURRENCY_MISMATCH. `allocate` splits an amount by ratios without losing or inventing a
 cent, for instalments, discounts spread over lines and refunds split across captures.
+
+Currencies are the ISO 4217 list (the `iso4217` package, which ships the ISO 4217 maintenance
+agency's published table; its version is the table's date) with each one's minor-unit exponent:
+`minor_unit_exponent("JPY") == 0`, `"USD"` 2, `"KWD"` 3. Codes ISO lists without a minor unit
+(gold XAU, special drawing rights XDR, testing XTS, no currency XXX) are not money here: an
+amount of their "minor units" means nothing, so they are unknown, like "ZZZ".
+
+The amount ceiling: a request may carry at most AMOUNT_CEILING_MINOR = 10**15 minor units
+(in absolute value) of any currency: 10 trillion in a 2-decimal currency (EUR, USD), 1
+quadrillion JPY, 1 trillion KWD; far above any real payment or invoice. It is one number of
+minor units, not scaled per exponent, because its other job is headroom: sums and multiples of
+ceiling-sized amounts stay inside int64 (about 9.2 * 10**18) for the next 9,000-fold, whatever
+the currency. `amount_ceiling_minor(code)` is the per-currency answer, so a currency could get
+its own ceiling later without callers changing. Money itself only refuses what int64 cannot
+hold: a ledger balance may legitimately sum past the ceiling.
 """
 
 from __future__ import annotations
@@ -14,21 +29,49 @@ import re
 from collections.abc import Iterable, Sequence
 
 import grpc
+import iso4217
 
 from commerce.type.v1 import money_pb2
 from mesh.errors import DomainError, common
 
-__all__ = ["CurrencyMismatch", "Money"]
+__all__ = [
+    "AMOUNT_CEILING_MINOR",
+    "KNOWN_CURRENCIES",
+    "CurrencyMismatch",
+    "Money",
+    "amount_ceiling_minor",
+    "is_known_currency",
+    "minor_unit_exponent",
+]
 
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 # amount_minor travels as int64; an amount outside it could not be sent or stored.
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-# ISO 4217 minor-unit digits where they are not 2; only used to show amounts to people.
-_MINOR_DIGITS = {
-    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
-                     "VUV", "XAF", "XOF", "XPF"), 0),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+# ISO 4217 code -> minor-unit exponent, for every currency that has a minor unit.
+_EXPONENTS: dict[str, int] = {
+    currency.code: currency.exponent for currency in iso4217.Currency if currency.exponent is not None
 }
+KNOWN_CURRENCIES = frozenset(_EXPONENTS)
+AMOUNT_CEILING_MINOR = 10**15
+
+
+def is_known_currency(code: object) -> bool:
+    """Whether `code` is an ISO 4217 currency with a minor unit ("EUR" yes; "ZZZ", "XAU" no)."""
+    return isinstance(code, str) and code in _EXPONENTS
+
+
+def minor_unit_exponent(code: str) -> int:
+    """Decimal places of the currency's minor unit: 2 for "EUR", 0 for "JPY", 3 for "KWD"."""
+    try:
+        return _EXPONENTS[code]
+    except (KeyError, TypeError):
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code with a minor unit") from None
+
+
+def amount_ceiling_minor(code: str) -> int:
+    """The largest absolute amount_minor a request may carry in `code` (see the module doc)."""
+    minor_unit_exponent(code)  # refuses unknown currencies
+    return AMOUNT_CEILING_MINOR
 
 
 class CurrencyMismatch(DomainError):
@@ -59,6 +102,8 @@ class Money:
     def __post_init__(self) -> None:
         if not isinstance(self.currency_code, str) or not _CURRENCY_CODE.fullmatch(self.currency_code):
             raise ValueError(f"currency_code must be three upper-case letters (ISO 4217), not {self.currency_code!r}")
+        if not is_known_currency(self.currency_code):
+            raise ValueError(f"currency_code must be an ISO 4217 currency, not {self.currency_code!r}")
         _require_int(self.amount_minor, "amount_minor")
         if not _INT64_MIN <= self.amount_minor <= _INT64_MAX:
             raise ValueError(f"amount_minor {self.amount_minor} does not fit in int64")
@@ -81,7 +126,7 @@ class Money:
 
     def display(self) -> str:
         """For people (logs, descriptions, the demo): "EUR 12.50", "JPY 1250", "EUR -0.05"."""
-        digits = _MINOR_DIGITS.get(self.currency_code, 2)
+        digits = minor_unit_exponent(self.currency_code)
         sign, magnitude = ("-" if self.amount_minor < 0 else ""), abs(self.amount_minor)
         if digits == 0:
             return f"{self.currency_code} {sign}{magnitude}"

@@ -1,7 +1,8 @@
 """Layer 2: who is calling, for which tenant; bound as the request context.
 
 Inside the mesh, tenant and caller travel as metadata (x-commerce-tenant, x-commerce-caller):
-the gateway sets them from a verified JWT, services propagate them on internal calls. Any
+the gateway sets them from a verified JWT, services propagate them on internal calls. Each
+must appear at most once: a second entry (a client's own beside the gateway's) is refused. Any
 top-level resource name in the request ("tenants/{tenant}/…") must name the caller's tenant, so
 no handler can be tricked into reading or writing another tenant's data.
 """
@@ -15,11 +16,12 @@ import grpc
 from google.protobuf.message import Message
 
 from mesh import context as request_context
-from mesh.errors import DomainError, common
+from mesh.errors import DomainError, StatusError, common
 from mesh.interceptors.chain import Call, Layer, Next
 
 TENANT_ID = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 TENANT_PREFIX = "tenants/"
+IDENTITY_HEADERS = (request_context.TENANT_HEADER, request_context.CALLER_HEADER)
 
 
 def auth_layer() -> Layer:
@@ -36,10 +38,10 @@ def auth_layer() -> Layer:
 
 
 def _context_of(call: Call) -> request_context.RequestContext:
+    _refuse_repeated_identity(call.context.invocation_metadata() or ())
     tenant = call.metadata.get(request_context.TENANT_HEADER, "")
     if not TENANT_ID.match(tenant):
-        raise DomainError(grpc.StatusCode.UNAUTHENTICATED, common.UNAUTHENTICATED,
-                          f"missing or malformed {request_context.TENANT_HEADER} metadata").to_status_error()
+        raise _unauthenticated(f"missing or malformed {request_context.TENANT_HEADER} metadata")
     remaining = call.context.time_remaining()
     return request_context.RequestContext(
         tenant=tenant,
@@ -47,6 +49,19 @@ def _context_of(call: Call) -> request_context.RequestContext:
         method=call.info.path,
         deadline=None if remaining is None else time.monotonic() + remaining,
     )
+
+
+def _refuse_repeated_identity(metadata) -> None:
+    """Two tenant (or caller) entries are ambiguous: which one did the gateway verify? The
+    metadata dict keeps only the last, so count the raw entries."""
+    keys = [key for key, _ in metadata]
+    for header in IDENTITY_HEADERS:
+        if keys.count(header) > 1:
+            raise _unauthenticated(f"{header} metadata must appear once, not {keys.count(header)} times")
+
+
+def _unauthenticated(message: str) -> StatusError:
+    return DomainError(grpc.StatusCode.UNAUTHENTICATED, common.UNAUTHENTICATED, message).to_status_error()
 
 
 def _check_resource_tenants(request: Message, tenant: str) -> None:

@@ -1,4 +1,10 @@
-"""Layer 3: protovalidate on every request, before any handler or idempotency key is touched."""
+"""Layer 3: every request is validated before any handler or idempotency key is touched.
+
+Two sources of rules, reported together so a caller sees every problem at once: the contract's
+protovalidate rules, and the runtime's own (mesh.interceptors.request_checks: no card number in
+free text, known ISO 4217 currencies, amounts within their ceiling). Either way the caller gets
+INVALID_ARGUMENT / VALIDATION_FAILED with one BadRequest field violation per bad field.
+"""
 
 from __future__ import annotations
 
@@ -8,36 +14,31 @@ from google.protobuf.message import Message
 
 from mesh.errors import DomainError, FieldViolation, common
 from mesh.interceptors.chain import Call, Layer, Next
+from mesh.interceptors.field_paths import field_path
+from mesh.interceptors.request_checks import request_violations
+
+__all__ = ["field_path", "validation_layer", "violations_of"]
 
 
 def validation_layer(validator: protovalidate.Validator | None = None) -> Layer:
     checker = validator or protovalidate.Validator()  # compiled rules are cached per message type
 
     async def layer(call: Call, following: Next) -> Message:
-        try:
-            checker.validate(call.request)
-        except protovalidate.ValidationError as err:
-            violations = [FieldViolation(field_path(v.proto.field), v.proto.message) for v in err.violations]
+        violations = violations_of(call.request, checker)
+        if violations:
             raise DomainError(grpc.StatusCode.INVALID_ARGUMENT, common.VALIDATION_FAILED,
                               f"the request is invalid ({len(violations)} field violation(s))",
-                              violations=violations).to_status_error() from None
+                              violations=violations).to_status_error()
         return await following(call)
 
     return layer
 
 
-def field_path(path) -> str:
-    """protovalidate's FieldPath as "items[2].unit_price.amount_minor" (AIP-193 style); "" for a
-    rule on the request message itself (a message-level CEL rule), which has no path."""
-    parts: list[str] = []
-    for element in path.elements if path is not None else ():
-        parts.append(("." if parts else "") + element.field_name + _subscript(element))
-    return "".join(parts)
-
-
-def _subscript(element) -> str:
-    kind = element.which_oneof("subscript") if hasattr(element, "which_oneof") else None
-    if kind is None:
-        return ""
-    value = getattr(element, kind)
-    return f'["{value}"]' if kind == "string_key" else f"[{value}]"
+def violations_of(request: Message, checker: protovalidate.Validator) -> list[FieldViolation]:
+    """Every rule `request` breaks: protovalidate's first, then the runtime's."""
+    try:
+        checker.validate(request)
+        found = []
+    except protovalidate.ValidationError as err:
+        found = [FieldViolation(field_path(v.proto.field), v.proto.message) for v in err.violations]
+    return found + request_violations(request)

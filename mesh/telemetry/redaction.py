@@ -21,6 +21,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from mesh.luhn import card_number_spans
+
 __all__ = [
     "REDACTED",
     "REDACTED_PAN",
@@ -39,12 +41,9 @@ SENSITIVE_KEYS = frozenset({
     "api_key", "apikey", "authorization", "private_key", "privatekey", "client_secret", "cookie",
 })
 
-_PAN_MIN_DIGITS, _PAN_MAX_DIGITS = 13, 19
+_PAN_MIN_DIGITS = 13  # card numbers themselves are found by mesh.luhn
 _DEPTH_LIMIT = 8  # deeper structures are replaced whole: cheaper than walking a cycle
 
-# A run of at least 13 digits joined by at most one space or dash; candidates are cut from it.
-_DIGIT_RUN = re.compile(r"\d(?:[ -]?\d){12,}+")
-_DIGIT_GROUP = re.compile(r"\d++")
 _BEARER = re.compile(r"(?i)(?<![\w-])(bearer)\s++[A-Za-z0-9\-._~+/]++=*+")
 _URL_PASSWORD = re.compile(r"(?i)(?<![\w+.-])([a-z][a-z0-9+.\-]*+://[^:/@\s]*+:)[^@/\s]++@")
 _KEY = re.compile(r"""(?<![\w.\-])(?P<quote>["']?)(?P<key>[A-Za-z_][\w.\-]*+)(?P=quote)\s*+[:=]\s*+""")
@@ -65,8 +64,9 @@ _SENSITIVE_SUFFIX = re.compile(
 
 def redact(text: str) -> str:
     """`text` with card numbers and secrets replaced; unchanged text is returned as is."""
-    if len(text) >= _PAN_MIN_DIGITS:
-        text = _DIGIT_RUN.sub(_redact_digit_run, text)
+    spans = card_number_spans(text, min_digits=_PAN_MIN_DIGITS)
+    if spans:
+        text = _replace_spans(text, spans, REDACTED_PAN)
     if "://" in text:
         text = _URL_PASSWORD.sub(rf"\1{REDACTED}@", text)
     text = _BEARER.sub(rf"\1 {REDACTED}", text)
@@ -85,47 +85,6 @@ def is_sensitive_key(key: str) -> bool:
     (`clientSecret`, `X-Api-Key`, `http.request.header.authorization`, `access_token`)."""
     normalised = _KEY_SEPARATORS.sub("_", _CAMEL_BOUNDARY.sub("_", key)).lower()
     return _SENSITIVE_SUFFIX.search(normalised) is not None
-
-
-def _redact_digit_run(match: re.Match[str]) -> str:
-    """Redact every span of whole digit groups in the run that is a Luhn-valid 13–19 digit number.
-
-    Groups are cut only at separators, so "qty 2 4111 1111 1111 1111" still loses the card, while
-    an unseparated run is judged whole: a non-Luhn order number survives.
-    """
-    run = match.group()
-    groups, digits = [], 0  # (first char, end char, first digit, end digit) of each group
-    for group in _DIGIT_GROUP.finditer(run):
-        groups.append((group.start(), group.end(), digits, digits + len(group.group())))
-        digits += len(group.group())
-    sums = _luhn_prefix_sums(_DIGIT_GROUP.findall(run))
-    covered = []
-    for first, (start, _, first_digit, _) in enumerate(groups):
-        for _, end, _, end_digit in groups[first:first + _PAN_MAX_DIGITS]:
-            count = end_digit - first_digit
-            if count > _PAN_MAX_DIGITS:
-                break
-            if count >= _PAN_MIN_DIGITS and _luhn_valid(sums, first_digit, end_digit):
-                covered.append((start, end))
-    return _replace_spans(run, covered, REDACTED_PAN) if covered else run
-
-
-def _luhn_prefix_sums(groups: list[str]) -> tuple[list[int], list[int]]:
-    """sums[p][k]: the Luhn total of the first k digits when those at index parity p are doubled,
-    so any slice's total costs two lookups instead of a walk over its digits."""
-    sums: tuple[list[int], list[int]] = ([0], [0])
-    for index, char in enumerate(char for group in groups for char in group):
-        plain = int(char)
-        doubled = plain * 2 - 9 if plain > 4 else plain * 2
-        sums[0].append(sums[0][-1] + (doubled if index % 2 == 0 else plain))
-        sums[1].append(sums[1][-1] + (plain if index % 2 == 0 else doubled))
-    return sums
-
-
-def _luhn_valid(sums: tuple[list[int], list[int]], start: int, end: int) -> bool:
-    # The last digit is never doubled, so the doubled ones share the parity of `end`.
-    doubled_parity = end % 2
-    return (sums[doubled_parity][end] - sums[doubled_parity][start]) % 10 == 0
 
 
 def _replace_spans(text: str, spans: list[tuple[int, int]], replacement: str) -> str:

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from commerce.type.v1 import money_pb2
 from mesh.errors import COMMON_DOMAIN
-from mesh.money import CurrencyMismatch, Money
+from mesh.money import KNOWN_CURRENCIES, CurrencyMismatch, Money
 
-currencies = st.from_regex(r"\A[A-Z]{3}\Z")
+currencies = st.sampled_from(sorted(KNOWN_CURRENCIES))  # Money refuses any other code
 amounts = st.integers(min_value=-(10**15), max_value=10**15)
 ratios = st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=12).filter(lambda r: sum(r) > 0)
 
@@ -35,6 +35,12 @@ def test_money_refuses_non_integer_amount(amount: object) -> None:
 
 @pytest.mark.parametrize("code", ["eur", "EU", "EURO", "E1R", "", " EUR", None])
 def test_money_refuses_malformed_currency_code(code: object) -> None:
+    with pytest.raises(ValueError, match="ISO 4217"):
+        Money(code, 100)
+
+
+@pytest.mark.parametrize("code", ["ZZZ", "XAU", "XTS", "XXX"])
+def test_money_refuses_a_currency_iso_4217_does_not_list_with_a_minor_unit(code: str) -> None:
     with pytest.raises(ValueError, match="ISO 4217"):
         Money(code, 100)
 
