@@ -1,4 +1,4 @@
-"""Layer 1: RED metrics per method (spans come from opentelemetry-instrumentation-grpc)."""
+"""Layer 1: the call's SERVER span (mesh.telemetry.server_spans) and its RED metrics."""
 
 from __future__ import annotations
 
@@ -10,24 +10,29 @@ from google.protobuf.message import Message
 
 from mesh.errors import StatusError
 from mesh.interceptors.chain import Call, Layer, Next
+from mesh.telemetry.server_spans import ServerSpans
 
 Recorder = Callable[[str, grpc.StatusCode, float], None]
 
 
-def telemetry_layer(record: Recorder) -> Layer:
-    """Counts every call with its final status code and duration, refused calls included."""
+def telemetry_layer(record: Recorder, spans: ServerSpans | None = None) -> Layer:
+    """Traces every call under the caller's trace context and counts it with its final status
+    code and duration, refused calls included. `spans`: the global tracer provider's by default."""
+    spans = spans or ServerSpans()
 
     async def layer(call: Call, following: Next) -> Message:
         started = time.perf_counter()
         code = grpc.StatusCode.INTERNAL
-        try:
-            response = await following(call)
-            code = grpc.StatusCode.OK
-            return response
-        except StatusError as err:
-            code = err.code
-            raise
-        finally:
-            record(call.info.path, code, time.perf_counter() - started)
+        with spans.serving(call.info.path, call.metadata) as span:
+            try:
+                response = await following(call)
+                code = grpc.StatusCode.OK
+                return response
+            except StatusError as err:
+                code = err.code
+                span.answered(code, err.status.message)
+                raise
+            finally:
+                record(call.info.path, code, time.perf_counter() - started)
 
     return layer

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import Any
 
 import grpc
 from opentelemetry import propagate, trace
 
+from mesh.telemetry.methods import MethodFilter, once_per_method
 from mesh.telemetry.redaction import redact
 
 __all__ = ["client_interceptors"]
-
-CallFilter = Callable[[grpc.aio.ClientCallDetails], bool]
 
 _TRACER = "mesh.telemetry.grpc_client"
 _finishing: set[asyncio.Task] = set()  # status readers, held until they end the span
@@ -31,14 +29,14 @@ _finishing: set[asyncio.Task] = set()  # status readers, held until they end the
 class _ClientTracing:
     """The span-per-call logic shared by the four arities."""
 
-    def __init__(self, tracer_provider: trace.TracerProvider | None, call_filter: CallFilter | None) -> None:
+    def __init__(self, tracer_provider: trace.TracerProvider | None, call_filter: MethodFilter | None) -> None:
         self._tracer = trace.get_tracer(_TRACER, tracer_provider=tracer_provider)
-        self._filter = call_filter
+        self._traced = once_per_method(call_filter) if call_filter is not None else None
 
     async def _intercept(self, continuation: Any, details: grpc.aio.ClientCallDetails, request: Any) -> Any:
-        if self._filter is not None and not self._filter(details):
-            return await continuation(details, request)
         method = details.method.decode() if isinstance(details.method, bytes) else details.method
+        if self._traced is not None and not self._traced(method):
+            return await continuation(details, request)
         span = self._tracer.start_span(method, kind=trace.SpanKind.CLIENT, attributes=_rpc_attributes(method))
         try:
             call = await continuation(_with_trace_context(details, span), request)
@@ -75,10 +73,11 @@ class _StreamStream(_ClientTracing, grpc.aio.StreamStreamClientInterceptor):
 
 
 def client_interceptors(
-    tracer_provider: trace.TracerProvider | None = None, call_filter: CallFilter | None = None
+    tracer_provider: trace.TracerProvider | None = None, call_filter: MethodFilter | None = None
 ) -> list[grpc.aio.ClientInterceptor]:
     """One tracing interceptor per call arity (grpc.aio files each under one arity only).
-    `call_filter` returns False for calls that get no span."""
+    `call_filter` gets a method path ("/package.Service/Method") and returns False for methods
+    whose calls get no span; it is asked once per method, not per call."""
     return [arity(tracer_provider, call_filter) for arity in (_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream)]
 
 

@@ -1,9 +1,11 @@
 """Traces: one tracer provider per process, gRPC instrumented, W3C trace context everywhere.
 
 OpenTelemetry lets the global tracer provider be set once per process, so `configure_tracing`
-installs one the first time and hands back that same provider afterwards. Spans are created
-even when nothing exports them, so logs always carry trace ids. Whatever does export them
-(an OTLP/gRPC collector or the console) gets them through `RedactingSpanExporter`.
+installs one the first time and hands back that same provider afterwards. New traces are
+sampled at `otel_traces_sampler_ratio`; a call with a parent follows the parent's decision.
+With no exporter, spans carry ids but are not recorded (`MeshTracerProvider`), so logs still
+carry the caller's trace id at almost no cost. Whatever does export spans (an OTLP/gRPC
+collector or the console) gets them through `RedactingSpanExporter`.
 
 Across Pub/Sub, trace context travels as W3C `traceparent`/`tracestate` message attributes
 (`inject_traceparent`, `extract_context`), which any consumer can read, unlike a client
@@ -22,15 +24,17 @@ import grpc
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorServer, filters
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from mesh.config import MeshSettings
 from mesh.telemetry.grpc_client import client_interceptors
+from mesh.telemetry.methods import MethodFilter, is_traced_method
 from mesh.telemetry.span_redaction import RedactingSpanExporter
+from mesh.telemetry.tracer_provider import MeshTracerProvider
 
 __all__ = [
     "build_tracer_provider",
@@ -38,6 +42,7 @@ __all__ = [
     "extract_context",
     "inject_traceparent",
     "instrument_grpc",
+    "sampler_for",
     "span_exporter_for",
 ]
 
@@ -61,13 +66,19 @@ def span_exporter_for(settings: MeshSettings) -> RedactingSpanExporter | None:
     return RedactingSpanExporter(exporter)
 
 
-def build_tracer_provider(settings: MeshSettings) -> TracerProvider:
+def sampler_for(settings: MeshSettings) -> Sampler:
+    """New traces sampled at the configured ratio; a span with a parent follows the parent."""
+    return ParentBased(TraceIdRatioBased(settings.otel_traces_sampler_ratio))
+
+
+def build_tracer_provider(settings: MeshSettings) -> MeshTracerProvider:
     """A tracer provider for the service, exporting as `span_exporter_for` decides.
 
     The collector gets batches off the request path; the console, a development aid, prints
-    each span as it ends.
+    each span as it ends. No exporter: no span processor, so spans carry ids and nothing more.
     """
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: settings.service_name}))
+    provider = MeshTracerProvider(sampler=sampler_for(settings),
+                                  resource=Resource.create({SERVICE_NAME: settings.service_name}))
     exporter = span_exporter_for(settings)
     if exporter is not None:
         batched = isinstance(exporter.delegate, OTLPSpanExporter)
@@ -91,29 +102,26 @@ def configure_tracing(settings: MeshSettings) -> TracerProvider:
 
 
 def instrument_grpc() -> None:
-    """Trace every grpc.aio server and channel created from now on, once per process.
+    """Trace every grpc.aio channel created from now on, once per process.
 
-    Call it before creating servers or channels: it replaces the `grpc.aio.server`,
-    `insecure_channel` and `secure_channel` factories, and only what is created through them
-    afterwards is traced. Servers get OpenTelemetry's interceptor (it extracts the caller's
-    trace context); channels get `client_interceptors`, not OpenTelemetry's client one, which
-    breaks cancellation. Health checks and reflection are left out: probes every few seconds
-    would drown real traffic. Don't construct GrpcAioInstrumentorServer elsewhere: it is a
-    singleton, and constructing it again resets its filter.
+    Call it before creating channels: it replaces the `insecure_channel` and `secure_channel`
+    factories, and only channels created through them afterwards are traced. They get
+    `client_interceptors`, not OpenTelemetry's client interceptor, which breaks cancellation.
+    Servers are not touched: their SERVER spans come from the runtime's telemetry layer
+    (mesh.telemetry.server_spans), at a fraction of OpenTelemetry's server interceptor's cost.
+    Health checks and reflection are left out (`is_traced_method`).
     """
     global _grpc_instrumented
     with _lock:
         if _grpc_instrumented:
             return
-        traced = filters.negate(filters.any_of(filters.health_check(), filters.service_prefix("grpc.reflection.")))
-        GrpcAioInstrumentorServer(filter_=traced).instrument(raise_exception_on_conflict=True)
-        grpc.aio.insecure_channel = _with_client_tracing(grpc.aio.insecure_channel, traced)
-        grpc.aio.secure_channel = _with_client_tracing(grpc.aio.secure_channel, traced)
+        grpc.aio.insecure_channel = _with_client_tracing(grpc.aio.insecure_channel, is_traced_method)
+        grpc.aio.secure_channel = _with_client_tracing(grpc.aio.secure_channel, is_traced_method)
         _grpc_instrumented = True
 
 
 def _with_client_tracing(
-    factory: Callable[..., grpc.aio.Channel], traced: Callable[[Any], bool]
+    factory: Callable[..., grpc.aio.Channel], traced: MethodFilter
 ) -> Callable[..., grpc.aio.Channel]:
     """`factory` with the tracing interceptors put first, however the caller passes its own."""
     signature = inspect.signature(factory)

@@ -130,6 +130,28 @@ async def test_filtered_out_call_gets_no_span_and_no_trace_context(tracing):
     assert memory.get_finished_spans() == ()
 
 
+async def test_call_filter_is_asked_once_per_method_not_per_call(tracing):
+    provider, memory = tracing
+    asked: list[str] = []
+
+    def traced(method: str) -> bool:
+        asked.append(method)
+        return True
+
+    interceptor = _unary_unary(provider, call_filter=traced)
+    for _ in range(4):
+        call = PendingCall()
+
+        async def continuation(details, request, call=call):
+            return call
+
+        await interceptor.intercept_unary_unary(continuation, _details(), b"")
+        call.complete(grpc.StatusCode.OK)
+    await _wait_for_spans(memory, 4)
+
+    assert asked == [METHOD]
+
+
 async def test_span_ends_at_once_when_a_later_interceptor_answered_itself(tracing):
     provider, memory = tracing
 

@@ -10,19 +10,26 @@ import pytest
 from opentelemetry import propagate, trace
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from mesh.config import MeshSettings
 from mesh.telemetry import (
+    MeshTracerProvider,
     RedactingSpanExporter,
     build_tracer_provider,
     configure_tracing,
     extract_context,
     inject_traceparent,
     instrument_grpc,
+    sampler_for,
     span_exporter_for,
 )
 from tests.fixtures.telemetry import telemetry_settings
+
+SAMPLED_PARENT = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+UNSAMPLED_PARENT = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"}
 
 
 def test_span_exporter_for_no_collector_and_no_console_is_none():
@@ -57,6 +64,85 @@ def test_build_tracer_provider_names_service_and_creates_valid_spans_without_exp
 
         assert provider.resource.attributes["service.name"] == "tracing-svc"
         assert span.get_span_context().is_valid
+    finally:
+        provider.shutdown()
+
+
+def test_sampler_from_settings_is_parent_based_ratio():
+    sampler = sampler_for(telemetry_settings(otel_traces_sampler_ratio=0.25))
+
+    assert sampler.get_description().startswith("ParentBased{root:TraceIdRatioBased{0.25}")
+
+
+def test_sampler_ratio_is_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_RATIO", "0.1")
+
+    assert MeshSettings().otel_traces_sampler_ratio == 0.1
+
+
+@pytest.mark.parametrize("ratio", [-0.1, 1.5])
+def test_sampler_ratio_outside_zero_to_one_is_refused(ratio):
+    with pytest.raises(ValueError):
+        telemetry_settings(otel_traces_sampler_ratio=ratio)
+
+
+@pytest.mark.parametrize(("ratio", "parent", "sampled"), [(0.0, None, False), (1.0, None, True),
+                                                          (0.0, SAMPLED_PARENT, True),
+                                                          (1.0, UNSAMPLED_PARENT, False)])
+def test_root_spans_follow_the_ratio_and_children_their_parent(ratio, parent, sampled):
+    provider = build_tracer_provider(telemetry_settings(otel_traces_sampler_ratio=ratio))
+    provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    try:
+        context = extract_context(parent) if parent else None
+        span = provider.get_tracer(__name__).start_span("work", context=context)
+
+        assert span.get_span_context().trace_flags.sampled is sampled
+        assert span.is_recording() is sampled
+    finally:
+        provider.shutdown()
+
+
+def test_without_exporter_no_span_is_recorded_yet_ids_are_real():
+    provider = build_tracer_provider(telemetry_settings())
+    try:
+        tracer = provider.get_tracer(__name__)
+        root = tracer.start_span("root")
+        child = tracer.start_span("child", context=extract_context(SAMPLED_PARENT))
+
+        assert isinstance(provider, MeshTracerProvider) and not provider.records_spans
+        assert not root.is_recording() and root.get_span_context().is_valid
+        assert not child.is_recording()
+        assert f"{child.get_span_context().trace_id:032x}" == "0af7651916cd43dd8448eb211c80319c"
+        assert child.get_span_context().trace_flags.sampled  # the caller's decision, for the next hop
+    finally:
+        provider.shutdown()
+
+
+def test_without_exporter_a_parents_decision_travels_on_unchanged():
+    provider = build_tracer_provider(telemetry_settings())
+    try:
+        tracer = provider.get_tracer(__name__)
+        for parent in (SAMPLED_PARENT, UNSAMPLED_PARENT):
+            with tracer.start_as_current_span("hop", context=extract_context(parent)):
+                onward = inject_traceparent({})
+
+            assert onward["traceparent"].endswith(parent["traceparent"][-3:])
+            assert onward["traceparent"].split("-")[1] == parent["traceparent"].split("-")[1]
+    finally:
+        provider.shutdown()
+
+
+def test_span_processor_added_later_starts_recording():
+    provider = build_tracer_provider(telemetry_settings())
+    memory = InMemorySpanExporter()
+    try:
+        tracer = provider.get_tracer(__name__)
+        tracer.start_span("before").end()
+        provider.add_span_processor(SimpleSpanProcessor(memory))
+        tracer.start_span("after").end()
+
+        assert provider.records_spans
+        assert [span.name for span in memory.get_finished_spans()] == ["after"]
     finally:
         provider.shutdown()
 
@@ -102,13 +188,14 @@ def test_inject_traceparent_outside_any_span_writes_nothing():
     assert inject_traceparent({}) == {}
 
 
-def test_instrument_grpc_wraps_aio_factories_once():
+def test_instrument_grpc_wraps_aio_channel_factories_once_and_leaves_servers_alone():
     instrument_grpc()
     factories = (grpc.aio.server, grpc.aio.insecure_channel, grpc.aio.secure_channel)
 
     instrument_grpc()
 
-    assert factories[0].__module__.startswith("opentelemetry.instrumentation.grpc")
+    # Server spans come from the runtime's telemetry layer; a server interceptor would double them.
+    assert factories[0].__module__ == "grpc.aio._server"
     assert all(hasattr(factory, "__wrapped__") for factory in factories[1:])
     assert not hasattr(factories[1].__wrapped__, "__wrapped__")  # wrapped once, not twice
     assert (grpc.aio.server, grpc.aio.insecure_channel, grpc.aio.secure_channel) == factories
