@@ -4,6 +4,11 @@ and the side their balance is kept on.
 Accounts exist implicitly: an id is valid when it is one of the fixed ids or a per-PSP id
 ("cash-at-psp-sandbox-alpha") with a well-formed connector name. Memo accounts book what moves
 no money (authorization holds); they balance among themselves and never mix with the others.
+
+"discounts" (contra-revenue, debit-normal) takes an issued invoice's credit lines, so revenue
+keeps the charges and the ledger shows subtotal − discounts + tax = total as it was invoiced.
+account.proto has no value for it yet: its type is ACCOUNT_TYPE_DISCOUNTS below, the number the
+proto enum value will take.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from services.invoicing.domain.errors import AccountNotFound
 
 __all__ = [
     "ACCOUNTS_RECEIVABLE",
+    "ACCOUNT_TYPE_DISCOUNTS",
     "AUTHORIZATION_HOLDS_OFFSET",
     "BAD_DEBT",
+    "DISCOUNTS",
     "REFUNDS",
     "REVENUE",
     "TAX_PAYABLE",
@@ -51,11 +58,15 @@ class Account:
     memo: bool = False
 
 
+# The next AccountType number, for "discounts", until account.proto declares it.
+ACCOUNT_TYPE_DISCOUNTS = 10
+
 ACCOUNTS_RECEIVABLE = "accounts-receivable"
 REVENUE = "revenue"
 TAX_PAYABLE = "tax-payable"
 REFUNDS = "refunds"
 BAD_DEBT = "bad-debt"
+DISCOUNTS = "discounts"
 AUTHORIZATION_HOLDS_OFFSET = "authorization-holds-offset"
 
 _FIXED = {
@@ -64,6 +75,7 @@ _FIXED = {
     TAX_PAYABLE: Account(TAX_PAYABLE, _T.ACCOUNT_TYPE_TAX_PAYABLE, NormalSide.CREDIT),
     REFUNDS: Account(REFUNDS, _T.ACCOUNT_TYPE_REFUNDS, NormalSide.DEBIT),
     BAD_DEBT: Account(BAD_DEBT, _T.ACCOUNT_TYPE_BAD_DEBT, NormalSide.DEBIT),
+    DISCOUNTS: Account(DISCOUNTS, ACCOUNT_TYPE_DISCOUNTS, NormalSide.DEBIT),
     AUTHORIZATION_HOLDS_OFFSET: Account(AUTHORIZATION_HOLDS_OFFSET, _T.ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET,
                                         NormalSide.CREDIT, memo=True),
 }
