@@ -12,14 +12,24 @@ import dataclasses
 from collections.abc import Sequence
 
 from mesh.config import MeshSettings
-from mesh.idempotency import FastPath, IdempotencyGuard, IdempotencyPolicy, MemoryFastPath, RedisFastPath
+from mesh.idempotency import (
+    FastPath,
+    Fingerprinter,
+    IdempotencyGuard,
+    IdempotencyPolicy,
+    MemoryFastPath,
+    RedisFastPath,
+)
+from mesh.idempotency.secret import fingerprint_key
 from mesh.interceptors import Layer
 from mesh.interceptors.auth import auth_layer
+from mesh.interceptors.decoding import decoding_layer
 from mesh.interceptors.error_mapping import error_mapping_layer
 from mesh.interceptors.idempotency import idempotency_layer
+from mesh.interceptors.shedding import Admission, shedding_layer
 from mesh.interceptors.telemetry import Recorder, telemetry_layer
 from mesh.interceptors.validation import validation_layer
-from mesh.persistence import RUNTIME_MIGRATIONS, Database, MigrationSet, migrate
+from mesh.persistence import RUNTIME_MIGRATIONS, Database, MigrationSet, PoolSettings, migrate
 from mesh.server import MeshServer, ServiceBinding
 from mesh.telemetry import RpcMetrics, configure_logging, configure_tracing, instrument_grpc
 
@@ -33,18 +43,24 @@ class Runtime:
 
     @classmethod
     async def open(cls, settings: MeshSettings, *, migrations: Sequence[MigrationSet] = (),
-                   fast_path: FastPath | None = None, record_rpc: Recorder | None = None) -> Runtime:
+                   fast_path: FastPath | None = None, record_rpc: Recorder | None = None,
+                   unfingerprinted: frozenset[str] = frozenset()) -> Runtime:
+        """`unfingerprinted`: request fields (full proto names) that must not persist in any
+        form, not even hashed, such as a CVC; they take no part in idempotency fingerprints."""
         instrument_grpc()  # before any server or channel exists: later ones are traced
-        database = Database.from_url(settings.database_url)
+        database = Database.from_url(settings.database_url, _pool(settings))
         await migrate(database, RUNTIME_MIGRATIONS, *migrations)
         policy = IdempotencyPolicy(ttl=settings.idempotency_ttl, lock_ttl=settings.idempotency_lock_ttl)
-        guard = IdempotencyGuard(fast_path or _fast_path(settings), database, policy)
+        fingerprinter = Fingerprinter(fingerprint_key(settings), unfingerprinted)
+        guard = IdempotencyGuard(fast_path or _fast_path(settings), database, policy, fingerprinter)
         return cls(settings, database, guard, record_rpc or RpcMetrics().record)
 
-    def layers(self) -> list[Layer]:
+    def layers(self, admission: Admission) -> list[Layer]:
         """The interceptor layers in their documented order (see mesh.interceptors)."""
         return [
             telemetry_layer(self.record_rpc),
+            shedding_layer(admission),
+            decoding_layer(),
             auth_layer(),
             validation_layer(),
             idempotency_layer(self.guard),
@@ -52,7 +68,8 @@ class Runtime:
         ]
 
     def server(self, bindings: Sequence[ServiceBinding]) -> MeshServer:
-        return MeshServer(self.settings, bindings, self.layers())
+        admission = Admission.from_settings(self.settings)  # shared: the server stops through it
+        return MeshServer(self.settings, bindings, self.layers(admission), admission)
 
     async def close(self) -> None:
         await self.guard.fast_path.aclose()
@@ -64,6 +81,11 @@ def configure_process(settings: MeshSettings) -> None:
     configure_tracing(settings)
     configure_logging(settings)
     instrument_grpc()
+
+
+def _pool(settings: MeshSettings) -> PoolSettings:
+    return PoolSettings(size=settings.database_pool_size, max_overflow=settings.database_max_overflow,
+                        pre_ping=settings.database_pool_pre_ping)
 
 
 def _fast_path(settings: MeshSettings) -> FastPath:

@@ -1,4 +1,10 @@
-"""One grpc.aio interceptor that runs the runtime's layers around each unary handler."""
+"""One grpc.aio interceptor that runs the runtime's layers around each unary handler.
+
+grpc.aio decodes the request before any interceptor code runs, and answers a decoding failure
+with UNKNOWN and the exception's text. So the interceptor also wraps each method's deserializer:
+bytes that do not parse become `UNDECODABLE`, a stand-in request that the layers see like any
+other call (telemetry counts it) until the decoding layer refuses it with the error contract.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,26 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import grpc
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 
 from mesh.errors import StatusError
 from mesh.rpc import MethodInfo
 
 Next = Callable[["Call"], Awaitable[Message]]
 Layer = Callable[["Call", Next], Awaitable[Message]]
+Deserializer = Callable[[bytes], Message]
+
+
+class UndecodableRequest:
+    """The request of a call whose bytes were not a valid encoding of the method's message."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNDECODABLE"
+
+
+UNDECODABLE = UndecodableRequest()
 
 
 @dataclasses.dataclass
@@ -20,7 +39,7 @@ class Call:
     """One incoming unary call as the layers see it."""
 
     info: MethodInfo
-    request: Message
+    request: Message  # UNDECODABLE until the decoding layer has refused it
     context: grpc.aio.ServicerContext
     metadata: Mapping[str, str]
 
@@ -39,7 +58,7 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
             return handler
         return grpc.unary_unary_rpc_method_handler(
             self._wrap(info, handler.unary_unary),
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=tolerant(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )
 
@@ -59,6 +78,20 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
                 await _abort(context, err)
 
         return serve
+
+
+def tolerant(deserialize: Deserializer | None) -> Deserializer | None:
+    """`deserialize`, answering UNDECODABLE instead of raising for bytes that do not parse."""
+    if deserialize is None:
+        return None
+
+    def deserialize_or_mark(raw: bytes) -> Message | UndecodableRequest:
+        try:
+            return deserialize(raw)
+        except DecodeError:
+            return UNDECODABLE
+
+    return deserialize_or_mark
 
 
 def _bind(layer: Layer, following: Next) -> Next:

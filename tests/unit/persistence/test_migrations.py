@@ -30,6 +30,6 @@ async def test_migrate_refuses_sets_sharing_a_version_table(tmp_path: pathlib.Pa
 def test_runtime_set_has_one_linear_history() -> None:
     scripts = ScriptDirectory.from_config(alembic_config(RUNTIME_MIGRATIONS))
 
-    assert scripts.get_heads() == ["0002"]
-    assert [script.revision for script in scripts.walk_revisions()] == ["0002", "0001"]
+    assert scripts.get_heads() == ["0004"]
+    assert [script.revision for script in scripts.walk_revisions()] == ["0004", "0003", "0002", "0001"]
 

@@ -206,7 +206,8 @@ async def test_two_concurrent_captures_capture_once(payments: PaymentsUnderTest)
     succeeded = [r for r in results if not isinstance(r, Exception)]
     refused = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
     assert len(succeeded) == 1 and len(refused) == 1
-    assert reason(refused[0]) in ("AMOUNT_EXCEEDS_CAPTURABLE", "PAYMENT_INTENT_STATE_INVALID")
+    # Refused by the state after the first, or (retryable) while the first one's PSP call is in flight.
+    assert reason(refused[0]) in ("AMOUNT_EXCEEDS_CAPTURABLE", "PAYMENT_INTENT_STATE_INVALID", "REQUEST_IN_PROGRESS")
     [at_psp] = payments.psps[SANDBOX_ALPHA].psp.payments_for(intent.name)
     assert at_psp.captured.amount_minor == 1000
     assert (await event_types(payments)).count("PaymentCaptured") == 1
