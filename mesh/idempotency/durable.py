@@ -58,6 +58,11 @@ class Lease:
     ttl: datetime.timedelta
 
 
+async def insert_new(conn: AsyncConnection, lease: Lease, fp: str, now: datetime.datetime) -> bool:
+    """Insert the running row of a key nobody holds; False when a row exists (see claim)."""
+    return await _inserted(conn, lease, fp, now)
+
+
 async def claim(conn: AsyncConnection, lease: Lease, fp: str, now: datetime.datetime) -> Claimed:
     """Insert the running row, or say what the existing one means for this request."""
     if await _inserted(conn, lease, fp, now):

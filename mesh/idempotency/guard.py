@@ -84,6 +84,11 @@ class IdempotencyGuard:
                 retry_after=datetime.timedelta(seconds=1)).to_status_error() from err
 
     async def _claim_durable(self, lease: durable.Lease, fp: str) -> durable.Claimed:
+        # The common case, a fresh key, is one self-committing INSERT; an existing row is read
+        # and decided on under its lock in a transaction.
+        async with self._db.statement() as conn:
+            if await durable.insert_new(conn, lease, fp, self._now()):
+                return durable.Claimed(durable.Held.NEW)
         async with self._db.transaction() as conn:
             return await durable.claim(conn, lease, fp, self._now())
 
@@ -119,7 +124,7 @@ class IdempotencyGuard:
         return _replay(outcome, response_class)
 
     async def _finish(self, execution: Execution, outcome: Outcome) -> None:
-        async with self._db.transaction() as conn:
+        async with self._db.statement() as conn:
             stored = await durable.finish(conn, execution.lease, outcome, self._now())
         if not stored:
             raise self._in_progress()
@@ -127,7 +132,7 @@ class IdempotencyGuard:
 
     async def _give_up(self, execution: Execution, fp: str) -> None:
         """Unlock the record (its recovery point stays) and free the fast path for a retry."""
-        async with self._db.transaction() as conn:
+        async with self._db.statement() as conn:
             await durable.unlock(conn, execution.lease, self._now())
         await self.fast_path.release(execution.lease.key, fp)
 

@@ -7,8 +7,8 @@ open connection is published in a context variable so that helpers called inside
 transaction (outbox, inbox, idempotency records) write in that same transaction, and a nested
 `transaction()` in the same task joins the outer one instead of opening a second.
 
-Reads use `read()`: a read-only transaction that never takes SQLite's write lock (a deferred
-BEGIN; WAL lets readers run beside the one writer) and is `READ ONLY` on PostgreSQL.
+Reads use `read()`: autocommit statements that never take SQLite's write lock (WAL lets readers
+run beside the one writer) and cost PostgreSQL no BEGIN/COMMIT round trips.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class PoolSettings:
     pre_ping: bool = False  # a round trip per checkout; stale connections surface as retryable errors
 
 
-_READ_ONLY = "mesh_read_only"  # execution option that tells the begin hook to open a deferred transaction
+_AUTOCOMMIT = "mesh_autocommit"  # execution option that tells the begin hook to open no transaction
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,19 +126,35 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A read-only transaction: consistent reads, no write lock, nothing to commit.
+        """Reads: no write lock, no BEGIN/COMMIT round trips, nothing to commit.
 
-        Inside a `transaction()` of the same task it joins that one (its reads see its writes)."""
+        Each statement runs in its own implicit transaction (autocommit), so it sees a consistent
+        snapshot of what was committed when it started; reads that must agree with each other
+        belong in one statement, or in a `transaction()`. Inside a `transaction()` of the same
+        task it joins that one (its reads see its writes)."""
+        async with self._autocommit() as connection:
+            yield connection
+
+    @contextlib.asynccontextmanager
+    async def statement(self) -> AsyncIterator[AsyncConnection]:
+        """One write that is atomic on its own (a single INSERT … RETURNING, an UPDATE): it
+        commits as it runs, with none of a transaction's BEGIN/COMMIT round trips. Two writes
+        that must commit together belong in a `transaction()`; inside one, this joins it."""
+        async with self._autocommit() as connection:
+            yield connection
+
+    @contextlib.asynccontextmanager
+    async def _autocommit(self) -> AsyncIterator[AsyncConnection]:
         joined = _innermost(asyncio.current_task(), self)
         if joined is not None:
             yield joined
             return
         async with self._engine.connect() as connection:
-            connection = await connection.execution_options(**{_READ_ONLY: True})
             if self.dialect == "postgresql":
-                connection = await connection.execution_options(postgresql_readonly=True)
-            async with connection.begin():
-                yield connection
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            else:  # the driver is in autocommit already (see _configure_sqlite_connection): no BEGIN
+                connection = await connection.execution_options(**{_AUTOCOMMIT: True})
+            yield connection
 
     async def dispose(self) -> None:
         """Close every pooled connection: call it at shutdown, after the last transaction."""
@@ -213,9 +229,8 @@ def _enable_wal(cursor: Any) -> None:
 
 
 def _begin_immediate(connection: Any) -> None:
-    if connection.get_execution_options().get(_READ_ONLY):
-        connection.exec_driver_sql("BEGIN")  # deferred: a reader never waits for the write lock
-        return
+    if connection.get_execution_options().get(_AUTOCOMMIT):
+        return  # each statement on its own: a reader never waits for the write lock, a writer only while it writes
     # Take the write lock up front. A deferred transaction that reads first and then writes
     # cannot wait for the lock (SQLite would deadlock), so it fails at once with "database is
     # locked"; BEGIN IMMEDIATE instead queues for busy_timeout.

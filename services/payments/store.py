@@ -94,6 +94,10 @@ class ConcurrentUpdate(Exception):
 _BY_ID = sa.and_(payment_intents.c.tenant == sa.bindparam("p_tenant"), payment_intents.c.id == sa.bindparam("p_id"))
 _SELECT = sa.select(payment_intents).where(_BY_ID)
 _SELECT_FOR_UPDATE = _SELECT.with_for_update()
+# Built once: the SET columns come from the parameters, so the statement and its cache key never change.
+_SAVE = sa.update(payment_intents).where(
+    payment_intents.c.tenant == sa.bindparam("w_tenant"), payment_intents.c.id == sa.bindparam("w_id"),
+    payment_intents.c.version == sa.bindparam("w_version")).returning(payment_intents.c.id)
 _NO_PENDING = dict(pending_psp="", pending_psp_key="", pending_operation="", pending_amount_minor=None,
                    pending_detail="", pending_until=None)
 
@@ -118,9 +122,8 @@ async def save(conn: AsyncConnection, intent: PaymentIntent, *, read_version: in
                pending: PendingCall | None = None) -> None:
     """Save a transition; `pending` is what it leaves unresolved (otherwise no call is pending)."""
     values = {**_row(intent), **(_pending_values(pending) if pending else _NO_PENDING)}
-    result = await conn.execute(sa.update(payment_intents).where(
-        payment_intents.c.tenant == intent.tenant, payment_intents.c.id == intent.id,
-        payment_intents.c.version == read_version).values(**values).returning(payment_intents.c.id))
+    result = await conn.execute(_SAVE, {**values, "w_tenant": intent.tenant, "w_id": intent.id,
+                                        "w_version": read_version})
     if result.first() is None:
         raise ConcurrentUpdate(f"{intent.tenant}/{intent.id} changed since version {read_version}")
 
