@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     from mesh.events.cli import add_commands as add_event_commands
 
     add_event_commands(commands)
+
+    from services.invoicing.cli import add_commands as add_reconcile_command
+
+    add_reconcile_command(commands)
     return parser
 
 

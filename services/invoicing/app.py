@@ -1,6 +1,6 @@
-"""The invoicing use cases. For now the ledger: book an entry in the caller's transaction, read
-balances and entries, verify the chain. Invoices, credit notes and reconciliation come next and
-book through the same `post`."""
+"""The invoicing use cases. The ledger's are here: book an entry in the caller's transaction,
+read balances and entries, verify the chain. Invoices and credit notes (invoices.py) and
+reconciliation (reconciling.py) are composed here and book through the same `post`."""
 
 from __future__ import annotations
 
@@ -12,11 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commerce.invoicing.v1 import journal_entry_pb2
 from mesh.persistence import Database
+from mesh.resilience import ResilientClient
 from services.invoicing import store
 from services.invoicing.domain import accounts, chain
 from services.invoicing.domain.entries import EntryDraft
+from services.invoicing.domain.tax import Jurisdiction, TaxCalculator
+from services.invoicing.invoices import InvoiceUseCases, TaxSetup
+from services.invoicing.reconciling import ReconciliationUseCases
+from services.invoicing.tax_hook import TaxHook
+from services.invoicing.tax_rules import DEFAULT_TAX_CODE, KNOWN_TAX_CODES, default_calculator
 
 VERIFY_BATCH = 500
+DEFAULT_TAX_SETUP = TaxSetup(Jurisdiction("DE"), DEFAULT_TAX_CODE, KNOWN_TAX_CODES)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,9 +35,14 @@ class AccountBalances:
 
 class InvoicingApp:
     def __init__(self, database: Database, *,
-                 clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)) -> None:
+                 clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+                 tax_calculator: TaxCalculator | None = None, tax_setup: TaxSetup = DEFAULT_TAX_SETUP,
+                 resilience: ResilientClient | None = None) -> None:
         self.db = database
         self._now = clock
+        tax = TaxHook(tax_calculator or default_calculator(), client=resilience)
+        self.invoices = InvoiceUseCases(database, self.post, tax, tax_setup, clock=clock)
+        self.reconciliation = ReconciliationUseCases(database, clock=clock)
 
     async def post(self, conn: AsyncConnection, tenant: str, draft: EntryDraft) -> journal_entry_pb2.JournalEntry:
         """Book `draft` as the tenant's next entry in the caller's transaction, so the entry commits

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from commerce.invoicing.v1 import ledger_service_pb2_grpc
+from commerce.invoicing.v1 import invoice_service_pb2_grpc, ledger_service_pb2_grpc, reconciliation_service_pb2_grpc
 from mesh.config import MeshSettings
 from mesh.events import EventBus, EventConsumer, OutboxRelay
 from mesh.events.factory import bus_from_settings
@@ -13,18 +13,28 @@ from mesh.runtime import Runtime, configure_process
 from mesh.server import ServiceBinding
 from services.invoicing.api import LedgerApi
 from services.invoicing.app import InvoicingApp
+from services.invoicing.invoice_api import InvoiceApi
+from services.invoicing.reconciliation_api import ReconciliationApi
 from services.invoicing.handlers import CONSUMER, PAYMENTS_DEAD_LETTER_TOPIC, PAYMENTS_SUBSCRIPTION, payment_handlers
 from services.invoicing.migrations import INVOICING_MIGRATIONS
 
 
 class InvoicingSettings(MeshSettings):
     service_name: str = "invoicing"
+    # ReconcileSettlement takes reports of up to 10 MiB in one message (the contract's 11 MiB).
+    max_message_bytes: int = 11 * 1024 * 1024
 
 
 def bindings(app: InvoicingApp) -> list[ServiceBinding]:
     return [
         ServiceBinding("commerce.invoicing.v1.LedgerService",
                        lambda server: ledger_service_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerApi(app), server)),
+        ServiceBinding("commerce.invoicing.v1.InvoiceService",
+                       lambda server: invoice_service_pb2_grpc.add_InvoiceServiceServicer_to_server(
+                           InvoiceApi(app.invoices), server)),
+        ServiceBinding("commerce.invoicing.v1.ReconciliationService",
+                       lambda server: reconciliation_service_pb2_grpc.add_ReconciliationServiceServicer_to_server(
+                           ReconciliationApi(app.reconciliation), server)),
     ]
 
 

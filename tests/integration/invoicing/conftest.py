@@ -1,5 +1,6 @@
 """The invoicing service over real gRPC, on SQLite + memory and on PostgreSQL + Redis, with a
-way to book payment events as its consumer would."""
+way to book payment events as its consumer would (`ledger` for the ledger, `billing` for the
+whole service)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import sqlalchemy as sa
 from google.protobuf.message import Message
 
 from commerce.event.v1 import envelope_pb2
-from commerce.invoicing.v1 import ledger_service_pb2_grpc
+from commerce.invoicing.v1 import invoice_pb2, invoice_service_pb2 as ins, invoice_service_pb2_grpc
+from commerce.invoicing.v1 import ledger_service_pb2_grpc, reconciliation_service_pb2_grpc
 from commerce.payments.v1 import events_pb2
 from mesh.context import CALLER_HEADER, TENANT_HEADER
 from mesh.events import EventContext
@@ -89,3 +91,63 @@ async def ledger(service_stack):
     await channel.close()
     await server.shutdown()
     await runtime.close()
+
+
+@dataclasses.dataclass
+class BillingUnderTest(LedgerUnderTest):
+    """The whole invoicing service: ledger, invoices and reconciliation stubs on one channel."""
+
+    target: str = ""
+
+    @property
+    def invoices(self) -> invoice_service_pb2_grpc.InvoiceServiceStub:
+        return invoice_service_pb2_grpc.InvoiceServiceStub(self.channel)
+
+    @property
+    def reconciliation(self) -> reconciliation_service_pb2_grpc.ReconciliationServiceStub:
+        return reconciliation_service_pb2_grpc.ReconciliationServiceStub(self.channel)
+
+    @property
+    def parent(self) -> str:
+        return f"tenants/{self.tenant}"
+
+    async def call(self, method: str, **fields):
+        """An InvoiceService call with a fresh request_id when the method takes one."""
+        request_class = getattr(ins, f"{method}Request")
+        if "request_id" in request_class.DESCRIPTOR.fields_by_name and "request_id" not in fields:
+            fields["request_id"] = str(uuid.uuid4())
+        return await getattr(self.invoices, method)(request_class(**fields), metadata=self.md())
+
+    async def draft(self, *lines: dict, currency: str = "EUR", **fields) -> invoice_pb2.Invoice:
+        lines = lines or ({"description": "Pro plan", "quantity": 1, "unit_amount": eur(10000)},)
+        created = await self.call("CreateInvoice", parent=self.parent, currency_code=currency,
+                                  line_items=list(lines), **fields)
+        return created.invoice
+
+    async def opened(self, *lines: dict, **fields) -> invoice_pb2.Invoice:
+        draft = await self.draft(*lines, **fields)
+        return (await self.call("FinalizeInvoice", name=draft.name)).invoice
+
+
+async def start_billing(service_stack, **app_options):
+    runtime = await Runtime.open(service_stack.settings("invoicing"), migrations=[INVOICING_MIGRATIONS])
+    app = InvoicingApp(runtime.database, **app_options)
+    server = runtime.server(bindings(app))
+    port = await server.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    billing = BillingUnderTest(runtime, app, channel, tenant=f"t-{uuid.uuid4().hex[:10]}",
+                               target=f"127.0.0.1:{port}")
+
+    async def stop() -> None:
+        await channel.close()
+        await server.shutdown()
+        await runtime.close()
+
+    return billing, stop
+
+
+@pytest.fixture
+async def billing(service_stack):
+    started, stop = await start_billing(service_stack)
+    yield started
+    await stop()

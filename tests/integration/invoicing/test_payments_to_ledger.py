@@ -18,6 +18,7 @@ import grpc
 import pytest
 import sqlalchemy as sa
 
+from commerce.invoicing.v1 import invoice_pb2, invoice_service_pb2 as ins, invoice_service_pb2_grpc
 from commerce.invoicing.v1 import ledger_service_pb2 as ls, ledger_service_pb2_grpc
 from commerce.payments.v1 import payment_service_pb2 as ps, payment_service_pb2_grpc
 from commerce.payments.v1 import vault_service_pb2 as vs, vault_service_pb2_grpc
@@ -57,6 +58,7 @@ class Stack:
     payments_runtime: Runtime
     invoicing_runtime: Runtime
     handled: list[Delivery]
+    invoices: invoice_service_pb2_grpc.InvoiceServiceStub | None = None
 
     def md(self):
         return ((TENANT_HEADER, self.tenant), (CALLER_HEADER, "tests"))
@@ -152,7 +154,8 @@ async def stack(request, service_stack):
     channels = [grpc.aio.insecure_channel(f"127.0.0.1:{port}") for port in ports]
     yield Stack(f"t-{uuid.uuid4().hex[:10]}", payment_service_pb2_grpc.PaymentServiceStub(channels[0]),
                 vault_service_pb2_grpc.VaultServiceStub(channels[0]),
-                ledger_service_pb2_grpc.LedgerServiceStub(channels[1]), payments_runtime, invoicing_runtime, handled)
+                ledger_service_pb2_grpc.LedgerServiceStub(channels[1]), payments_runtime, invoicing_runtime, handled,
+                invoice_service_pb2_grpc.InvoiceServiceStub(channels[1]))
     stop.set()
     await relay
     for subscription in subscriptions:
@@ -228,3 +231,42 @@ def booked_by_intent(entries: list) -> dict[str, list[str]]:
         intent = entry.source_resource.split("/refunds/")[0]
         booked.setdefault(intent, []).append(entry.source_event_type.rsplit(".", 1)[1])
     return booked
+
+
+async def test_an_invoice_paid_through_payments_and_partly_refunded_agrees_with_the_ledger(stack: Stack) -> None:
+    parent, eur = f"tenants/{stack.tenant}", (lambda minor: {"currency_code": "EUR", "amount_minor": minor})
+    draft = (await stack.invoices.CreateInvoice(ins.CreateInvoiceRequest(
+        parent=parent, request_id=str(uuid.uuid4()), currency_code="EUR",
+        line_items=[{"description": "Pro plan", "quantity": 1, "unit_amount": eur(10000)}]), metadata=stack.md())).invoice
+    invoice = (await stack.invoices.FinalizeInvoice(ins.FinalizeInvoiceRequest(
+        name=draft.name, request_id=str(uuid.uuid4())), metadata=stack.md())).invoice
+    assert invoice.total.amount_minor == 11900  # 19 % VAT
+    intent = await stack.intent(APPROVED, 11900)
+    await stack.invoices.PayInvoice(ins.PayInvoiceRequest(name=invoice.name, request_id=str(uuid.uuid4()),
+                                                          payment_intent=intent), metadata=stack.md())
+
+    await stack.call("AuthorizePaymentIntent", ps.AuthorizePaymentIntentRequest, name=intent)
+    await stack.call("CapturePaymentIntent", ps.CapturePaymentIntentRequest, name=intent)
+    await stack.call("RefundPayment", ps.RefundPaymentRequest, parent=intent, amount=eur(3000))
+
+    # issued, authorized, captured, refunded, and the refund's credit note
+    entries = await stack.wait_for_entries(5)
+    paid = (await stack.invoices.GetInvoice(ins.GetInvoiceRequest(name=invoice.name), metadata=stack.md())).invoice
+    (note,) = (await stack.invoices.ListCreditNotes(ins.ListCreditNotesRequest(parent=invoice.name),
+                                                    metadata=stack.md())).credit_notes
+    assert paid.state == invoice_pb2.INVOICE_STATE_PAID
+    assert (paid.amount_paid.amount_minor, paid.amount_credited.amount_minor, note.total.amount_minor) == (
+        11900, 3000, 3000)
+    assert note.subtotal.amount_minor + note.tax.amount_minor == 3000
+    assert (await stack.balance("accounts-receivable"))[0] == 0
+    assert (await stack.balance("tax-payable"))[0] == 1900 - note.tax.amount_minor
+
+    # Every payment event again: nothing changes.
+    published = await stack.published_events()
+    await stack.wait_for_handled(len(published))
+    delivered = len(stack.handled)
+    await replay_outbox(stack.payments_runtime.database, from_position=0)
+    await stack.wait_for_handled(delivered + len(published))
+    assert await stack.entries() == entries
+    again = (await stack.invoices.GetInvoice(ins.GetInvoiceRequest(name=invoice.name), metadata=stack.md())).invoice
+    assert again == paid

@@ -22,6 +22,7 @@ EXAMPLES = {
     "ACCOUNT_TYPE_TAX_PAYABLE": "tax-payable",
     "ACCOUNT_TYPE_REFUNDS": "refunds",
     "ACCOUNT_TYPE_BAD_DEBT": "bad-debt",
+    "ACCOUNT_TYPE_DISCOUNTS": "discounts",
     "ACCOUNT_TYPE_AUTHORIZATION_HOLDS": "authorization-holds-sandbox-alpha",
     "ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET": "authorization-holds-offset",
 }
@@ -35,6 +36,7 @@ SIDES = {
     T.ACCOUNT_TYPE_TAX_PAYABLE: (NormalSide.CREDIT, False),
     T.ACCOUNT_TYPE_REFUNDS: (NormalSide.DEBIT, False),
     T.ACCOUNT_TYPE_BAD_DEBT: (NormalSide.DEBIT, False),
+    T.ACCOUNT_TYPE_DISCOUNTS: (NormalSide.DEBIT, False),
     T.ACCOUNT_TYPE_AUTHORIZATION_HOLDS: (NormalSide.DEBIT, True),
     T.ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET: (NormalSide.CREDIT, True),
 }

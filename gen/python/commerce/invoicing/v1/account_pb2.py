@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from commerce.type.v1 import money_pb2 as commerce_dot_type_dot_v1_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#commerce/invoicing/v1/account.proto\x12\x15\x63ommerce.invoicing.v1\x1a\x1c\x63ommerce/type/v1/money.proto\"\xe2\x01\n\x0e\x41\x63\x63ountBalance\x12\x31\n\x07\x62\x61lance\x18\x01 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x07\x62\x61lance\x12:\n\x0c\x64\x65\x62its_total\x18\x02 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x0b\x64\x65\x62itsTotal\x12<\n\rcredits_total\x18\x03 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x0c\x63reditsTotal\x12#\n\rposting_count\x18\x04 \x01(\x03R\x0cpostingCount*\xca\x02\n\x0b\x41\x63\x63ountType\x12\x1c\n\x18\x41\x43\x43OUNT_TYPE_UNSPECIFIED\x10\x00\x12$\n ACCOUNT_TYPE_ACCOUNTS_RECEIVABLE\x10\x01\x12\x1c\n\x18\x41\x43\x43OUNT_TYPE_CASH_AT_PSP\x10\x02\x12\x19\n\x15\x41\x43\x43OUNT_TYPE_PSP_FEES\x10\x03\x12\x18\n\x14\x41\x43\x43OUNT_TYPE_REVENUE\x10\x04\x12\x1c\n\x18\x41\x43\x43OUNT_TYPE_TAX_PAYABLE\x10\x05\x12\x18\n\x14\x41\x43\x43OUNT_TYPE_REFUNDS\x10\x06\x12\x19\n\x15\x41\x43\x43OUNT_TYPE_BAD_DEBT\x10\x07\x12$\n ACCOUNT_TYPE_AUTHORIZATION_HOLDS\x10\x08\x12+\n\'ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET\x10\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#commerce/invoicing/v1/account.proto\x12\x15\x63ommerce.invoicing.v1\x1a\x1c\x63ommerce/type/v1/money.proto\"\xe2\x01\n\x0e\x41\x63\x63ountBalance\x12\x31\n\x07\x62\x61lance\x18\x01 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x07\x62\x61lance\x12:\n\x0c\x64\x65\x62its_total\x18\x02 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x0b\x64\x65\x62itsTotal\x12<\n\rcredits_total\x18\x03 \x01(\x0b\x32\x17.commerce.type.v1.MoneyR\x0c\x63reditsTotal\x12#\n\rposting_count\x18\x04 \x01(\x03R\x0cpostingCount*\xe6\x02\n\x0b\x41\x63\x63ountType\x12\x1c\n\x18\x41\x43\x43OUNT_TYPE_UNSPECIFIED\x10\x00\x12$\n ACCOUNT_TYPE_ACCOUNTS_RECEIVABLE\x10\x01\x12\x1c\n\x18\x41\x43\x43OUNT_TYPE_CASH_AT_PSP\x10\x02\x12\x19\n\x15\x41\x43\x43OUNT_TYPE_PSP_FEES\x10\x03\x12\x18\n\x14\x41\x43\x43OUNT_TYPE_REVENUE\x10\x04\x12\x1c\n\x18\x41\x43\x43OUNT_TYPE_TAX_PAYABLE\x10\x05\x12\x18\n\x14\x41\x43\x43OUNT_TYPE_REFUNDS\x10\x06\x12\x19\n\x15\x41\x43\x43OUNT_TYPE_BAD_DEBT\x10\x07\x12$\n ACCOUNT_TYPE_AUTHORIZATION_HOLDS\x10\x08\x12+\n\'ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET\x10\t\x12\x1a\n\x16\x41\x43\x43OUNT_TYPE_DISCOUNTS\x10\nb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,7 +33,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'commerce.invoicing.v1.accou
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ACCOUNTTYPE']._serialized_start=322
-  _globals['_ACCOUNTTYPE']._serialized_end=652
+  _globals['_ACCOUNTTYPE']._serialized_end=680
   _globals['_ACCOUNTBALANCE']._serialized_start=93
   _globals['_ACCOUNTBALANCE']._serialized_end=319
 # @@protoc_insertion_point(module_scope)

@@ -19,6 +19,7 @@ class AccountType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACCOUNT_TYPE_BAD_DEBT: _ClassVar[AccountType]
     ACCOUNT_TYPE_AUTHORIZATION_HOLDS: _ClassVar[AccountType]
     ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET: _ClassVar[AccountType]
+    ACCOUNT_TYPE_DISCOUNTS: _ClassVar[AccountType]
 ACCOUNT_TYPE_UNSPECIFIED: AccountType
 ACCOUNT_TYPE_ACCOUNTS_RECEIVABLE: AccountType
 ACCOUNT_TYPE_CASH_AT_PSP: AccountType
@@ -29,6 +30,7 @@ ACCOUNT_TYPE_REFUNDS: AccountType
 ACCOUNT_TYPE_BAD_DEBT: AccountType
 ACCOUNT_TYPE_AUTHORIZATION_HOLDS: AccountType
 ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET: AccountType
+ACCOUNT_TYPE_DISCOUNTS: AccountType
 
 class AccountBalance(_message.Message):
     __slots__ = ("balance", "debits_total", "credits_total", "posting_count")

@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class InvoiceIssued(_message.Message):
-    __slots__ = ("invoice", "number", "customer", "order", "subscription", "subtotal", "tax", "total", "amount_due", "due_time")
+    __slots__ = ("invoice", "number", "customer", "order", "subscription", "subtotal", "tax", "total", "amount_due", "due_time", "discounts")
     INVOICE_FIELD_NUMBER: _ClassVar[int]
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,7 @@ class InvoiceIssued(_message.Message):
     TOTAL_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_DUE_FIELD_NUMBER: _ClassVar[int]
     DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNTS_FIELD_NUMBER: _ClassVar[int]
     invoice: str
     number: str
     customer: str
@@ -32,7 +33,8 @@ class InvoiceIssued(_message.Message):
     total: _money_pb2.Money
     amount_due: _money_pb2.Money
     due_time: _timestamp_pb2.Timestamp
-    def __init__(self, invoice: _Optional[str] = ..., number: _Optional[str] = ..., customer: _Optional[str] = ..., order: _Optional[str] = ..., subscription: _Optional[str] = ..., subtotal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., tax: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., amount_due: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    discounts: _money_pb2.Money
+    def __init__(self, invoice: _Optional[str] = ..., number: _Optional[str] = ..., customer: _Optional[str] = ..., order: _Optional[str] = ..., subscription: _Optional[str] = ..., subtotal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., tax: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., amount_due: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., discounts: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class InvoicePaid(_message.Message):
     __slots__ = ("invoice", "number", "customer", "order", "subscription", "amount_paid", "amount_credited", "payment_intent")

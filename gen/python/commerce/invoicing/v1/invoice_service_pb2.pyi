@@ -14,9 +14,9 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateInvoiceRequest(_message.Message):
-    __slots__ = ("parent", "request_id", "customer", "currency_code", "line_items", "order", "subscription", "days_until_due")
+    __slots__ = ("parent", "request_id", "customer", "currency_code", "line_items", "order", "subscription", "days_until_due", "customer_tax")
     class LineItem(_message.Message):
-        __slots__ = ("description", "quantity", "unit_amount", "credit", "tax_code", "period_start_time", "period_end_time", "proration_start_time")
+        __slots__ = ("description", "quantity", "unit_amount", "credit", "tax_code", "period_start_time", "period_end_time", "proration_start_time", "tax_inclusive")
         DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
         QUANTITY_FIELD_NUMBER: _ClassVar[int]
         UNIT_AMOUNT_FIELD_NUMBER: _ClassVar[int]
@@ -25,6 +25,7 @@ class CreateInvoiceRequest(_message.Message):
         PERIOD_START_TIME_FIELD_NUMBER: _ClassVar[int]
         PERIOD_END_TIME_FIELD_NUMBER: _ClassVar[int]
         PRORATION_START_TIME_FIELD_NUMBER: _ClassVar[int]
+        TAX_INCLUSIVE_FIELD_NUMBER: _ClassVar[int]
         description: str
         quantity: int
         unit_amount: _money_pb2.Money
@@ -33,7 +34,8 @@ class CreateInvoiceRequest(_message.Message):
         period_start_time: _timestamp_pb2.Timestamp
         period_end_time: _timestamp_pb2.Timestamp
         proration_start_time: _timestamp_pb2.Timestamp
-        def __init__(self, description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., credit: _Optional[bool] = ..., tax_code: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., proration_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+        tax_inclusive: bool
+        def __init__(self, description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., credit: _Optional[bool] = ..., tax_code: _Optional[str] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., proration_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tax_inclusive: _Optional[bool] = ...) -> None: ...
     PARENT_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
@@ -42,6 +44,7 @@ class CreateInvoiceRequest(_message.Message):
     ORDER_FIELD_NUMBER: _ClassVar[int]
     SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
     DAYS_UNTIL_DUE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_TAX_FIELD_NUMBER: _ClassVar[int]
     parent: str
     request_id: str
     customer: str
@@ -50,7 +53,8 @@ class CreateInvoiceRequest(_message.Message):
     order: str
     subscription: str
     days_until_due: int
-    def __init__(self, parent: _Optional[str] = ..., request_id: _Optional[str] = ..., customer: _Optional[str] = ..., currency_code: _Optional[str] = ..., line_items: _Optional[_Iterable[_Union[CreateInvoiceRequest.LineItem, _Mapping]]] = ..., order: _Optional[str] = ..., subscription: _Optional[str] = ..., days_until_due: _Optional[int] = ...) -> None: ...
+    customer_tax: _invoice_pb2.CustomerTaxDetails
+    def __init__(self, parent: _Optional[str] = ..., request_id: _Optional[str] = ..., customer: _Optional[str] = ..., currency_code: _Optional[str] = ..., line_items: _Optional[_Iterable[_Union[CreateInvoiceRequest.LineItem, _Mapping]]] = ..., order: _Optional[str] = ..., subscription: _Optional[str] = ..., days_until_due: _Optional[int] = ..., customer_tax: _Optional[_Union[_invoice_pb2.CustomerTaxDetails, _Mapping]] = ...) -> None: ...
 
 class CreateInvoiceResponse(_message.Message):
     __slots__ = ("invoice",)

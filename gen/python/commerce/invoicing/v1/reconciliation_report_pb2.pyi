@@ -25,6 +25,7 @@ class MismatchKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MISMATCH_KIND_FEE_MISMATCH: _ClassVar[MismatchKind]
     MISMATCH_KIND_CURRENCY_MISMATCH: _ClassVar[MismatchKind]
     MISMATCH_KIND_DUPLICATE: _ClassVar[MismatchKind]
+    MISMATCH_KIND_TIMING: _ClassVar[MismatchKind]
 SETTLEMENT_REPORT_FORMAT_UNSPECIFIED: SettlementReportFormat
 SETTLEMENT_REPORT_FORMAT_CSV: SettlementReportFormat
 MISMATCH_KIND_UNSPECIFIED: MismatchKind
@@ -34,6 +35,7 @@ MISMATCH_KIND_AMOUNT_MISMATCH: MismatchKind
 MISMATCH_KIND_FEE_MISMATCH: MismatchKind
 MISMATCH_KIND_CURRENCY_MISMATCH: MismatchKind
 MISMATCH_KIND_DUPLICATE: MismatchKind
+MISMATCH_KIND_TIMING: MismatchKind
 
 class ReconciliationMismatch(_message.Message):
     __slots__ = ("kind", "psp_reference", "expected", "actual", "line_number", "journal_entry")
@@ -68,7 +70,7 @@ class ReconciliationTotal(_message.Message):
     def __init__(self, settlement_gross: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., settlement_fees: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., settlement_net: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., ledger_gross: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., ledger_fees: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., ledger_net: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class ReconciliationReport(_message.Message):
-    __slots__ = ("name", "psp", "settlement_date", "format", "content_sha256", "period_start_time", "period_end_time", "line_count", "matched_count", "mismatched_count", "totals", "mismatches", "create_time")
+    __slots__ = ("name", "psp", "settlement_date", "format", "content_sha256", "period_start_time", "period_end_time", "line_count", "matched_count", "mismatched_count", "totals", "mismatches", "create_time", "timing_count")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PSP_FIELD_NUMBER: _ClassVar[int]
     SETTLEMENT_DATE_FIELD_NUMBER: _ClassVar[int]
@@ -82,6 +84,7 @@ class ReconciliationReport(_message.Message):
     TOTALS_FIELD_NUMBER: _ClassVar[int]
     MISMATCHES_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    TIMING_COUNT_FIELD_NUMBER: _ClassVar[int]
     name: str
     psp: str
     settlement_date: str
@@ -95,4 +98,5 @@ class ReconciliationReport(_message.Message):
     totals: _containers.RepeatedCompositeFieldContainer[ReconciliationTotal]
     mismatches: _containers.RepeatedCompositeFieldContainer[ReconciliationMismatch]
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., psp: _Optional[str] = ..., settlement_date: _Optional[str] = ..., format: _Optional[_Union[SettlementReportFormat, str]] = ..., content_sha256: _Optional[bytes] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., line_count: _Optional[int] = ..., matched_count: _Optional[int] = ..., mismatched_count: _Optional[int] = ..., totals: _Optional[_Iterable[_Union[ReconciliationTotal, _Mapping]]] = ..., mismatches: _Optional[_Iterable[_Union[ReconciliationMismatch, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    timing_count: int
+    def __init__(self, name: _Optional[str] = ..., psp: _Optional[str] = ..., settlement_date: _Optional[str] = ..., format: _Optional[_Union[SettlementReportFormat, str]] = ..., content_sha256: _Optional[bytes] = ..., period_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., line_count: _Optional[int] = ..., matched_count: _Optional[int] = ..., mismatched_count: _Optional[int] = ..., totals: _Optional[_Iterable[_Union[ReconciliationTotal, _Mapping]]] = ..., mismatches: _Optional[_Iterable[_Union[ReconciliationMismatch, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., timing_count: _Optional[int] = ...) -> None: ...

@@ -46,15 +46,18 @@ class ReconciliationService(Protocol):
     request_id and the same request within 24 hours returns the first report without running
     again; the same request_id with a different request fails with IDEMPOTENCY_KEY_REUSED; a
     retry while the first call still runs fails with REQUEST_IN_PROGRESS (ABORTED, retry
-    later). The report's id derives from the key.
+    later). The report's id derives from the PSP and the content hash, so a file is reconciled once.
     """
     async def reconcile_settlement(self, request: ReconcileSettlementRequest, ctx: RequestContext[ReconcileSettlementRequest, ReconcileSettlementResponse], /) -> ReconcileSettlementResponse:
         """
         ReconcileSettlement parses one PSP settlement report, matches its rows by psp_reference
         against the captures and refunds the ledger booked at that PSP, stores the report and
         publishes ReconciliationCompleted. Mismatches are findings in the report, not errors; a
-        report that cannot be parsed fails with SETTLEMENT_REPORT_INVALID and stores nothing.
-        Reconciling the same PSP and date again makes a new report.
+        report that cannot be parsed, or with any unreadable row, fails with
+        SETTLEMENT_REPORT_INVALID (metadata "line" and "column" name the first bad row, BadRequest
+        lists them) and stores nothing. The report is keyed by the PSP and the content's SHA-256:
+        the same file reconciled again, under any request_id, answers the report stored the first
+        time; a corrected file makes a new report.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -139,7 +142,7 @@ class ReconciliationServiceClient(ConnectClient):
     request_id and the same request within 24 hours returns the first report without running
     again; the same request_id with a different request fails with IDEMPOTENCY_KEY_REUSED; a
     retry while the first call still runs fails with REQUEST_IN_PROGRESS (ABORTED, retry
-    later). The report's id derives from the key.
+    later). The report's id derives from the PSP and the content hash, so a file is reconciled once.
     """
     def __init__(
         self,
@@ -176,8 +179,11 @@ class ReconciliationServiceClient(ConnectClient):
         ReconcileSettlement parses one PSP settlement report, matches its rows by psp_reference
         against the captures and refunds the ledger booked at that PSP, stores the report and
         publishes ReconciliationCompleted. Mismatches are findings in the report, not errors; a
-        report that cannot be parsed fails with SETTLEMENT_REPORT_INVALID and stores nothing.
-        Reconciling the same PSP and date again makes a new report.
+        report that cannot be parsed, or with any unreadable row, fails with
+        SETTLEMENT_REPORT_INVALID (metadata "line" and "column" name the first bad row, BadRequest
+        lists them) and stores nothing. The report is keyed by the PSP and the content's SHA-256:
+        the same file reconciled again, under any request_id, answers the report stored the first
+        time; a corrected file makes a new report.
         """
         return await self.execute_unary(
             request=request,
@@ -252,15 +258,18 @@ class ReconciliationServiceSync(Protocol):
     request_id and the same request within 24 hours returns the first report without running
     again; the same request_id with a different request fails with IDEMPOTENCY_KEY_REUSED; a
     retry while the first call still runs fails with REQUEST_IN_PROGRESS (ABORTED, retry
-    later). The report's id derives from the key.
+    later). The report's id derives from the PSP and the content hash, so a file is reconciled once.
     """
     def reconcile_settlement(self, request: ReconcileSettlementRequest, ctx: RequestContext[ReconcileSettlementRequest, ReconcileSettlementResponse], /) -> ReconcileSettlementResponse:
         """
         ReconcileSettlement parses one PSP settlement report, matches its rows by psp_reference
         against the captures and refunds the ledger booked at that PSP, stores the report and
         publishes ReconciliationCompleted. Mismatches are findings in the report, not errors; a
-        report that cannot be parsed fails with SETTLEMENT_REPORT_INVALID and stores nothing.
-        Reconciling the same PSP and date again makes a new report.
+        report that cannot be parsed, or with any unreadable row, fails with
+        SETTLEMENT_REPORT_INVALID (metadata "line" and "column" name the first bad row, BadRequest
+        lists them) and stores nothing. The report is keyed by the PSP and the content's SHA-256:
+        the same file reconciled again, under any request_id, answers the report stored the first
+        time; a corrected file makes a new report.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -343,7 +352,7 @@ class ReconciliationServiceClientSync(ConnectClientSync):
     request_id and the same request within 24 hours returns the first report without running
     again; the same request_id with a different request fails with IDEMPOTENCY_KEY_REUSED; a
     retry while the first call still runs fails with REQUEST_IN_PROGRESS (ABORTED, retry
-    later). The report's id derives from the key.
+    later). The report's id derives from the PSP and the content hash, so a file is reconciled once.
     """
     def __init__(
         self,
@@ -380,8 +389,11 @@ class ReconciliationServiceClientSync(ConnectClientSync):
         ReconcileSettlement parses one PSP settlement report, matches its rows by psp_reference
         against the captures and refunds the ledger booked at that PSP, stores the report and
         publishes ReconciliationCompleted. Mismatches are findings in the report, not errors; a
-        report that cannot be parsed fails with SETTLEMENT_REPORT_INVALID and stores nothing.
-        Reconciling the same PSP and date again makes a new report.
+        report that cannot be parsed, or with any unreadable row, fails with
+        SETTLEMENT_REPORT_INVALID (metadata "line" and "column" name the first bad row, BadRequest
+        lists them) and stores nothing. The report is keyed by the PSP and the content's SHA-256:
+        the same file reconciled again, under any request_id, answers the report stored the first
+        time; a corrected file makes a new report.
         """
         return self.execute_unary(
             request=request,

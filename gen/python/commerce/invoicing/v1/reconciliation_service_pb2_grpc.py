@@ -33,7 +33,7 @@ class ReconciliationServiceStub:
     request_id and the same request within 24 hours returns the first report without running
     again; the same request_id with a different request fails with IDEMPOTENCY_KEY_REUSED; a
     retry while the first call still runs fails with REQUEST_IN_PROGRESS (ABORTED, retry
-    later). The report's id derives from the key.
+    later). The report's id derives from the PSP and the content hash, so a file is reconciled once.
     """
 
     def __init__(self, channel):
@@ -67,15 +67,18 @@ class ReconciliationServiceServicer:
     request_id and the same request within 24 hours returns the first report without running
     again; the same request_id with a different request fails with IDEMPOTENCY_KEY_REUSED; a
     retry while the first call still runs fails with REQUEST_IN_PROGRESS (ABORTED, retry
-    later). The report's id derives from the key.
+    later). The report's id derives from the PSP and the content hash, so a file is reconciled once.
     """
 
     def ReconcileSettlement(self, request, context):
         """ReconcileSettlement parses one PSP settlement report, matches its rows by psp_reference
         against the captures and refunds the ledger booked at that PSP, stores the report and
         publishes ReconciliationCompleted. Mismatches are findings in the report, not errors; a
-        report that cannot be parsed fails with SETTLEMENT_REPORT_INVALID and stores nothing.
-        Reconciling the same PSP and date again makes a new report.
+        report that cannot be parsed, or with any unreadable row, fails with
+        SETTLEMENT_REPORT_INVALID (metadata "line" and "column" name the first bad row, BadRequest
+        lists them) and stores nothing. The report is keyed by the PSP and the content's SHA-256:
+        the same file reconciled again, under any request_id, answers the report stored the first
+        time; a corrected file makes a new report.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -129,7 +132,7 @@ class ReconciliationService:
     request_id and the same request within 24 hours returns the first report without running
     again; the same request_id with a different request fails with IDEMPOTENCY_KEY_REUSED; a
     retry while the first call still runs fails with REQUEST_IN_PROGRESS (ABORTED, retry
-    later). The report's id derives from the key.
+    later). The report's id derives from the PSP and the content hash, so a file is reconciled once.
     """
 
     @staticmethod

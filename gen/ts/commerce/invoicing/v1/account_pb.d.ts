@@ -159,6 +159,16 @@ export enum AccountType {
    * @generated from enum value: ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET = 9;
    */
   AUTHORIZATION_HOLDS_OFFSET = 9,
+
+  /**
+   * ACCOUNT_TYPE_DISCOUNTS: id "discounts"; contra-revenue, debit-normal. An issued invoice's
+   * credit lines (discounts, unused time of a previous plan) before tax, so that revenue keeps
+   * the charges and subtotal − discounts + tax = total as invoiced: invoice finalized also
+   * debits discounts; an issued invoice voided credits it back.
+   *
+   * @generated from enum value: ACCOUNT_TYPE_DISCOUNTS = 10;
+   */
+  DISCOUNTS = 10,
 }
 
 /**

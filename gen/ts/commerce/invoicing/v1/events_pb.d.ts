@@ -55,7 +55,8 @@ export declare type InvoiceIssued = Message<"commerce.invoicing.v1.InvoiceIssued
   subscription: string;
 
   /**
-   * subtotal is the sum of the line amounts, before tax.
+   * subtotal is the sum of the charge lines' amounts, before tax (credit lines are in
+   * discounts).
    *
    * @generated from field: commerce.type.v1.Money subtotal = 6;
    */
@@ -69,7 +70,7 @@ export declare type InvoiceIssued = Message<"commerce.invoicing.v1.InvoiceIssued
   tax?: Money | undefined;
 
   /**
-   * total is subtotal + tax.
+   * total is subtotal − discounts + tax.
    *
    * @generated from field: commerce.type.v1.Money total = 8;
    */
@@ -88,6 +89,14 @@ export declare type InvoiceIssued = Message<"commerce.invoicing.v1.InvoiceIssued
    * @generated from field: google.protobuf.Timestamp due_time = 10;
    */
   dueTime?: Timestamp | undefined;
+
+  /**
+   * discounts is the sum of the credit lines' amounts before tax, as a positive amount;
+   * total = subtotal − discounts + tax.
+   *
+   * @generated from field: commerce.type.v1.Money discounts = 11;
+   */
+  discounts?: Money | undefined;
 };
 
 /**

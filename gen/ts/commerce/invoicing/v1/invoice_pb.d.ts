@@ -13,6 +13,52 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 export declare const file_commerce_invoicing_v1_invoice: GenFile;
 
 /**
+ * CustomerTaxDetails is the billed customer as tax sees them. Unset, the customer is taxed
+ * where the seller is, as a consumer.
+ *
+ * @generated from message commerce.invoicing.v1.CustomerTaxDetails
+ */
+export declare type CustomerTaxDetails = Message<"commerce.invoicing.v1.CustomerTaxDetails"> & {
+  /**
+   * country is the ISO 3166-1 alpha-2 country the customer is taxed in, for example "DE";
+   * empty means the seller's country.
+   *
+   * @generated from field: string country = 1;
+   */
+  country: string;
+
+  /**
+   * region is the ISO 3166-2 subdivision without the country prefix where rates differ inside
+   * the country, for example "CA" for US-CA; empty for the whole country.
+   *
+   * @generated from field: string region = 2;
+   */
+  region: string;
+
+  /**
+   * tax_id is the customer's tax registration, for example a VAT number; at most 64
+   * characters.
+   *
+   * @generated from field: string tax_id = 3;
+   */
+  taxId: string;
+
+  /**
+   * business is true for a business customer; with a tax_id, a cross-border supply to it may be
+   * reverse-charged.
+   *
+   * @generated from field: bool business = 4;
+   */
+  business: boolean;
+};
+
+/**
+ * Describes the message commerce.invoicing.v1.CustomerTaxDetails.
+ * Use `create(CustomerTaxDetailsSchema)` to create a new message.
+ */
+export declare const CustomerTaxDetailsSchema: GenMessage<CustomerTaxDetails>;
+
+/**
  * InvoiceLineItem is one charge, or one credit, on an invoice. Its amount is quantity ×
  * unit_amount, prorated when proration_start_time is set and negated for a credit line;
  * tax_amount is filled in at finalization.
@@ -114,6 +160,36 @@ export declare type InvoiceLineItem = Message<"commerce.invoicing.v1.InvoiceLine
    * @generated from field: commerce.type.v1.Money amount_credited = 12;
    */
   amountCredited?: Money | undefined;
+
+  /**
+   * tax_inclusive is true when unit_amount includes tax: the line's price then contains
+   * tax_amount, and amount is that price less it.
+   *
+   * @generated from field: bool tax_inclusive = 13;
+   */
+  taxInclusive: boolean;
+
+  /**
+   * tax_rate is the rate the tax hook applied, as an exact decimal fraction ("0.19" for 19 %);
+   * empty while DRAFT.
+   *
+   * @generated from field: string tax_rate = 14;
+   */
+  taxRate: string;
+
+  /**
+   * tax_treatment is how the tax hook treated the line; unspecified while DRAFT.
+   *
+   * @generated from field: commerce.invoicing.v1.TaxTreatment tax_treatment = 15;
+   */
+  taxTreatment: TaxTreatment;
+
+  /**
+   * tax_credited is the tax given back on this line by credit notes; never above tax_amount.
+   *
+   * @generated from field: commerce.type.v1.Money tax_credited = 16;
+   */
+  taxCredited?: Money | undefined;
 };
 
 /**
@@ -175,22 +251,23 @@ export declare type Invoice = Message<"commerce.invoicing.v1.Invoice"> & {
   lineItems: InvoiceLineItem[];
 
   /**
-   * subtotal is the sum of the line amounts (credit lines count negative), before tax; above
-   * zero once issued.
+   * subtotal is the sum of the charge lines' amounts before tax; the credit lines are in
+   * discounts. subtotal − discounts is above zero once issued.
    *
    * @generated from field: commerce.type.v1.Money subtotal = 7;
    */
   subtotal?: Money | undefined;
 
   /**
-   * tax is the sum of the line tax amounts; zero while DRAFT.
+   * tax is the sum of the line tax amounts (a credit line's counts negative); zero while DRAFT.
    *
    * @generated from field: commerce.type.v1.Money tax = 8;
    */
   tax?: Money | undefined;
 
   /**
-   * total is subtotal + tax.
+   * total is subtotal − discounts + tax, exactly: every line is rounded (half to even, to the
+   * minor unit) and totals are sums of rounded lines, never rounded themselves.
    *
    * @generated from field: commerce.type.v1.Money total = 9;
    */
@@ -212,8 +289,9 @@ export declare type Invoice = Message<"commerce.invoicing.v1.Invoice"> & {
   amountCredited?: Money | undefined;
 
   /**
-   * amount_due is what the customer still owes: total − amount_paid − amount_credited, never
-   * below zero; zero while DRAFT and once VOID or PAID.
+   * amount_due is what the customer still owes, never below zero; zero while DRAFT and once
+   * VOID or PAID. For every issued invoice, to the minor unit: total − amount_paid −
+   * amount_credited − amount_voided = amount_due − customer_credit.
    *
    * @generated from field: commerce.type.v1.Money amount_due = 12;
    */
@@ -277,6 +355,45 @@ export declare type Invoice = Message<"commerce.invoicing.v1.Invoice"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 20;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * discounts is the sum of the credit lines' amounts before tax, as a positive amount.
+   *
+   * @generated from field: commerce.type.v1.Money discounts = 21;
+   */
+  discounts?: Money | undefined;
+
+  /**
+   * amount_voided is what voiding an issued invoice canceled: total − amount_credited at the
+   * time; zero otherwise.
+   *
+   * @generated from field: commerce.type.v1.Money amount_voided = 22;
+   */
+  amountVoided?: Money | undefined;
+
+  /**
+   * customer_credit is what the invoice owes the customer: credit notes on a paid invoice,
+   * held in accounts receivable until payments refunds it (a refund that caused the credit
+   * note already has). Never above zero together with amount_due.
+   *
+   * @generated from field: commerce.type.v1.Money customer_credit = 23;
+   */
+  customerCredit?: Money | undefined;
+
+  /**
+   * amount_written_off is the amount due booked to bad debt when the invoice was marked
+   * uncollectible; zero otherwise.
+   *
+   * @generated from field: commerce.type.v1.Money amount_written_off = 24;
+   */
+  amountWrittenOff?: Money | undefined;
+
+  /**
+   * customer_tax is the customer as tax sees them, as given at creation.
+   *
+   * @generated from field: commerce.invoicing.v1.CustomerTaxDetails customer_tax = 25;
+   */
+  customerTax?: CustomerTaxDetails | undefined;
 };
 
 /**
@@ -344,4 +461,53 @@ export enum InvoiceState {
  * Describes the enum commerce.invoicing.v1.InvoiceState.
  */
 export declare const InvoiceStateSchema: GenEnum<InvoiceState>;
+
+/**
+ * TaxTreatment says how the tax hook treated a line.
+ *
+ * @generated from enum commerce.invoicing.v1.TaxTreatment
+ */
+export enum TaxTreatment {
+  /**
+   * TAX_TREATMENT_UNSPECIFIED: not taxed yet (the invoice is DRAFT).
+   *
+   * @generated from enum value: TAX_TREATMENT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * TAX_TREATMENT_TAXABLE: taxed at tax_rate (which may be zero where a jurisdiction has no tax
+   * on the code).
+   *
+   * @generated from enum value: TAX_TREATMENT_TAXABLE = 1;
+   */
+  TAXABLE = 1,
+
+  /**
+   * TAX_TREATMENT_ZERO_RATED: taxable at 0 %: reported, input tax deductible.
+   *
+   * @generated from enum value: TAX_TREATMENT_ZERO_RATED = 2;
+   */
+  ZERO_RATED = 2,
+
+  /**
+   * TAX_TREATMENT_EXEMPT: outside the tax.
+   *
+   * @generated from enum value: TAX_TREATMENT_EXEMPT = 3;
+   */
+  EXEMPT = 3,
+
+  /**
+   * TAX_TREATMENT_REVERSE_CHARGE: a cross-border supply to a registered business, which accounts
+   * for the tax itself; no tax on the invoice.
+   *
+   * @generated from enum value: TAX_TREATMENT_REVERSE_CHARGE = 4;
+   */
+  REVERSE_CHARGE = 4,
+}
+
+/**
+ * Describes the enum commerce.invoicing.v1.TaxTreatment.
+ */
+export declare const TaxTreatmentSchema: GenEnum<TaxTreatment>;
 

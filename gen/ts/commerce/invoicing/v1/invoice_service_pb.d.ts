@@ -4,9 +4,9 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
+import type { CustomerTaxDetails, Invoice, InvoiceState } from "./invoice_pb.js";
 import type { Money } from "../../type/v1/money_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import type { Invoice, InvoiceState } from "./invoice_pb.js";
 import type { CreditNote, CreditNoteReason } from "./credit_note_pb.js";
 
 /**
@@ -81,6 +81,14 @@ export declare type CreateInvoiceRequest = Message<"commerce.invoicing.v1.Create
    * @generated from field: int32 days_until_due = 8;
    */
   daysUntilDue: number;
+
+  /**
+   * customer_tax is the customer as tax sees them (where they are taxed, tax id, business or
+   * not); unset means a consumer in the seller's country.
+   *
+   * @generated from field: commerce.invoicing.v1.CustomerTaxDetails customer_tax = 9;
+   */
+  customerTax?: CustomerTaxDetails | undefined;
 };
 
 /**
@@ -155,6 +163,14 @@ export declare type CreateInvoiceRequest_LineItem = Message<"commerce.invoicing.
    * @generated from field: google.protobuf.Timestamp proration_start_time = 8;
    */
   prorationStartTime?: Timestamp | undefined;
+
+  /**
+   * tax_inclusive makes unit_amount include tax (the tax is then contained in the price
+   * instead of added to it); false (the default) adds tax on top.
+   *
+   * @generated from field: bool tax_inclusive = 9;
+   */
+  taxInclusive: boolean;
 };
 
 /**

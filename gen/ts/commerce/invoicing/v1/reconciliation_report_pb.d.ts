@@ -202,7 +202,8 @@ export declare type ReconciliationReport = Message<"commerce.invoicing.v1.Reconc
   matchedCount: bigint;
 
   /**
-   * mismatched_count is the number of mismatches; zero means the settlement reconciles.
+   * mismatched_count is the number of mismatches, TIMING findings excluded; zero means the
+   * settlement reconciles.
    *
    * @generated from field: int64 mismatched_count = 10;
    */
@@ -229,6 +230,14 @@ export declare type ReconciliationReport = Message<"commerce.invoicing.v1.Reconc
    * @generated from field: google.protobuf.Timestamp create_time = 13;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * timing_count is the number of TIMING findings: ledger items booked just before the
+   * period's end, expected in the next report.
+   *
+   * @generated from field: int64 timing_count = 14;
+   */
+  timingCount: bigint;
 };
 
 /**
@@ -327,6 +336,15 @@ export enum MismatchKind {
    * @generated from enum value: MISMATCH_KIND_DUPLICATE = 6;
    */
   DUPLICATE = 6,
+
+  /**
+   * MISMATCH_KIND_TIMING: the ledger booked the item within the cut-off tolerance (one hour)
+   * before the period's end and no row settles it: expected in the next report. Not counted in
+   * mismatched_count but in timing_count.
+   *
+   * @generated from enum value: MISMATCH_KIND_TIMING = 7;
+   */
+  TIMING = 7,
 }
 
 /**

@@ -63,7 +63,7 @@ export const ListReconciliationReportsResponseSchema = /*@__PURE__*/
  * request_id and the same request within 24 hours returns the first report without running
  * again; the same request_id with a different request fails with IDEMPOTENCY_KEY_REUSED; a
  * retry while the first call still runs fails with REQUEST_IN_PROGRESS (ABORTED, retry
- * later). The report's id derives from the key.
+ * later). The report's id derives from the PSP and the content hash, so a file is reconciled once.
  *
  * @generated from service commerce.invoicing.v1.ReconciliationService
  */

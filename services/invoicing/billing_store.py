@@ -1,0 +1,214 @@
+"""Persistence of invoices, credit notes, their number counters and payment links.
+
+Invoices and credit notes are stored as documents (documents.py) beside the columns their
+listings filter on. Numbers come from one counter row per (tenant, series), locked for the
+rest of the caller's transaction (FOR UPDATE on PostgreSQL; SQLite's write lock, taken at
+BEGIN IMMEDIATE, serializes every writer anyway): the number and the state that uses it
+commit together or not at all, so numbers are gap-free, and the unique index on
+(tenant, number) makes a duplicate impossible even if that reasoning were wrong.
+Lock order everywhere: invoice row, counter, ledger head (store.append), so two writers never
+wait on each other in opposite orders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from commerce.invoicing.v1 import invoice_pb2
+from mesh.persistence import UtcDateTime
+from services.invoicing.documents import (
+    credit_note_from_json,
+    credit_note_to_json,
+    invoice_from_json,
+    invoice_to_json,
+)
+from services.invoicing.domain.credit_notes import CreditNote
+from services.invoicing.domain.invoice import Invoice, InvoiceState
+from services.invoicing.store import invoicing_metadata
+
+INVOICE_SERIES, CREDIT_NOTE_SERIES = "invoice", "credit_note"
+_PREFIX = {INVOICE_SERIES: "INV", CREDIT_NOTE_SERIES: "CN"}
+
+invoices = sa.Table(
+    "invoices", invoicing_metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("customer", sa.String(128), nullable=False),
+    sa.Column("subscription", sa.String(256), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("customer_tax", sa.LargeBinary, nullable=False),  # a CustomerTaxDetails, fixed at creation
+    sa.Index("ix_invoices_listing", "tenant", "created_at", "id"),
+    sa.Index("uq_invoices_number", "tenant", "number", unique=True, postgresql_where=sa.text("number <> ''"),
+             sqlite_where=sa.text("number <> ''")),
+)
+
+credit_notes = sa.Table(
+    "credit_notes", invoicing_metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("invoice_id", sa.String(64), nullable=False),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.UniqueConstraint("tenant", "number"),
+    sa.Index("ix_credit_notes_invoice", "tenant", "invoice_id", "created_at"),
+)
+
+document_counters = sa.Table(
+    "document_counters", invoicing_metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("series", sa.String(16), primary_key=True),
+    sa.Column("last", sa.BigInteger, nullable=False),
+)
+
+invoice_payments = sa.Table(
+    "invoice_payments", invoicing_metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("payment_intent", sa.String(256), primary_key=True),
+    sa.Column("invoice_id", sa.String(64), nullable=False),  # "" until PayInvoice links it
+    sa.Column("currency_code", sa.String(3), nullable=False),
+    sa.Column("captured_minor", sa.BigInteger, nullable=False),
+    sa.Column("applied_minor", sa.BigInteger, nullable=False),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class PaymentLink:
+    """What invoicing knows of one payment intent: the invoice it pays and its captured money."""
+
+    payment_intent: str
+    invoice_id: str
+    currency_code: str
+    captured_minor: int
+    applied_minor: int
+
+    @property
+    def unapplied_minor(self) -> int:
+        return self.captured_minor - self.applied_minor
+
+
+@dataclasses.dataclass(frozen=True)
+class InvoiceRecord:
+    invoice: Invoice
+    customer_tax: invoice_pb2.CustomerTaxDetails
+
+
+@dataclasses.dataclass(frozen=True)
+class InvoiceFilter:
+    state: InvoiceState | None = None
+    customer: str = ""
+    subscription: str = ""
+
+
+def invoice_id_of(name: str) -> str:
+    return name.split("/")[3]
+
+
+# Invoices.
+
+async def insert_invoice(conn: AsyncConnection, tenant: str, record: InvoiceRecord) -> None:
+    invoice = record.invoice
+    await conn.execute(sa.insert(invoices).values(
+        tenant=tenant, id=invoice_id_of(invoice.name), created_at=invoice.created_at,
+        customer_tax=record.customer_tax.SerializeToString(), **_columns(invoice)))
+
+
+async def save_invoice(conn: AsyncConnection, tenant: str, invoice: Invoice) -> None:
+    await conn.execute(sa.update(invoices).where(
+        invoices.c.tenant == tenant, invoices.c.id == invoice_id_of(invoice.name)).values(**_columns(invoice)))
+
+
+async def load_invoice(conn: AsyncConnection, tenant: str, invoice_id: str, *,
+                       lock: bool = False) -> InvoiceRecord | None:
+    query = sa.select(invoices.c.document, invoices.c.customer_tax).where(
+        invoices.c.tenant == tenant, invoices.c.id == invoice_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+    return None if row is None else _record(row)
+
+
+async def list_invoices(conn: AsyncConnection, tenant: str, where: InvoiceFilter, *, offset: int,
+                        limit: int) -> list[InvoiceRecord]:
+    """Newest first."""
+    c = invoices.c
+    query = sa.select(c.document, c.customer_tax).where(c.tenant == tenant)
+    if where.state is not None:
+        query = query.where(c.state == where.state.value)
+    if where.customer:
+        query = query.where(c.customer == where.customer)
+    if where.subscription:
+        query = query.where(c.subscription == where.subscription)
+    rows = await conn.execute(query.order_by(c.created_at.desc(), c.id.desc()).offset(offset).limit(limit))
+    return [_record(row) for row in rows]
+
+
+def _record(row) -> InvoiceRecord:
+    return InvoiceRecord(invoice_from_json(row.document), invoice_pb2.CustomerTaxDetails.FromString(row.customer_tax))
+
+
+def _columns(invoice: Invoice) -> dict:
+    return dict(state=invoice.state.value, number=invoice.number, customer=invoice.customer,
+                subscription=invoice.subscription, document=invoice_to_json(invoice))
+
+
+# Numbers.
+
+async def next_number(conn: AsyncConnection, tenant: str, series: str) -> str:
+    """The series' next number, e.g. "INV-000042"; the counter row stays locked until commit."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    await conn.execute(dialect.insert(document_counters).values(tenant=tenant, series=series, last=0)
+                       .on_conflict_do_nothing())
+    c = document_counters.c
+    last = (await conn.execute(sa.select(c.last).where(c.tenant == tenant, c.series == series)
+                               .with_for_update())).scalar_one()
+    await conn.execute(sa.update(document_counters).where(c.tenant == tenant, c.series == series)
+                       .values(last=last + 1))
+    return f"{_PREFIX[series]}-{last + 1:06d}"
+
+
+# Credit notes.
+
+async def insert_credit_note(conn: AsyncConnection, tenant: str, note: CreditNote) -> None:
+    await conn.execute(sa.insert(credit_notes).values(
+        tenant=tenant, id=note.name.split("/")[5], invoice_id=invoice_id_of(note.invoice), number=note.number,
+        created_at=note.created_at, document=credit_note_to_json(note)))
+
+
+async def load_credit_note(conn: AsyncConnection, tenant: str, note_id: str) -> CreditNote | None:
+    row = (await conn.execute(sa.select(credit_notes.c.document).where(
+        credit_notes.c.tenant == tenant, credit_notes.c.id == note_id))).first()
+    return None if row is None else credit_note_from_json(row.document)
+
+
+async def list_credit_notes(conn: AsyncConnection, tenant: str, invoice_id: str, *, offset: int,
+                            limit: int) -> list[CreditNote]:
+    """Oldest first."""
+    c = credit_notes.c
+    rows = await conn.execute(sa.select(c.document).where(c.tenant == tenant, c.invoice_id == invoice_id)
+                              .order_by(c.created_at, c.number).offset(offset).limit(limit))
+    return [credit_note_from_json(row.document) for row in rows]
+
+
+# Payment links.
+
+async def payment_link(conn: AsyncConnection, tenant: str, payment_intent: str, *,
+                       lock: bool = True) -> PaymentLink | None:
+    c = invoice_payments.c
+    query = sa.select(invoice_payments).where(c.tenant == tenant, c.payment_intent == payment_intent)
+    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+    return None if row is None else PaymentLink(row.payment_intent, row.invoice_id, row.currency_code,
+                                                row.captured_minor, row.applied_minor)
+
+
+async def save_payment_link(conn: AsyncConnection, tenant: str, link: PaymentLink) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    values = dict(invoice_id=link.invoice_id, currency_code=link.currency_code,
+                  captured_minor=link.captured_minor, applied_minor=link.applied_minor)
+    insert = dialect.insert(invoice_payments).values(tenant=tenant, payment_intent=link.payment_intent, **values)
+    await conn.execute(insert.on_conflict_do_update(index_elements=["tenant", "payment_intent"], set_=values))
