@@ -1,6 +1,6 @@
 """Server interceptors, applied to every unary RPC in one fixed order (outermost first):
 
-1. telemetry      – OpenTelemetry span (opentelemetry-instrumentation-grpc) and RED metrics;
+1. telemetry      – the OpenTelemetry server span (mesh.telemetry.server_spans) and RED metrics;
 2. shedding       – refuses a call before any work: UNAVAILABLE once the server is shutting
                     down, DEADLINE_EXCEEDED when too little of the deadline is left,
                     RESOURCE_EXHAUSTED beyond `max_concurrent_calls`; counts the calls it lets in
