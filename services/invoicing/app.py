@@ -1,6 +1,7 @@
 """The invoicing use cases. The ledger's are here: book an entry in the caller's transaction,
-read balances and entries, verify the chain. Invoices and credit notes (invoices.py) and
-reconciliation (reconciling.py) are composed here and book through the same `post`."""
+read balances and entries, verify the chain. Invoices and credit notes (invoices.py), collecting
+an invoice through payments (collecting.py) and reconciliation (reconciling.py) are composed here
+and book through the same `post`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from services.invoicing import store
 from services.invoicing.domain import accounts, chain
 from services.invoicing.domain.entries import EntryDraft
 from services.invoicing.domain.tax import Jurisdiction, TaxCalculator
+from services.invoicing.collecting import CollectionUseCases
 from services.invoicing.invoices import InvoiceUseCases, TaxSetup
+from services.invoicing.payments_client import PaymentsClient
 from services.invoicing.reconciling import ReconciliationUseCases
 from services.invoicing.tax_hook import TaxHook
 from services.invoicing.tax_rules import DEFAULT_TAX_CODE, KNOWN_TAX_CODES, default_calculator
@@ -37,11 +40,12 @@ class InvoicingApp:
     def __init__(self, database: Database, *,
                  clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
                  tax_calculator: TaxCalculator | None = None, tax_setup: TaxSetup = DEFAULT_TAX_SETUP,
-                 resilience: ResilientClient | None = None) -> None:
+                 resilience: ResilientClient | None = None, payments: PaymentsClient | None = None) -> None:
         self.db = database
         self._now = clock
         tax = TaxHook(tax_calculator or default_calculator(), client=resilience)
         self.invoices = InvoiceUseCases(database, self.post, tax, tax_setup, clock=clock)
+        self.collection = CollectionUseCases(self.invoices, payments)  # no payments client: cannot collect
         self.reconciliation = ReconciliationUseCases(database, clock=clock)
 
     async def post(self, conn: AsyncConnection, tenant: str, draft: EntryDraft) -> journal_entry_pb2.JournalEntry:

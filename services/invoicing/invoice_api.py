@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import datetime
 
-import grpc
-
 from commerce.invoicing.v1 import invoice_pb2, invoice_service_pb2 as ins, invoice_service_pb2_grpc
 from mesh import context as request_context
-from mesh.errors import DomainError, common
 from mesh.money import Money
 from mesh.pagination import issue_token, position_of
 from services.invoicing import messages
 from services.invoicing.billing_store import InvoiceFilter, InvoiceRecord
+from services.invoicing.collecting import CollectionUseCases
 from services.invoicing.domain.credit_notes import CreditLineRequest
 from services.invoicing.domain.invoice import InvoiceState
 from services.invoicing.invoices import InvoiceUseCases, NewInvoice
@@ -23,8 +21,9 @@ DEFAULT_PAGE_SIZE = 50
 
 
 class InvoiceApi(invoice_service_pb2_grpc.InvoiceServiceServicer):
-    def __init__(self, invoices: InvoiceUseCases) -> None:
+    def __init__(self, invoices: InvoiceUseCases, collection: CollectionUseCases) -> None:
         self._invoices = invoices
+        self._collection = collection
 
     @mapped
     async def CreateInvoice(self, request, context):
@@ -64,10 +63,12 @@ class InvoiceApi(invoice_service_pb2_grpc.InvoiceServiceServicer):
 
     @mapped
     async def PayInvoice(self, request, context):
-        if request.payment_method:
-            raise _collection_not_supported()
         amount = Money.from_proto(request.amount) if request.HasField("amount") else None
-        record = await self._invoices.pay(_tenant(), _id(request.name), request.payment_intent, amount)
+        if request.payment_method:
+            record = await self._collection.collect(_tenant(), _id(request.name), request.request_id,
+                                                    request.payment_method, amount)
+        else:
+            record = await self._invoices.pay(_tenant(), _id(request.name), request.payment_intent, amount)
         return ins.PayInvoiceResponse(invoice=_message(record))
 
     @mapped
@@ -104,12 +105,6 @@ def _credit_line(line: ins.CreateCreditNoteRequest.Line) -> CreditLineRequest:
         line.line_item, amount=Money.from_proto(line.amount) if line.HasField("amount") else None,
         proration_start=line.proration_start_time.ToDatetime(tzinfo=datetime.UTC)
         if line.HasField("proration_start_time") else None)
-
-
-def _collection_not_supported() -> DomainError:
-    # Collecting through PaymentService (a call between phases) is not wired yet.
-    return DomainError(grpc.StatusCode.UNIMPLEMENTED, common.VALIDATION_FAILED,
-                       "collecting with a payment_method is not available yet: pay with a captured payment_intent")
 
 
 def _message(record: InvoiceRecord) -> invoice_pb2.Invoice:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import grpc
+
 from commerce.invoicing.v1 import invoice_service_pb2_grpc, ledger_service_pb2_grpc, reconciliation_service_pb2_grpc
 from mesh.config import MeshSettings
 from mesh.events import EventBus, EventConsumer, OutboxRelay
@@ -17,12 +19,16 @@ from services.invoicing.invoice_api import InvoiceApi
 from services.invoicing.reconciliation_api import ReconciliationApi
 from services.invoicing.handlers import CONSUMER, PAYMENTS_DEAD_LETTER_TOPIC, PAYMENTS_SUBSCRIPTION, payment_handlers
 from services.invoicing.migrations import INVOICING_MIGRATIONS
+from services.invoicing.payments_client import PaymentsClient
 
 
 class InvoicingSettings(MeshSettings):
     service_name: str = "invoicing"
     # ReconcileSettlement takes reports of up to 10 MiB in one message (the contract's 11 MiB).
     max_message_bytes: int = 11 * 1024 * 1024
+    # "host:port" of PaymentService, which PayInvoice with a payment_method collects through.
+    # Unset: such a PayInvoice answers UNIMPLEMENTED (paying with a captured intent still works).
+    payments_service_addr: str = ""
 
 
 def bindings(app: InvoicingApp) -> list[ServiceBinding]:
@@ -31,7 +37,7 @@ def bindings(app: InvoicingApp) -> list[ServiceBinding]:
                        lambda server: ledger_service_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerApi(app), server)),
         ServiceBinding("commerce.invoicing.v1.InvoiceService",
                        lambda server: invoice_service_pb2_grpc.add_InvoiceServiceServicer_to_server(
-                           InvoiceApi(app.invoices), server)),
+                           InvoiceApi(app.invoices, app.collection), server)),
         ServiceBinding("commerce.invoicing.v1.ReconciliationService",
                        lambda server: reconciliation_service_pb2_grpc.add_ReconciliationServiceServicer_to_server(
                            ReconciliationApi(app.reconciliation), server)),
@@ -51,7 +57,9 @@ async def serve(settings: InvoicingSettings | None = None) -> None:
     settings = settings or InvoicingSettings()
     configure_process(settings)
     runtime = await Runtime.open(settings, migrations=[INVOICING_MIGRATIONS])
-    app = InvoicingApp(runtime.database)
+    payments_channel = grpc.aio.insecure_channel(settings.payments_service_addr) \
+        if settings.payments_service_addr else None
+    app = InvoicingApp(runtime.database, payments=PaymentsClient(payments_channel) if payments_channel else None)
     server = runtime.server(bindings(app))
     bus = bus_from_settings(settings)
     stop = asyncio.Event()
@@ -66,6 +74,8 @@ async def serve(settings: InvoicingSettings | None = None) -> None:
         stop.set()
         await relay
         await bus.close()
+        if payments_channel is not None:
+            await payments_channel.close()
         await runtime.close()
 
 

@@ -95,6 +95,14 @@ def invoice_paid(invoice: Invoice, payment_intent: str) -> events_pb2.InvoicePai
         amount_credited=invoice.amount_credited.to_proto(), payment_intent=payment_intent)
 
 
+def invoice_payment_failed(invoice: Invoice, *, payment_intent: str, amount: Money, decline_code: str,
+                           hard_decline: bool) -> events_pb2.InvoicePaymentFailed:
+    return events_pb2.InvoicePaymentFailed(
+        invoice=invoice.name, number=invoice.number, customer=invoice.customer, subscription=invoice.subscription,
+        payment_intent=payment_intent, amount=amount.to_proto(), amount_due=invoice.amount_due.to_proto(),
+        decline_code=decline_code, hard_decline=hard_decline)
+
+
 def invoice_voided(invoice: Invoice) -> events_pb2.InvoiceVoided:
     return events_pb2.InvoiceVoided(
         invoice=invoice.name, number=invoice.number, customer=invoice.customer, order=invoice.order,

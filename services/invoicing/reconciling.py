@@ -84,12 +84,13 @@ class ReconciliationUseCases:
         async with self.db.read() as conn:
             facts = await reconciliation_store.facts(conn, tenant, psp, since=window.start - margin,
                                                      until=window.end + margin)
-        known, settled = {fact.psp_reference for fact in facts}, set()
+        # The facts' own reference strings, so what `settled` keeps is bounded by the facts, not the file.
+        known, settled = {fact.psp_reference: fact.psp_reference for fact in facts}, set()
         reader, reconciler = SettlementReader(content), Reconciler(facts, window)
         for item in reader:
             reconciler.feed(item)
             if isinstance(item, SettlementLine) and item.psp_reference in known:
-                settled.add(item.psp_reference)  # bounded by the window's facts, not the file
+                settled.add(known[item.psp_reference])
         result = reconciler.report(reader)
         if not result.readable:
             raise SettlementLinesInvalid(result)

@@ -23,6 +23,7 @@ from services.invoicing.app import InvoicingApp
 from services.invoicing.handlers import payment_handlers
 from services.invoicing.main import bindings
 from services.invoicing.migrations import INVOICING_MIGRATIONS
+from tests.integration.invoicing.payments_stack import payments_and_invoicing
 
 PSP = "sandbox-alpha"
 
@@ -151,3 +152,10 @@ async def billing(service_stack):
     started, stop = await start_billing(service_stack)
     yield started
     await stop()
+
+
+@pytest.fixture
+async def stack(request, service_stack):
+    """Payments and invoicing with the event path between them (payments_stack.py)."""
+    async with payments_and_invoicing(request, service_stack) as started:
+        yield started
