@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.errors import DomainError, common
 from mesh.events import EventWriter
-from mesh.idempotency import atomic_phase
+from mesh.idempotency import atomic_phase, current_recovery_point
 from mesh.ids import derive_id
 from mesh.money import Money
 from mesh.persistence import Database
@@ -41,7 +41,7 @@ from services.payments.domain.errors import CardDeclined
 from services.payments.domain.intent import PaymentIntent, Transition
 from services.payments.domain.states import CaptureMethod, IntentState
 from services.payments.event_messages import intent_name, public_event, state_changed, state_to_proto
-from services.payments.psp.connector import AuthorizeRequest, PspRequestRejected, PspResult
+from services.payments.psp.connector import AuthorizeRequest, Outcome, PspRequestRejected, PspResult
 from services.payments.routing import OutcomeUnknown, PspRouter, Routed
 from services.payments.settlement import authorization_transition, settled_transition, split_refund_detail
 from services.payments.vault import Vault
@@ -104,7 +104,8 @@ class PaymentsApp:
     async def authorize(self, tenant: str, intent_id: str, payment_method: str) -> PaymentIntent:
         """Authorize (and capture, for AUTOMATIC). A decline saves the intent FAILED with its
         PaymentFailed event, then raises CardDeclined."""
-        step = await self._settled_first(lambda: self._begin_authorization(tenant, intent_id, payment_method),
+        resumed = _resumed()  # read before this execution commits a phase of its own
+        step = await self._settled_first(lambda: self._begin_authorization(tenant, intent_id, payment_method, resumed),
                                          tenant, intent_id, replacing_card=bool(payment_method))
         routed = None
         if isinstance(step, _Leased):
@@ -115,12 +116,14 @@ class PaymentsApp:
             raise CardDeclined(intent_name(intent), intent.decline_code, routed.result.hard_decline)
         return intent
 
-    async def _begin_authorization(self, tenant: str, intent_id: str,
-                                   payment_method: str) -> _Leased | _Abandoned | PaymentIntent:
+    async def _begin_authorization(self, tenant: str, intent_id: str, payment_method: str,
+                                   resumed: bool = False) -> _Leased | _Abandoned | PaymentIntent:
         async with atomic_phase(self.db, "authorization_started") as conn:
             intent, pending = await self._locked(conn, tenant, intent_id)
             if intent.state is IntentState.REQUIRES_CAPTURE and intent.capture_method is CaptureMethod.AUTOMATIC:
                 return intent  # authorized before a crash: what is left is the capture
+            if resumed and pending is None and intent.state is not IntentState.REQUIRES_CONFIRMATION:
+                return intent  # this request_id's call was settled after its holder died (the janitor)
             token = payment_method or intent.payment_method
             if pending is not None:
                 return await self._resume_authorization(conn, intent, pending, token)
@@ -216,7 +219,15 @@ class PaymentsApp:
             return self._follow_up(intent, "refund", _psp_key(intent, "refund", _amount_key(returned)), returned,
                                    detail=f"{refund_id}|{reason}")
 
-        leased = await self._leased(tenant, intent_id, plan)
+        async def recorded(conn: AsyncConnection):  # by the janitor, after this request_id's holder died
+            return await store.load_refund(conn, tenant, intent_id, refund_id)
+
+        leased = await self._leased(tenant, intent_id, plan, recorded=recorded)
+        if isinstance(leased, PaymentIntent):
+            async with self.db.read() as conn:
+                row = await recorded(conn)
+            return leased, refund_id, Money(row.currency_code, row.amount_minor), PspResult(Outcome.APPROVED,
+                                                                                             row.psp_reference)
         result = await self._sent(leased, lambda: self.router.call(leased.intent.psp, lambda psp: psp.refund(
             leased.call.key, leased.intent.psp_reference, _money(leased))))
         intent = await self._recorded(leased, result)
@@ -227,11 +238,16 @@ class PaymentsApp:
         return store.PendingCall(intent.psp, key, operation, None if amount is None else amount.amount_minor,
                                  detail, until=self._lease_end())
 
-    async def _leased(self, tenant: str, intent_id: str,
-                      plan: Callable[[PaymentIntent], store.PendingCall]) -> _Leased:
-        async def begin() -> _Leased | _Abandoned:
+    async def _leased(self, tenant: str, intent_id: str, plan: Callable[[PaymentIntent], store.PendingCall], *,
+                      recorded: Callable[[AsyncConnection], Awaitable[object]] | None = None,
+                      ) -> _Leased | PaymentIntent:
+        """The call `plan` makes, leased; the intent instead if `recorded` finds it done already
+        (checked under the intent's lock, so no settlement can slip in between)."""
+        async def begin() -> _Leased | _Abandoned | PaymentIntent:
             async with atomic_phase(self.db, "call_started") as conn:
                 intent, pending = await self._locked(conn, tenant, intent_id)
+                if recorded is not None and await recorded(conn) is not None:
+                    return intent
                 call = plan(intent)
                 if pending is not None:
                     self._refuse_if_live(intent, pending)
@@ -384,6 +400,11 @@ def _found(found, intent_id: str):
         raise DomainError(grpc.StatusCode.NOT_FOUND, common.NOT_FOUND, "no such payment intent",
                           metadata={"payment_intent": intent_id})
     return found
+
+
+def _resumed() -> bool:
+    """This execution took over a request_id whose holder died after committing a phase."""
+    return current_recovery_point() not in (None, "started")
 
 
 def _busy(intent_id: str) -> DomainError:

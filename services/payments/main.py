@@ -20,11 +20,13 @@ from services.payments.api import PaymentApi, VaultApi
 from services.payments.app import PaymentsApp
 from services.payments.janitor import VerificationJanitor
 from services.payments.migrations import PAYMENTS_MIGRATIONS
-from services.payments.psp.factory import SANDBOX_ALPHA, SANDBOX_BETA, sandbox_psps
+from services.payments.psp.factory import SANDBOX_ALPHA, SANDBOX_BETA, remote_sandbox_psps, sandbox_psps
 from services.payments.routing import PspRouter, RoutingPolicy, RoutingRule
 from services.payments.vault import KeyRing, Vault
 
 log = logging.getLogger("payments")
+# The CVC is discarded after tokenization and must not persist in any form, not even hashed.
+UNFINGERPRINTED = frozenset({"commerce.payments.v1.TokenizeCardRequest.cvc"})
 
 
 class PaymentsSettings(MeshSettings):
@@ -33,13 +35,21 @@ class PaymentsSettings(MeshSettings):
     # ephemeral key for the embedded default only (tokens do not survive a restart).
     vault_keys: SecretStr | None = None
     vault_fingerprint_key: SecretStr | None = None
+    # Tests and benchmarks only (bench/hot_path.py): every sandbox PSP call first waits this long.
+    sandbox_psp_latency_ms: float = 0.0
+    # "host:port" of services.payments.psp.sandbox_server: the sandbox PSPs live in that process,
+    # so they outlive this one (the crash drill kills it). Unset: in process.
+    sandbox_psp_addr: str | None = None
 
 
 def build_app(database: Database, settings: PaymentsSettings) -> PaymentsApp:
     vault = Vault(_key_ring(settings), _fingerprint_key(settings))
     policy = RoutingPolicy(rules=(RoutingRule(psps=(SANDBOX_BETA, SANDBOX_ALPHA), currencies=frozenset({"GBP"})),),
                            default=(SANDBOX_ALPHA, SANDBOX_BETA))
-    return PaymentsApp(database, vault, PspRouter(sandbox_psps(), policy))
+    latency = settings.sandbox_psp_latency_ms / 1000
+    psps = (remote_sandbox_psps(settings.sandbox_psp_addr) if settings.sandbox_psp_addr
+            else sandbox_psps(latency=(latency, latency)))
+    return PaymentsApp(database, vault, PspRouter(psps, policy), lease_ttl=settings.idempotency_lock_ttl)
 
 
 def bindings(app: PaymentsApp) -> list[ServiceBinding]:
@@ -54,7 +64,7 @@ def bindings(app: PaymentsApp) -> list[ServiceBinding]:
 async def serve(settings: PaymentsSettings | None = None) -> None:
     settings = settings or PaymentsSettings()
     configure_process(settings)
-    runtime = await Runtime.open(settings, migrations=[PAYMENTS_MIGRATIONS])
+    runtime = await Runtime.open(settings, migrations=[PAYMENTS_MIGRATIONS], unfingerprinted=UNFINGERPRINTED)
     app = build_app(runtime.database, settings)
     server = runtime.server(bindings(app))
     bus = bus_from_settings(settings)

@@ -11,9 +11,10 @@ import dataclasses
 from typing import Any
 
 from services.payments.psp.cards import CardBrand
+from services.payments.psp.remote import RemoteSandboxPsp, parse_address
 from services.payments.psp.sandbox import SandboxPsp
 
-__all__ = ["SANDBOX_ALPHA", "SANDBOX_BETA", "SANDBOX_NAMES", "sandbox_psp", "sandbox_psps"]
+__all__ = ["SANDBOX_ALPHA", "SANDBOX_BETA", "SANDBOX_NAMES", "remote_sandbox_psps", "sandbox_psp", "sandbox_psps"]
 
 SANDBOX_ALPHA = "sandbox-alpha"
 SANDBOX_BETA = "sandbox-beta"
@@ -48,3 +49,9 @@ def sandbox_psp(name: str, **behaviour: Any) -> SandboxPsp:
 def sandbox_psps(**behaviour: Any) -> dict[str, SandboxPsp]:
     """Every built-in sandbox, by name, each with the same `behaviour` (see sandbox_psp)."""
     return {name: sandbox_psp(name, **behaviour) for name in SANDBOX_NAMES}
+
+
+def remote_sandbox_psps(address: str) -> dict[str, RemoteSandboxPsp]:
+    """Every built-in sandbox, served out of process by sandbox_server at `address` ("host:port")."""
+    host, port = parse_address(address)
+    return {name: RemoteSandboxPsp(name, host, port) for name in SANDBOX_NAMES}
