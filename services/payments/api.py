@@ -60,7 +60,7 @@ class PaymentApi(payment_service_pb2_grpc.PaymentServiceServicer):
 
     async def CapturePaymentIntent(self, request, context):
         amount = Money.from_proto(request.amount) if request.HasField("amount") else None
-        intent = await self._app.capture(_tenant(), _id(request.name), amount)
+        intent = await self._app.capture(_tenant(), _id(request.name), amount, request.request_id)
         return ps.CapturePaymentIntentResponse(payment_intent=to_proto(intent))
 
     async def CancelPaymentIntent(self, request, context):

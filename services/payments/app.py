@@ -184,12 +184,23 @@ class PaymentsApp:
 
     # Follow-up calls at the PSP that holds the payment: capture, void, refund.
 
-    async def capture(self, tenant: str, intent_id: str, amount: Money | None) -> PaymentIntent:
+    async def capture(self, tenant: str, intent_id: str, amount: Money | None, request_id: str = "") -> PaymentIntent:
+        """`request_id` names this capture durably (an AUTOMATIC capture is named by its intent):
+        a retry after the capture was recorded, by this request or by the janitor, answers from
+        its row instead of taking the money again."""
+        capture_id = derive_id("cp", tenant, request_id or f"{intent_id}:automatic")
+
         def plan(intent: PaymentIntent) -> store.PendingCall:
             taken = intent.capture_amount(amount)  # refused above what is capturable, before the PSP call
-            return self._follow_up(intent, "capture", _psp_key(intent, "capture", _amount_key(taken)), taken)
+            return self._follow_up(intent, "capture", _psp_key(intent, "capture", _amount_key(taken)), taken,
+                                   detail=capture_id)
 
-        leased = await self._leased(tenant, intent_id, plan)
+        async def recorded(conn: AsyncConnection):
+            return await store.load_capture(conn, tenant, capture_id)
+
+        leased = await self._leased(tenant, intent_id, plan, recorded=recorded)
+        if isinstance(leased, PaymentIntent):
+            return leased
         result = await self._sent(leased, lambda: self.router.call(leased.intent.psp, lambda psp: psp.capture(
             leased.call.key, leased.intent.psp_reference, _money(leased))))
         return await self._recorded(leased, result)
@@ -311,6 +322,10 @@ class PaymentsApp:
         settled = await self._apply(conn, intent, transition, pending=pending, **details)
         if call.operation == "refund":
             await self._insert_refund(conn, settled, call, result)
+        if call.operation == "capture" and call.detail:
+            await store.insert_capture(conn, tenant=intent.tenant, capture_id=call.detail, intent_id=intent.id,
+                                       amount=Money(intent.amount.currency_code, call.amount_minor),
+                                       psp_reference=result.psp_reference or "", created=self._now())
         return settled
 
     async def _insert_refund(self, conn: AsyncConnection, intent: PaymentIntent, call: store.PendingCall,

@@ -69,6 +69,17 @@ refunds = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
+captures = sa.Table(
+    "captures", payments_metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),  # derived from the capturing request_id
+    sa.Column("intent_id", sa.String(64), nullable=False),
+    sa.Column("currency_code", sa.String(3), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("psp_reference", sa.String(128), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
 
 @dataclasses.dataclass(frozen=True)
 class PendingCall:
@@ -177,6 +188,18 @@ async def insert_refund(conn: AsyncConnection, *, tenant: str, refund_id: str, i
 async def load_refund(conn: AsyncConnection, tenant: str, intent_id: str, refund_id: str):
     return (await conn.execute(sa.select(refunds).where(
         refunds.c.tenant == tenant, refunds.c.intent_id == intent_id, refunds.c.id == refund_id))).first()
+
+
+async def insert_capture(conn: AsyncConnection, *, tenant: str, capture_id: str, intent_id: str, amount: Money,
+                         psp_reference: str, created) -> None:
+    await conn.execute(sa.insert(captures).values(
+        tenant=tenant, id=capture_id, intent_id=intent_id, currency_code=amount.currency_code,
+        amount_minor=amount.amount_minor, psp_reference=psp_reference, created_at=created))
+
+
+async def load_capture(conn: AsyncConnection, tenant: str, capture_id: str):
+    return (await conn.execute(sa.select(captures).where(
+        captures.c.tenant == tenant, captures.c.id == capture_id))).first()
 
 
 def _pending_values(call: PendingCall) -> dict:

@@ -71,3 +71,17 @@ async def test_a_retry_with_another_card_is_a_new_authorization(payments: Paymen
     # The first card's hold is orphaned at the PSP (it expires there); the intent is on the new card.
     assert retried.payment_intent.payment_method == other_card
     assert len(payments.psps[SANDBOX_ALPHA].psp.payments_for(created.name)) == 2
+
+
+async def test_a_partial_capture_settled_by_the_janitor_is_not_taken_again_on_retry(
+        payments: PaymentsUnderTest) -> None:
+    intent = await payments.authorized_intent(APPROVE, 1000)
+    payments.psps[SANDBOX_ALPHA].die_after["capture"] = 1
+    request_id = str(uuid.uuid4())
+
+    await died(capture(payments, intent.name, 300, request_id=request_id))
+    assert await payments.janitor.run_once() == 1  # it asks the PSP and records the capture
+    retried = await capture(payments, intent.name, 300, request_id=request_id)
+
+    [at_psp] = payments.psps[SANDBOX_ALPHA].psp.payments_for(intent.name)
+    assert (retried.amount_captured.amount_minor, at_psp.captured.amount_minor) == (300, 300)
