@@ -23,6 +23,7 @@ from google.protobuf.internal import enum_type_wrapper
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from commerce.type.v1 import error_reason_pb2
+from mesh.status_codes import is_final
 
 REASON_PREFIX = "ERROR_REASON_"
 COMMON_DOMAIN = "commerce.type.v1"
@@ -163,8 +164,6 @@ class DomainError(Exception):
 def _require_final(code: grpc.StatusCode) -> None:
     """Refuse keeping effects with a transient code: that code asks the caller to retry the same
     request_id, but once the effects and the error are committed a retry can only replay them."""
-    from mesh.idempotency.outcome import is_final  # here: mesh.idempotency imports this module
-
     if code is grpc.StatusCode.OK or not is_final(code):
         raise ValueError(f"keep_effects needs a final error code, not {code.name}")
 

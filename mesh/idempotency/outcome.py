@@ -6,16 +6,10 @@ import base64
 import dataclasses
 import json
 
-import grpc
+# Which outcomes are final lives in mesh.status_codes, shared with mesh.errors; re-exported here.
+from mesh.status_codes import TRANSIENT_CODES, is_final
 
-# A retry can change these outcomes, and their effects were rolled back: they are not stored, the
-# key is released, and a retry with the same request_id executes afresh. Every other outcome is
-# final (success, or an error a retry cannot change) and is replayed for the key's lifetime.
-TRANSIENT_CODES = frozenset({
-    grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.ABORTED, grpc.StatusCode.DEADLINE_EXCEEDED,
-    grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN,
-    grpc.StatusCode.CANCELLED,
-})
+__all__ = ["TRANSIENT_CODES", "Outcome", "is_final"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,10 +30,6 @@ class Outcome:
     @classmethod
     def from_mapping(cls, raw: dict) -> Outcome:
         return cls(raw["fp"], raw["code"], _unb64(raw.get("response")), _unb64(raw.get("status")))
-
-
-def is_final(code: grpc.StatusCode) -> bool:
-    return code not in TRANSIENT_CODES
 
 
 def _b64(data: bytes | None) -> str | None:

@@ -8,6 +8,14 @@ call through, not a single probe); the first success closes it, the first failur
 Only DEPENDENCY_FAILURE_CODES count as failures. Any other answer, NOT_FOUND included, shows the
 dependency is up. A cancelled attempt (a hedge that lost, a caller that left) says nothing
 either way, so it is recorded as neither.
+
+purgatory is used through its public API only (`purgatory.__all__` of 3.0.1): the factory, the
+breakers it hands out as async context managers, and its listener events. Entering an open
+breaker raises purgatory's OpenedState, which it does not export, so the registry never lets
+that happen: it keeps each breaker's state from the public "state_changed" events and refuses
+an open breaker's calls itself, with the same rule purgatory applies (open until `opened_at +
+ttl`, wall-clock). purgatory dispatches those events before the attempt that caused them
+returns, so the record is never behind it.
 """
 
 from __future__ import annotations
@@ -19,17 +27,20 @@ import datetime
 import enum
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 import grpc
 import purgatory
-from purgatory.domain.model import Context, OpenedState
-from purgatory.service._async.circuitbreaker import AsyncCircuitBreaker
 
 from mesh.errors import DomainError, common
 from mesh.resilience.policy import DEPENDENCY_FAILURE_CODES
 from mesh.resilience.rpc_errors import code_of
 
 __all__ = ["BreakerRegistry", "BreakerSettings", "BreakerState"]
+
+# What get_breaker returns; purgatory does not export its class, only its use in `async with`.
+_PurgatoryBreaker = AbstractAsyncContextManager[Any]
 
 
 class BreakerState(enum.Enum):
@@ -38,6 +49,7 @@ class BreakerState(enum.Enum):
     HALF_OPEN = "half_open"
 
 
+# The state names of purgatory's public ContextChanged event.
 _FROM_PURGATORY = {
     "closed": BreakerState.CLOSED,
     "opened": BreakerState.OPEN,
@@ -57,6 +69,25 @@ def _is_dependency_failure(error: BaseException) -> bool:
     return code_of(error) in DEPENDENCY_FAILURE_CODES
 
 
+@dataclasses.dataclass
+class _Circuit:
+    """One breaker as purgatory's state_changed events describe it."""
+
+    ttl: float
+    state: BreakerState = BreakerState.CLOSED
+    opened_at: float = 0.0  # time.time(), as purgatory keeps it
+
+    def reopens_in(self) -> float:
+        """Seconds until an open breaker lets calls through again."""
+        return self.opened_at + self.ttl - time.time()
+
+    def current(self) -> BreakerState:
+        """The state now; OPEN turns HALF_OPEN once the ttl has passed, as purgatory decides."""
+        if self.state is BreakerState.OPEN and self.reopens_in() < 0:
+            return BreakerState.HALF_OPEN
+        return self.state
+
+
 class BreakerRegistry:
     """The breakers of one process, one per dependency, created on first use."""
 
@@ -73,24 +104,21 @@ class BreakerRegistry:
             default_ttl=default.recovery_timeout,
             exclude=[(BaseException, lambda error: not _is_dependency_failure(error))],
         )
-        self._breakers: dict[str, AsyncCircuitBreaker] = {}
+        self._factory.add_listener(self._record)
+        self._breakers: dict[str, _PurgatoryBreaker] = {}
+        self._circuits: dict[str, _Circuit] = {}
         self._creating = asyncio.Lock()
 
     def state(self, dependency: str) -> BreakerState:
         """The breaker's state now; OPEN turns HALF_OPEN once its recovery timeout has passed."""
-        breaker = self._breakers.get(dependency)
-        if breaker is None:
-            return BreakerState.CLOSED
-        state = _FROM_PURGATORY[breaker.context.state]
-        if state is BreakerState.OPEN and _reopens_in(breaker.context) <= 0:
-            return BreakerState.HALF_OPEN
-        return state
+        circuit = self._circuits.get(dependency)
+        return circuit.current() if circuit else BreakerState.CLOSED
 
     def add_listener(self, listener: Callable[[str, BreakerState], None]) -> None:
         """Call listener(dependency, new_state) on every transition, e.g. to export a gauge."""
 
         def on_event(name: str, event_type: str, event: purgatory.Event) -> None:
-            if event_type == "state_changed":
+            if isinstance(event, purgatory.ContextChanged):  # event_type "state_changed"
                 listener(name, _FROM_PURGATORY[event.state])
 
         self._factory.add_listener(on_event)
@@ -99,10 +127,10 @@ class BreakerRegistry:
     async def guard(self, dependency: str) -> AsyncIterator[None]:
         """Run one attempt under the dependency's breaker; raise DomainError when it is open."""
         breaker = await self._breaker(dependency)
-        try:
-            await breaker.__aenter__()
-        except OpenedState as opened:
-            raise _open_error(dependency, breaker.context, opened) from None
+        circuit = self._circuits[dependency]
+        if circuit.current() is BreakerState.OPEN:
+            raise _open_error(dependency, circuit)
+        await breaker.__aenter__()
         try:
             yield
         except asyncio.CancelledError:
@@ -114,7 +142,15 @@ class BreakerRegistry:
         else:
             await breaker.__aexit__(None, None, None)
 
-    async def _breaker(self, dependency: str) -> AsyncCircuitBreaker:
+    def _record(self, name: str, event_type: str, event: purgatory.Event) -> None:
+        """Keep the circuit's state from purgatory's public ContextChanged events."""
+        circuit = self._circuits.get(name)
+        if not isinstance(event, purgatory.ContextChanged) or circuit is None:
+            return
+        circuit.state = _FROM_PURGATORY[event.state]
+        circuit.opened_at = event.opened_at or circuit.opened_at
+
+    async def _breaker(self, dependency: str) -> _PurgatoryBreaker:
         breaker = self._breakers.get(dependency)
         if breaker is not None:
             return breaker
@@ -122,24 +158,17 @@ class BreakerRegistry:
         # Creation awaits inside purgatory; two first calls must not register two breakers.
         async with self._creating:
             if dependency not in self._breakers:
+                self._circuits[dependency] = _Circuit(ttl=settings.recovery_timeout)
                 self._breakers[dependency] = await self._factory.get_breaker(
                     dependency, threshold=settings.failure_threshold, ttl=settings.recovery_timeout)
         return self._breakers[dependency]
 
 
-def _reopens_in(context: Context) -> float:
-    """Seconds until an open breaker lets calls through again (purgatory keeps wall-clock time)."""
-    return (context.opened_at or 0.0) + context.ttl - time.time()
-
-
-def _open_error(dependency: str, context: Context, opened: OpenedState) -> DomainError:
-    # purgatory raises the same OpenedState object on every rejection: drop its growing traceback.
-    opened.__traceback__ = None
-    wait = max(0.0, _reopens_in(context))
+def _open_error(dependency: str, circuit: _Circuit) -> DomainError:
     return DomainError(
         grpc.StatusCode.UNAVAILABLE,
         common.DEPENDENCY_UNAVAILABLE,
         "a dependency is unavailable; retry later",
         metadata={"dependency": dependency},
-        retry_after=datetime.timedelta(seconds=wait),
+        retry_after=datetime.timedelta(seconds=max(0.0, circuit.reopens_in())),
     )

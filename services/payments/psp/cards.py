@@ -13,8 +13,13 @@ Test cards (by number) make every outcome reproducible in tests and demos:
 | 4000000000000119 | processing_error (FAILED_RETRYABLE)                                |
 | 4000000000000259 | approved and recorded, but the answer is lost: the call times out  |
 
-Any other number that passes the Luhn check is approved unless its expiry is past; one that
-fails it is declined incorrect_number (hard). Nothing here returns or prints a number.
+Any other card number (12 to 19 ASCII digits passing the Luhn check) is approved unless its
+expiry is past; anything else is declined incorrect_number (hard). Nothing here returns or prints
+a number.
+
+Like a real PSP, the sandbox derives the brand from the number it is sent rather than trusting
+the merchant's; it does so with the same code as the vault (services.payments.card_numbers), so
+the two cannot disagree. What the sandbox adds is its own: the test cards and their behaviours.
 """
 
 from __future__ import annotations
@@ -22,17 +27,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 
+from mesh.luhn import luhn_valid
+from services.payments.card_numbers import CardBrand, brand_of, is_card_number
+
+# CardBrand, brand_of and luhn_valid are re-exported for the PSP package's callers; they are the
+# shared ones, not a PSP copy.
 __all__ = ["CardBehaviour", "CardBrand", "Decline", "behaviour_of", "brand_of", "luhn_valid"]
-
-
-class CardBrand(enum.Enum):
-    """The card network, as the PSP derives it from the number."""
-
-    VISA = "visa"
-    MASTERCARD = "mastercard"
-    AMEX = "amex"
-    DISCOVER = "discover"
-    OTHER = "other"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,33 +73,10 @@ _TEST_CARDS: dict[str, tuple[CardBehaviour, Decline | None]] = {
 
 
 def behaviour_of(pan: str) -> tuple[CardBehaviour, Decline | None]:
-    """The test card's behaviour; any other Luhn-valid number is approved."""
+    """The test card's behaviour; any other card number is approved."""
     if pan in _TEST_CARDS:
         return _TEST_CARDS[pan]
-    if not luhn_valid(pan):
+    if not is_card_number(pan):
         return CardBehaviour.DECLINE, INCORRECT_NUMBER
     return CardBehaviour.APPROVE, None
 
-
-def luhn_valid(pan: str) -> bool:
-    if not pan.isdigit() or not 12 <= len(pan) <= 19:
-        return False
-    total = 0
-    for position, digit in enumerate(int(char) for char in reversed(pan)):
-        if position % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
-
-
-def brand_of(pan: str) -> CardBrand:
-    """The network by issuer prefix (IIN ranges of the four networks we name)."""
-    if pan[:2] in ("34", "37"):
-        return CardBrand.AMEX
-    if pan[:1] == "4":
-        return CardBrand.VISA
-    if "51" <= pan[:2] <= "55" or "2221" <= pan[:4] <= "2720":
-        return CardBrand.MASTERCARD
-    if pan[:4] == "6011" or pan[:2] == "65" or "644" <= pan[:3] <= "649":
-        return CardBrand.DISCOVER
-    return CardBrand.OTHER

@@ -1,51 +1,39 @@
 """Card numbers: validation, brand, last four digits and a keyed fingerprint.
 
-Everything here is pure. `validate_card` is the vault's gate: digits only, a length the network
-issues, the Luhn check, an expiry that has not passed and a CVC of the brand's length. Its
-errors (CardInvalid, reason CARD_INVALID) name the field at fault and never repeat the number or
-the CVC: messages travel to callers and into logs.
+Everything here is pure. `validate_card` is the vault's gate: ASCII digits only, a length the
+network issues, the Luhn check (mesh.luhn), an expiry that has not passed and a CVC of the
+brand's length. Its errors (CardInvalid, reason CARD_INVALID) name the field at fault and never
+repeat the number or the CVC: messages travel to callers and into logs. The digit rule and the
+brand come from services.payments.card_numbers, which the sandbox PSPs share.
 """
 
 from __future__ import annotations
 
 import datetime
-import enum
 import hashlib
 import hmac
-import re
 
 import grpc
 
 from commerce.payments.v1 import error_reason_pb2
 from mesh.errors import DomainError, FieldViolation, reason_of
+from mesh.luhn import luhn_valid
+from services.payments.card_numbers import CARD_MAX_DIGITS, CARD_MIN_DIGITS, CardBrand, ascii_digits, brand_of
 
+# CardBrand, brand_of and luhn_valid are re-exported: the vault's callers have always found them here.
 __all__ = ["CardBrand", "CardInvalid", "brand_of", "fingerprint", "last4", "luhn_valid", "validate_card"]
 
 CARD_INVALID = reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_CARD_INVALID)
 
-MIN_DIGITS, MAX_DIGITS = 12, 19
 # The contract (TokenizeCardRequest.exp_year) accepts four-digit years in this range.
 MIN_EXP_YEAR, MAX_EXP_YEAR = 2000, 2100
-
-_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() would accept "²" and "٣"
-
-
-class CardBrand(enum.StrEnum):
-    """The card network; each name matches commerce.payments.v1.CardBrand without "CARD_BRAND_"."""
-
-    VISA = "visa"
-    MASTERCARD = "mastercard"
-    AMEX = "amex"
-    DISCOVER = "discover"
-    OTHER = "other"
-
 
 _LENGTHS: dict[CardBrand, frozenset[int]] = {
     CardBrand.VISA: frozenset({13, 16, 19}),
     CardBrand.MASTERCARD: frozenset({16}),
     CardBrand.AMEX: frozenset({15}),
     CardBrand.DISCOVER: frozenset(range(16, 20)),
-    CardBrand.OTHER: frozenset(range(MIN_DIGITS, MAX_DIGITS + 1)),
+    CardBrand.OTHER: frozenset(range(CARD_MIN_DIGITS, CARD_MAX_DIGITS + 1)),
 }
 
 _DISPLAY_NAMES = {
@@ -77,30 +65,6 @@ def validate_card(number: str, exp_month: int, exp_year: int, cvc: str, *, today
     return brand
 
 
-def brand_of(number: str) -> CardBrand:
-    """The network of a card number, from its leading digits (IIN ranges)."""
-    if number.startswith("4"):
-        return CardBrand.VISA
-    if _prefix_between(number, "51", "55") or _prefix_between(number, "2221", "2720"):
-        return CardBrand.MASTERCARD
-    if number.startswith(("34", "37")):
-        return CardBrand.AMEX
-    if number.startswith(("6011", "65")) or _prefix_between(number, "644", "649"):
-        return CardBrand.DISCOVER
-    return CardBrand.OTHER
-
-
-def luhn_valid(number: str) -> bool:
-    """True when a string of digits passes the Luhn (mod 10) check."""
-    total = 0
-    for position, char in enumerate(reversed(number)):
-        digit = int(char)
-        if position % 2 == 1:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
-
-
 def last4(number: str) -> str:
     """The last four digits: the only part of a number that may be shown."""
     return number[-4:]
@@ -119,10 +83,10 @@ def fingerprint(number: str, tenant: str, key: bytes) -> str:
 
 
 def _validate_number(number: str) -> CardBrand:
-    if not _DIGITS.fullmatch(number):
+    if not ascii_digits(number):
         raise CardInvalid("card_number", "card number must contain only the digits 0-9")
-    if not MIN_DIGITS <= len(number) <= MAX_DIGITS:
-        raise CardInvalid("card_number", f"card number must have {MIN_DIGITS} to {MAX_DIGITS} digits")
+    if not CARD_MIN_DIGITS <= len(number) <= CARD_MAX_DIGITS:
+        raise CardInvalid("card_number", f"card number must have {CARD_MIN_DIGITS} to {CARD_MAX_DIGITS} digits")
     brand = brand_of(number)
     if len(number) not in _LENGTHS[brand]:
         raise CardInvalid("card_number", f"{_DISPLAY_NAMES[brand]} card number has {_spoken(_LENGTHS[brand])} digits")
@@ -144,7 +108,7 @@ def _validate_expiry(exp_month: int, exp_year: int, today: datetime.date) -> Non
 
 def _validate_cvc(cvc: str, brand: CardBrand) -> None:
     length = 4 if brand is CardBrand.AMEX else 3
-    if not (_DIGITS.fullmatch(cvc) and len(cvc) == length):
+    if not (ascii_digits(cvc) and len(cvc) == length):
         suffix = f" for {_DISPLAY_NAMES[brand]} card" if brand is CardBrand.AMEX else ""
         raise CardInvalid("cvc", f"CVC must be {length} digits{suffix}")
 
@@ -155,9 +119,3 @@ def _spoken(lengths: frozenset[int]) -> str:
     if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
         return f"{ordered[0]} to {ordered[-1]}"
     return " or ".join(filter(None, (", ".join(map(str, ordered[:-1])), str(ordered[-1]))))
-
-
-def _prefix_between(number: str, low: str, high: str) -> bool:
-    """True when the number's leading digits, as long as `low`, lie in [low, high]."""
-    prefix = number[:len(low)]
-    return len(prefix) == len(low) and low <= prefix <= high
