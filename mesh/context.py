@@ -39,6 +39,19 @@ def current() -> RequestContext | None:
     return _current.get()
 
 
+class NoRequestContext(RuntimeError):
+    """Code that needs the caller ran outside a served call: a wiring bug, never the caller's fault."""
+
+
+def current_tenant() -> str:
+    """The calling tenant, as the auth-context interceptor verified it. Raises NoRequestContext
+    outside a served call rather than guessing a tenant."""
+    ctx = _current.get()
+    if ctx is None:
+        raise NoRequestContext("no request context: current_tenant() is only for code serving a call")
+    return ctx.tenant
+
+
 def bind(ctx: RequestContext) -> contextvars.Token:
     return _current.set(ctx)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commerce.invoicing.v1 import journal_entry_pb2
+from mesh.pagination import Page, PageRequest
 from mesh.persistence import Database
 from mesh.resilience import ResilientClient
 from services.invoicing import store
@@ -22,6 +23,7 @@ from services.invoicing.collecting import CollectionUseCases
 from services.invoicing.invoices import InvoiceUseCases, TaxSetup
 from services.invoicing.payments_client import PaymentsClient
 from services.invoicing.reconciling import ReconciliationUseCases
+from services.invoicing.store import EntryFilter, Totals  # the types of this module's interface
 from services.invoicing.tax_hook import TaxHook
 from services.invoicing.tax_rules import DEFAULT_TAX_CODE, KNOWN_TAX_CODES, default_calculator
 
@@ -32,7 +34,7 @@ DEFAULT_TAX_SETUP = TaxSetup(Jurisdiction("DE"), DEFAULT_TAX_CODE, KNOWN_TAX_COD
 @dataclasses.dataclass(frozen=True)
 class AccountBalances:
     account: accounts.Account
-    totals: list[store.Totals]
+    totals: list[Totals]
     as_of_sequence: int
 
 
@@ -61,15 +63,22 @@ class InvoicingApp:
             totals = await store.totals(conn, tenant, account_id, up_to_sequence=head.sequence,
                                         currency_code=currency_code)
         if currency_code and not totals:
-            totals = [store.Totals(currency_code, 0, 0, 0)]
+            totals = [Totals(currency_code, 0, 0, 0)]
         return AccountBalances(account, totals, head.sequence)
 
     async def entries(self, tenant: str, *, after_sequence: int, limit: int,
-                      where: store.EntryFilter) -> list[journal_entry_pb2.JournalEntry]:
+                      where: EntryFilter) -> list[journal_entry_pb2.JournalEntry]:
         if where.account:
             accounts.classify(where.account)
         async with self.db.transaction() as conn:
             return await store.entries(conn, tenant, after_sequence=after_sequence, limit=limit, where=where)
+
+    async def entries_page(self, tenant: str, where: EntryFilter,
+                           page: PageRequest) -> Page[journal_entry_pb2.JournalEntry]:
+        """One page of `entries`, in ledger order; the key is the last sequence shown."""
+        (after_sequence,) = page.after(int) or (0,)
+        found = await self.entries(tenant, after_sequence=after_sequence, limit=page.limit, where=where)
+        return page.take(found, key=lambda entry: (entry.sequence,))
 
     async def verify(self, tenant: str, start_sequence: int = 0, end_sequence: int = 0) -> chain.Verification:
         """Walk the chain from start (default 1) to end (default the head), a batch per transaction:

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commerce.invoicing.v1 import invoice_pb2
+from mesh.pagination import Keyset, Page, PageRequest
 from mesh.persistence import UtcDateTime
 from services.invoicing.documents import (
     credit_note_from_json,
@@ -133,19 +134,24 @@ async def load_invoice(conn: AsyncConnection, tenant: str, invoice_id: str, *,
     return None if row is None else _record(row)
 
 
-async def list_invoices(conn: AsyncConnection, tenant: str, where: InvoiceFilter, *, offset: int,
-                        limit: int) -> list[InvoiceRecord]:
-    """Newest first."""
+# Newest first; the id breaks ties of one clock tick, so the key is unique.
+INVOICE_LISTING = Keyset(invoices.c.created_at, invoices.c.id, descending=True)
+
+
+async def list_invoices(conn: AsyncConnection, tenant: str, where: InvoiceFilter,
+                        page: PageRequest) -> Page[InvoiceRecord]:
+    """The tenant's invoices matching `where`, after the page's key, newest first."""
     c = invoices.c
-    query = sa.select(c.document, c.customer_tax).where(c.tenant == tenant)
+    query = sa.select(c.document, c.customer_tax, c.created_at, c.id).where(c.tenant == tenant,
+                                                                          INVOICE_LISTING.after(page))
     if where.state is not None:
         query = query.where(c.state == where.state.value)
     if where.customer:
         query = query.where(c.customer == where.customer)
     if where.subscription:
         query = query.where(c.subscription == where.subscription)
-    rows = await conn.execute(query.order_by(c.created_at.desc(), c.id.desc()).offset(offset).limit(limit))
-    return [_record(row) for row in rows]
+    rows = (await conn.execute(query.order_by(*INVOICE_LISTING.order_by()).limit(page.limit))).all()
+    return page.take(rows, key=INVOICE_LISTING.key_of).map(_record)
 
 
 def _record(row) -> InvoiceRecord:
@@ -186,13 +192,18 @@ async def load_credit_note(conn: AsyncConnection, tenant: str, note_id: str) -> 
     return None if row is None else credit_note_from_json(row.document)
 
 
-async def list_credit_notes(conn: AsyncConnection, tenant: str, invoice_id: str, *, offset: int,
-                            limit: int) -> list[CreditNote]:
-    """Oldest first."""
+# Oldest first; numbers are unique per tenant, so (created_at, number) is a key.
+CREDIT_NOTE_LISTING = Keyset(credit_notes.c.created_at, credit_notes.c.number)
+
+
+async def list_credit_notes(conn: AsyncConnection, tenant: str, invoice_id: str,
+                            page: PageRequest) -> Page[CreditNote]:
+    """The invoice's credit notes after the page's key, oldest first."""
     c = credit_notes.c
-    rows = await conn.execute(sa.select(c.document).where(c.tenant == tenant, c.invoice_id == invoice_id)
-                              .order_by(c.created_at, c.number).offset(offset).limit(limit))
-    return [credit_note_from_json(row.document) for row in rows]
+    query = sa.select(c.document, c.created_at, c.number).where(c.tenant == tenant, c.invoice_id == invoice_id,
+                                                              CREDIT_NOTE_LISTING.after(page))
+    rows = (await conn.execute(query.order_by(*CREDIT_NOTE_LISTING.order_by()).limit(page.limit))).all()
+    return page.take(rows, key=CREDIT_NOTE_LISTING.key_of).map(lambda row: credit_note_from_json(row.document))
 
 
 # Payment links.

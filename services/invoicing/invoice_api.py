@@ -6,18 +6,19 @@ from __future__ import annotations
 import datetime
 
 from commerce.invoicing.v1 import invoice_pb2, invoice_service_pb2 as ins, invoice_service_pb2_grpc
-from mesh import context as request_context
+from mesh.context import current_tenant
 from mesh.money import Money
-from mesh.pagination import issue_token, position_of
+from mesh.pagination import PageRequest
+from mesh.resources import ResourceName
 from services.invoicing import messages
-from services.invoicing.billing_store import InvoiceFilter, InvoiceRecord
 from services.invoicing.collecting import CollectionUseCases
 from services.invoicing.domain.credit_notes import CreditLineRequest
 from services.invoicing.domain.invoice import InvoiceState
-from services.invoicing.invoices import InvoiceUseCases, NewInvoice
+from services.invoicing.invoices import InvoiceFilter, InvoiceRecord, InvoiceUseCases, NewInvoice
 from services.invoicing.refusals import mapped
 
-DEFAULT_PAGE_SIZE = 50
+INVOICE = ResourceName("tenants/{tenant}/invoices/{invoice}")
+CREDIT_NOTE = ResourceName("tenants/{tenant}/invoices/{invoice}/creditNotes/{credit_note}")
 
 
 class InvoiceApi(invoice_service_pb2_grpc.InvoiceServiceServicer):
@@ -31,73 +32,72 @@ class InvoiceApi(invoice_service_pb2_grpc.InvoiceServiceServicer):
                                                                      request.line_items],
                          customer=request.customer, order=request.order, subscription=request.subscription,
                          days_until_due=request.days_until_due, customer_tax=request.customer_tax)
-        record = await self._invoices.create(_tenant(), request.request_id, new)
+        record = await self._invoices.create(current_tenant(), request.request_id, new)
         return ins.CreateInvoiceResponse(invoice=_message(record))
 
     @mapped
     async def GetInvoice(self, request, context):
-        return ins.GetInvoiceResponse(invoice=_message(await self._invoices.get(_tenant(), _id(request.name))))
+        record = await self._invoices.get(current_tenant(), _invoice_id(request.name))
+        return ins.GetInvoiceResponse(invoice=_message(record))
 
     @mapped
     async def ListInvoices(self, request, context):
-        size = request.page_size or DEFAULT_PAGE_SIZE
-        query = (request.parent, request.state, request.customer, request.subscription)
-        offset = position_of(request.page_token, *query)
-        state = InvoiceState[invoice_pb2.InvoiceState.Name(request.state).removeprefix("INVOICE_STATE_")] \
-            if request.state else None
-        where = InvoiceFilter(state=state, customer=request.customer, subscription=request.subscription)
-        records = await self._invoices.list(_tenant(), where, offset=offset, limit=size + 1)
-        token = issue_token(offset + size, *query) if len(records) > size else ""
-        return ins.ListInvoicesResponse(invoices=[_message(record) for record in records[:size]],
-                                        next_page_token=token)
+        where = InvoiceFilter(state=_state(request.state), customer=request.customer,
+                              subscription=request.subscription)
+        page = PageRequest.of(request.page_size, request.page_token, request.parent, request.state,
+                              request.customer, request.subscription)
+        records = await self._invoices.list(current_tenant(), where, page)
+        return ins.ListInvoicesResponse(invoices=[_message(record) for record in records.items],
+                                        next_page_token=records.next_page_token)
 
     @mapped
     async def FinalizeInvoice(self, request, context):
-        record = await self._invoices.finalize(_tenant(), _id(request.name))
+        record = await self._invoices.finalize(current_tenant(), _invoice_id(request.name))
         return ins.FinalizeInvoiceResponse(invoice=_message(record))
 
     @mapped
     async def VoidInvoice(self, request, context):
-        record = await self._invoices.void(_tenant(), _id(request.name), request.reason)
+        record = await self._invoices.void(current_tenant(), _invoice_id(request.name), request.reason)
         return ins.VoidInvoiceResponse(invoice=_message(record))
 
     @mapped
     async def PayInvoice(self, request, context):
         amount = Money.from_proto(request.amount) if request.HasField("amount") else None
         if request.payment_method:
-            record = await self._collection.collect(_tenant(), _id(request.name), request.request_id,
-                                                    request.payment_method, amount)
+            record = await self._collection.collect(current_tenant(), _invoice_id(request.name),
+                                                    request.request_id, request.payment_method, amount)
         else:
-            record = await self._invoices.pay(_tenant(), _id(request.name), request.payment_intent, amount)
+            record = await self._invoices.pay(current_tenant(), _invoice_id(request.name), request.payment_intent,
+                                              amount)
         return ins.PayInvoiceResponse(invoice=_message(record))
 
     @mapped
     async def MarkInvoiceUncollectible(self, request, context):
-        record = await self._invoices.mark_uncollectible(_tenant(), _id(request.name))
+        record = await self._invoices.mark_uncollectible(current_tenant(), _invoice_id(request.name))
         return ins.MarkInvoiceUncollectibleResponse(invoice=_message(record))
 
     @mapped
     async def CreateCreditNote(self, request, context):
         amount = Money.from_proto(request.amount) if request.HasField("amount") else None
         note, record = await self._invoices.credit(
-            _tenant(), _id(request.parent), request.request_id, amount=amount,
+            current_tenant(), _invoice_id(request.parent, field="parent"), request.request_id, amount=amount,
             lines=[_credit_line(line) for line in request.lines],
             reason=messages.credit_note_reason(request.reason), memo=request.memo)
         return ins.CreateCreditNoteResponse(credit_note=messages.credit_note_message(note), invoice=_message(record))
 
     @mapped
     async def GetCreditNote(self, request, context):
-        note = await self._invoices.credit_note(_tenant(), request.name.split("/")[5])
+        parts = CREDIT_NOTE.parse(request.name)
+        note = await self._invoices.credit_note(current_tenant(), parts["invoice"], parts["credit_note"])
         return ins.GetCreditNoteResponse(credit_note=messages.credit_note_message(note))
 
     @mapped
     async def ListCreditNotes(self, request, context):
-        size = request.page_size or DEFAULT_PAGE_SIZE
-        offset = position_of(request.page_token, request.parent)
-        notes = await self._invoices.credit_notes(_tenant(), _id(request.parent), offset=offset, limit=size + 1)
-        token = issue_token(offset + size, request.parent) if len(notes) > size else ""
-        return ins.ListCreditNotesResponse(credit_notes=[messages.credit_note_message(n) for n in notes[:size]],
-                                           next_page_token=token)
+        page = PageRequest.of(request.page_size, request.page_token, request.parent)
+        invoice_id = _invoice_id(request.parent, field="parent")
+        notes = await self._invoices.credit_notes(current_tenant(), invoice_id, page)
+        return ins.ListCreditNotesResponse(credit_notes=[messages.credit_note_message(n) for n in notes.items],
+                                           next_page_token=notes.next_page_token)
 
 
 def _credit_line(line: ins.CreateCreditNoteRequest.Line) -> CreditLineRequest:
@@ -111,9 +111,12 @@ def _message(record: InvoiceRecord) -> invoice_pb2.Invoice:
     return messages.invoice_message(record.invoice, record.customer_tax)
 
 
-def _id(name: str) -> str:
-    return name.split("/")[3]
+def _state(state: int) -> InvoiceState | None:
+    """The domain state of an InvoiceState filter (None: unspecified, any state)."""
+    if state == invoice_pb2.INVOICE_STATE_UNSPECIFIED:
+        return None
+    return InvoiceState[invoice_pb2.InvoiceState.Name(state).removeprefix("INVOICE_STATE_")]
 
 
-def _tenant() -> str:
-    return request_context.current().tenant
+def _invoice_id(name: str, *, field: str = "name") -> str:
+    return INVOICE.parse(name, field=field)["invoice"]

@@ -26,9 +26,16 @@ from mesh.events import EventWriter
 from mesh.idempotency import atomic_phase, current_recovery_point
 from mesh.ids import derive_id
 from mesh.money import Money
+from mesh.pagination import Page, PageRequest
 from mesh.persistence import Database
 from services.invoicing import billing_store, messages
-from services.invoicing.billing_store import CREDIT_NOTE_SERIES, INVOICE_SERIES, InvoiceRecord, PaymentLink
+from services.invoicing.billing_store import (  # InvoiceFilter, InvoiceRecord: this module's interface
+    CREDIT_NOTE_SERIES,
+    INVOICE_SERIES,
+    InvoiceFilter,
+    InvoiceRecord,
+    PaymentLink,
+)
 from services.invoicing.domain import postings
 from services.invoicing.domain.billing_errors import BillingError, PaymentExceedsAmountDue
 from services.invoicing.domain.credit_notes import CreditLineRequest, CreditNote, CreditNoteReason, issue_credit_note
@@ -199,22 +206,22 @@ class InvoiceUseCases:
         async with self.db.read() as conn:
             return _found(await billing_store.load_invoice(conn, tenant, invoice_id), invoice_id)
 
-    async def list(self, tenant: str, where: billing_store.InvoiceFilter, *, offset: int,
-                   limit: int) -> list[InvoiceRecord]:
+    async def list(self, tenant: str, where: InvoiceFilter, page: PageRequest) -> Page[InvoiceRecord]:
         async with self.db.read() as conn:
-            return await billing_store.list_invoices(conn, tenant, where, offset=offset, limit=limit)
+            return await billing_store.list_invoices(conn, tenant, where, page)
 
-    async def credit_note(self, tenant: str, note_id: str) -> CreditNote:
+    async def credit_note(self, tenant: str, invoice_id: str, note_id: str) -> CreditNote:
+        """The credit note; NOT_FOUND unless it is one of this invoice's."""
         async with self.db.read() as conn:
             note = await billing_store.load_credit_note(conn, tenant, note_id)
-        if note is None:
+        if note is None or billing_store.invoice_id_of(note.invoice) != invoice_id:
             raise InvoiceNotFound(f"no credit note {note_id[:64]!r}")
         return note
 
-    async def credit_notes(self, tenant: str, invoice_id: str, *, offset: int, limit: int) -> list[CreditNote]:
+    async def credit_notes(self, tenant: str, invoice_id: str, page: PageRequest) -> Page[CreditNote]:
         await self.get(tenant, invoice_id)  # NOT_FOUND for an invoice that does not exist
         async with self.db.read() as conn:
-            return await billing_store.list_credit_notes(conn, tenant, invoice_id, offset=offset, limit=limit)
+            return await billing_store.list_credit_notes(conn, tenant, invoice_id, page)
 
     # Helpers.
 

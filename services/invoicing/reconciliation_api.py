@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime
 
 from commerce.invoicing.v1 import reconciliation_service_pb2 as rs, reconciliation_service_pb2_grpc
-from mesh import context as request_context
-from mesh.pagination import issue_token, position_of
+from mesh.context import current_tenant
+from mesh.pagination import PageRequest
+from mesh.resources import ResourceName
 from services.invoicing.reconciliation import SettlementWindow
 from services.invoicing.reconciling import ReconciliationUseCases
 from services.invoicing.refusals import mapped
 
-DEFAULT_PAGE_SIZE = 50
+RECONCILIATION_REPORT = ResourceName("tenants/{tenant}/reconciliationReports/{reconciliation_report}")
 
 
 class ReconciliationApi(reconciliation_service_pb2_grpc.ReconciliationServiceServicer):
@@ -21,22 +22,22 @@ class ReconciliationApi(reconciliation_service_pb2_grpc.ReconciliationServiceSer
 
     @mapped
     async def ReconcileSettlement(self, request, context):
-        report = await self._reconciliation.reconcile(_tenant(), request.psp, request.settlement_date,
+        report = await self._reconciliation.reconcile(current_tenant(), request.psp, request.settlement_date,
                                                       request.content, _window(request))
         return rs.ReconcileSettlementResponse(reconciliation_report=report)
 
     @mapped
     async def GetReconciliationReport(self, request, context):
-        report = await self._reconciliation.get(_tenant(), request.name.split("/")[3])
+        report_id = RECONCILIATION_REPORT.parse(request.name)["reconciliation_report"]
+        report = await self._reconciliation.get(current_tenant(), report_id)
         return rs.GetReconciliationReportResponse(reconciliation_report=report)
 
     @mapped
     async def ListReconciliationReports(self, request, context):
-        size = request.page_size or DEFAULT_PAGE_SIZE
-        offset = position_of(request.page_token, request.parent, request.psp)
-        reports = await self._reconciliation.list(_tenant(), request.psp, offset=offset, limit=size + 1)
-        token = issue_token(offset + size, request.parent, request.psp) if len(reports) > size else ""
-        return rs.ListReconciliationReportsResponse(reconciliation_reports=reports[:size], next_page_token=token)
+        page = PageRequest.of(request.page_size, request.page_token, request.parent, request.psp)
+        reports = await self._reconciliation.list(current_tenant(), request.psp, page)
+        return rs.ListReconciliationReportsResponse(reconciliation_reports=reports.items,
+                                                    next_page_token=reports.next_page_token)
 
 
 def _window(request: rs.ReconcileSettlementRequest) -> SettlementWindow:
@@ -46,6 +47,3 @@ def _window(request: rs.ReconcileSettlementRequest) -> SettlementWindow:
                                 request.period_end_time.ToDatetime(tzinfo=datetime.UTC))
     return SettlementWindow.of_day(datetime.date.fromisoformat(request.settlement_date))
 
-
-def _tenant() -> str:
-    return request_context.current().tenant

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commerce.invoicing.v1 import reconciliation_report_pb2
 from mesh.money import Money
+from mesh.pagination import Keyset, Page, PageRequest
 from mesh.persistence import UtcDateTime
 from services.invoicing.reconciliation import ItemKind, LedgerFact
 from services.invoicing.store import invoicing_metadata
@@ -101,11 +102,15 @@ async def load_report(conn: AsyncConnection, tenant: str, report_id: str) -> Rep
     return None if row is None else Report.FromString(row.report)
 
 
-async def list_reports(conn: AsyncConnection, tenant: str, psp: str, *, offset: int, limit: int) -> list[Report]:
-    """Newest first."""
+# Newest first; the id breaks ties of one clock tick, so the key is unique.
+REPORT_LISTING = Keyset(reconciliation_reports.c.created_at, reconciliation_reports.c.id, descending=True)
+
+
+async def list_reports(conn: AsyncConnection, tenant: str, psp: str, page: PageRequest) -> Page[Report]:
+    """The tenant's reports (of `psp`, if given) after the page's key, newest first."""
     c = reconciliation_reports.c
-    query = sa.select(c.report).where(c.tenant == tenant)
+    query = sa.select(c.report, c.created_at, c.id).where(c.tenant == tenant, REPORT_LISTING.after(page))
     if psp:
         query = query.where(c.psp == psp)
-    rows = await conn.execute(query.order_by(c.created_at.desc(), c.id.desc()).offset(offset).limit(limit))
-    return [Report.FromString(row.report) for row in rows]
+    rows = (await conn.execute(query.order_by(*REPORT_LISTING.order_by()).limit(page.limit))).all()
+    return page.take(rows, key=REPORT_LISTING.key_of).map(lambda row: Report.FromString(row.report))

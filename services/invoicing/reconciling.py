@@ -17,6 +17,7 @@ from commerce.invoicing.v1 import reconciliation_report_pb2 as rr
 from mesh.events import EventWriter
 from mesh.idempotency import atomic_phase
 from mesh.ids import derive_id
+from mesh.pagination import Page, PageRequest
 from mesh.persistence import Database
 from services.invoicing import reconciliation_store
 from services.invoicing.domain.billing_errors import BillingError
@@ -73,9 +74,9 @@ class ReconciliationUseCases:
             raise ReportNotFound(f"no reconciliation report {report_id[:64]!r}")
         return report
 
-    async def list(self, tenant: str, psp: str, *, offset: int, limit: int) -> list[rr.ReconciliationReport]:
+    async def list(self, tenant: str, psp: str, page: PageRequest) -> Page[rr.ReconciliationReport]:
         async with self.db.read() as conn:
-            return await reconciliation_store.list_reports(conn, tenant, psp, offset=offset, limit=limit)
+            return await reconciliation_store.list_reports(conn, tenant, psp, page)
 
     async def _matched(self, tenant: str, psp: str, content: bytes | Iterable[bytes],
                        window: SettlementWindow) -> tuple[ReconciliationReport, set[str]]:

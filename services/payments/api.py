@@ -3,10 +3,6 @@ tenancy, idempotency and error mapping already happened in the runtime's interce
 
 from __future__ import annotations
 
-import datetime
-
-import grpc
-
 from commerce.payments.v1 import (
     card_pb2,
     payment_intent_pb2,
@@ -16,17 +12,16 @@ from commerce.payments.v1 import (
     vault_service_pb2 as vs,
     vault_service_pb2_grpc,
 )
-from mesh import context as request_context
-from mesh.errors import DomainError, common
-from mesh.idempotency import atomic_phase
+from mesh.context import current_tenant
 from mesh.money import Money
-from mesh.pagination import issue_token, position_of
-from services.payments import store
+from mesh.pagination import PageRequest
+from mesh.resources import ResourceName
 from services.payments.app import PaymentsApp, intent_name, state_to_proto
 from services.payments.domain.intent import PaymentIntent
 from services.payments.domain.states import CaptureMethod, IntentState
 
-DEFAULT_PAGE_SIZE = 50
+PAYMENT_INTENT = ResourceName("tenants/{tenant}/paymentIntents/{payment_intent}")
+REFUND = ResourceName("tenants/{tenant}/paymentIntents/{payment_intent}/refunds/{refund}")
 
 
 class PaymentApi(payment_service_pb2_grpc.PaymentServiceServicer):
@@ -36,53 +31,47 @@ class PaymentApi(payment_service_pb2_grpc.PaymentServiceServicer):
     async def CreatePaymentIntent(self, request, context):
         method = CaptureMethod.AUTOMATIC if request.capture_method == payment_intent_pb2.CAPTURE_METHOD_AUTOMATIC \
             else CaptureMethod.MANUAL
-        intent = await self._app.create(_tenant(), request.request_id, Money.from_proto(request.amount),
+        intent = await self._app.create(current_tenant(), request.request_id, Money.from_proto(request.amount),
                                         capture_method=method, payment_method=request.payment_method,
                                         order=request.order, description=request.description)
         return ps.CreatePaymentIntentResponse(payment_intent=to_proto(intent))
 
     async def GetPaymentIntent(self, request, context):
-        return ps.GetPaymentIntentResponse(payment_intent=to_proto(await self._app.get(_tenant(), _id(request.name))))
+        intent = await self._app.get(current_tenant(), _intent_id(request.name))
+        return ps.GetPaymentIntentResponse(payment_intent=to_proto(intent))
 
     async def ListPaymentIntents(self, request, context):
-        size = request.page_size or DEFAULT_PAGE_SIZE
-        offset = position_of(request.page_token, request.parent, request.state)
-        state = None if request.state == 0 else IntentState[payment_intent_pb2.PaymentIntentState.Name(request.state)
-                                                              .removeprefix("PAYMENT_INTENT_STATE_")]
-        async with self._app.db.read() as conn:
-            intents = await store.page(conn, _tenant(), state=state, offset=offset, limit=size + 1)
-        token = issue_token(offset + size, request.parent, request.state) if len(intents) > size else ""
-        return ps.ListPaymentIntentsResponse(payment_intents=[to_proto(i) for i in intents[:size]], next_page_token=token)
+        page = PageRequest.of(request.page_size, request.page_token, request.parent, request.state)
+        intents = await self._app.list_intents(current_tenant(), _state(request.state), page)
+        return ps.ListPaymentIntentsResponse(payment_intents=[to_proto(i) for i in intents.items],
+                                             next_page_token=intents.next_page_token)
 
     async def AuthorizePaymentIntent(self, request, context):
-        intent = await self._app.authorize(_tenant(), _id(request.name), request.payment_method)
+        intent = await self._app.authorize(current_tenant(), _intent_id(request.name), request.payment_method)
         return ps.AuthorizePaymentIntentResponse(payment_intent=to_proto(intent))
 
     async def CapturePaymentIntent(self, request, context):
         amount = Money.from_proto(request.amount) if request.HasField("amount") else None
-        intent = await self._app.capture(_tenant(), _id(request.name), amount, request.request_id)
+        intent = await self._app.capture(current_tenant(), _intent_id(request.name), amount, request.request_id)
         return ps.CapturePaymentIntentResponse(payment_intent=to_proto(intent))
 
     async def CancelPaymentIntent(self, request, context):
-        intent = await self._app.cancel(_tenant(), _id(request.name), request.reason)
+        intent = await self._app.cancel(current_tenant(), _intent_id(request.name), request.reason)
         return ps.CancelPaymentIntentResponse(payment_intent=to_proto(intent))
 
     async def RefundPayment(self, request, context):
         amount = Money.from_proto(request.amount) if request.HasField("amount") else None
         reason = refund_pb2.RefundReason.Name(request.reason)
-        intent, refund_id, returned, result = await self._app.refund(_tenant(), _id(request.parent), request.request_id,
-                                                                     amount, reason)
-        refund = refund_pb2.Refund(name=f"{intent_name(intent)}/refunds/{refund_id}",
-                                   amount=returned.to_proto(), reason=request.reason,
+        intent, refund_id, returned, result = await self._app.refund(
+            current_tenant(), _intent_id(request.parent, field="parent"), request.request_id, amount, reason)
+        name = REFUND.format(tenant=intent.tenant, payment_intent=intent.id, refund=refund_id)
+        refund = refund_pb2.Refund(name=name, amount=returned.to_proto(), reason=request.reason,
                                    state=refund_pb2.REFUND_STATE_SUCCEEDED, psp_reference=result.psp_reference or "")
         return ps.RefundPaymentResponse(refund=refund, payment_intent=to_proto(intent))
 
     async def GetRefund(self, request, context):
-        parts = request.name.split("/")
-        async with self._app.db.read() as conn:
-            row = await store.load_refund(conn, _tenant(), parts[3], parts[5])
-        if row is None:
-            raise DomainError(grpc.StatusCode.NOT_FOUND, common.NOT_FOUND, "no such refund")
+        parts = REFUND.parse(request.name)
+        row = await self._app.get_refund(current_tenant(), parts["payment_intent"], parts["refund"])
         return ps.GetRefundResponse(refund=refund_pb2.Refund(
             name=request.name, amount=Money(row.currency_code, row.amount_minor).to_proto(),
             reason=refund_pb2.RefundReason.Value(row.reason), state=refund_pb2.REFUND_STATE_SUCCEEDED,
@@ -94,10 +83,9 @@ class VaultApi(vault_service_pb2_grpc.VaultServiceServicer):
         self._app = app
 
     async def TokenizeCard(self, request, context):
-        async with atomic_phase(self._app.db, "tokenized") as conn:
-            card = await self._app.vault.tokenize(
-                conn, _tenant(), request.request_id, request.card_number, request.exp_month, request.exp_year,
-                request.cvc, request.cardholder_name, datetime.datetime.now(datetime.UTC).date())
+        card = await self._app.tokenize_card(current_tenant(), request.request_id, request.card_number,
+                                             request.exp_month, request.exp_year, request.cvc,
+                                             request.cardholder_name)
         return vs.TokenizeCardResponse(token=card.token, card=card_pb2.Card(
             brand=card_pb2.CardBrand.Value(f"CARD_BRAND_{card.brand.name}"),
             last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year, fingerprint=card.fingerprint))
@@ -118,9 +106,12 @@ def to_proto(intent: PaymentIntent) -> payment_intent_pb2.PaymentIntent:
     return message
 
 
-def _tenant() -> str:
-    return request_context.current().tenant
+def _state(state: int) -> IntentState | None:
+    """The domain state of a PaymentIntentState filter (None: unspecified, any state)."""
+    if state == payment_intent_pb2.PAYMENT_INTENT_STATE_UNSPECIFIED:
+        return None
+    return IntentState[payment_intent_pb2.PaymentIntentState.Name(state).removeprefix("PAYMENT_INTENT_STATE_")]
 
 
-def _id(name: str) -> str:
-    return name.split("/")[3]
+def _intent_id(name: str, *, field: str = "name") -> str:
+    return PAYMENT_INTENT.parse(name, field=field)["payment_intent"]

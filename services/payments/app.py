@@ -35,6 +35,7 @@ from mesh.events import EventWriter
 from mesh.idempotency import atomic_phase, current_recovery_point
 from mesh.ids import derive_id
 from mesh.money import Money
+from mesh.pagination import Page, PageRequest
 from mesh.persistence import Database
 from services.payments import store
 from services.payments.domain.errors import CardDeclined
@@ -408,6 +409,30 @@ class PaymentsApp:
         found = await store.load_for_update(conn, tenant, intent_id)
         _found(found, intent_id)
         return found
+
+    # Reads and tokenization, so the API reaches the store only through this class.
+
+    async def list_intents(self, tenant: str, state: IntentState | None, page: PageRequest) -> Page[PaymentIntent]:
+        """The tenant's intents (in `state`, if given), newest first, one keyset page."""
+        async with self.db.read() as conn:
+            return await store.page(conn, tenant, state=state, page=page)
+
+    async def get_refund(self, tenant: str, intent_id: str, refund_id: str):
+        """The refund's row (currency_code, amount_minor, reason, psp_reference); NOT_FOUND unless
+        it is a refund of this intent."""
+        async with self.db.read() as conn:
+            row = await store.load_refund(conn, tenant, intent_id, refund_id)
+        if row is None:
+            raise DomainError(grpc.StatusCode.NOT_FOUND, common.NOT_FOUND, "no such refund",
+                              metadata={"refund": refund_id})
+        return row
+
+    async def tokenize_card(self, tenant: str, request_id: str, card_number: str, exp_month: int, exp_year: int,
+                            cvc: str, cardholder_name: str):
+        """Seal a card in the vault; one phase, so the key's recovery point commits with the card."""
+        async with atomic_phase(self.db, "tokenized") as conn:
+            return await self.vault.tokenize(conn, tenant, request_id, card_number, exp_month, exp_year, cvc,
+                                             cardholder_name, self._now().date())
 
 
 def _found(found, intent_id: str):

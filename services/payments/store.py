@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.money import Money
+from mesh.pagination import Keyset, Page, PageRequest
 from mesh.persistence import UtcDateTime
 from mesh.persistence.tables import NAMING_CONVENTION
 from services.payments.domain.intent import PaymentIntent
@@ -154,13 +155,18 @@ async def release(conn: AsyncConnection, intent: PaymentIntent, key: str, now: d
     ).values(pending_until=now))
 
 
-async def page(conn: AsyncConnection, tenant: str, *, state: IntentState | None, offset: int,
-               limit: int) -> list[PaymentIntent]:
-    query = sa.select(payment_intents).where(payment_intents.c.tenant == tenant)
+# Newest first; created_at alone can tie (one clock tick), the id makes the key unique.
+INTENT_LISTING = Keyset(payment_intents.c.created_at, payment_intents.c.id, descending=True)
+
+
+async def page(conn: AsyncConnection, tenant: str, *, state: IntentState | None,
+               page: PageRequest) -> Page[PaymentIntent]:
+    """The tenant's intents (in `state`, if given) after the page's key, newest first."""
+    query = sa.select(payment_intents).where(payment_intents.c.tenant == tenant, INTENT_LISTING.after(page))
     if state is not None:
         query = query.where(payment_intents.c.state == state.name)
-    query = query.order_by(payment_intents.c.created_at.desc(), payment_intents.c.id.desc()).offset(offset).limit(limit)
-    return [_intent(row) for row in await conn.execute(query)]
+    rows = (await conn.execute(query.order_by(*INTENT_LISTING.order_by()).limit(page.limit))).all()
+    return page.take(rows, key=INTENT_LISTING.key_of).map(_intent)
 
 
 async def awaiting_verification(conn: AsyncConnection, limit: int) -> list[tuple[str, str, PendingCall]]:
