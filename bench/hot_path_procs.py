@@ -47,7 +47,8 @@ class RunningServer:
 
 def child_env(settings: Mapping[str, str]) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in _INHERITED_SETTINGS}
-    return env | {"GRPC_PORT": "0", "SHUTDOWN_DRAIN_SECONDS": "0", "SHUTDOWN_GRACE_SECONDS": "2"} | dict(settings)
+    return env | {"GRPC_HOST": "127.0.0.1", "GRPC_PORT": "0", "SHUTDOWN_DRAIN_SECONDS": "0",
+                  "SHUTDOWN_GRACE_SECONDS": "2"} | dict(settings)
 
 
 @contextlib.contextmanager

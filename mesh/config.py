@@ -1,16 +1,24 @@
 """One typed settings object per service, read once from the environment.
 
-With no environment at all a service runs embedded: SQLite in a local file, an in-memory
-idempotency store, the in-process event bus. Naming a real component switches to it:
+With no environment at all a service runs embedded: SQLite in a file of its own
+(`./<service_name>.db`), an in-memory idempotency store, the in-process event bus, listening on
+0.0.0.0 at its fixed port (SERVICE_PORTS). Naming a real component switches to it:
 DATABASE_URL (PostgreSQL), REDIS_URL, PUBSUB_EMULATOR_HOST / GOOGLE_CLOUD_PROJECT.
 """
 
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# One fixed port per service, so a deployment (and `mesh up`) needs no port configuration;
+# GRPC_PORT overrides it (0 picks a free port, as the tests do). Reserved for what comes next:
+# checkout, subscriptions, and the gateway (HTTP).
+SERVICE_PORTS = {"payments": 50051, "invoicing": 50052, "checkout": 50053, "subscriptions": 50054, "gateway": 8080}
+Port = Annotated[int, Field(ge=0, le=65535)]
 
 
 class MeshSettings(BaseSettings):
@@ -19,11 +27,12 @@ class MeshSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
 
     service_name: str = Field("commerce-service", description="name in health, traces and logs")
-    grpc_host: str = "127.0.0.1"
-    grpc_port: int = Field(0, ge=0, le=65535, description="0 picks a free port (tests)")
+    grpc_host: str = Field("0.0.0.0", description="every interface: reachable from outside a container")
+    grpc_port: Port = Field(0, description="a service sets its own from SERVICE_PORTS; 0 picks a free port")
 
-    database_url: str = Field("sqlite+aiosqlite:///./mesh.db",
-                              description="SQLAlchemy async URL; postgresql+psycopg://… in production")
+    database_url: str = Field("", validate_default=True,
+                              description="SQLAlchemy async URL; postgresql+psycopg://… in production. "
+                              "Unset: sqlite+aiosqlite:///./<service_name>.db, a database per service")
     database_pool_size: int = Field(20, ge=1, description="PostgreSQL connections kept open (see PoolSettings)")
     database_max_overflow: int = Field(10, ge=0, description="extra PostgreSQL connections under bursts")
     database_pool_pre_ping: bool = Field(False, description="check each pooled connection before use")
@@ -61,3 +70,9 @@ class MeshSettings(BaseSettings):
                                              "a call with a parent follows the parent's decision")
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_per_service(cls, url: str, info: ValidationInfo) -> str:
+        # service_name is declared (so validated) first; two services never share a file by default
+        return url or f"sqlite+aiosqlite:///./{info.data['service_name']}.db"

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import grpc
 
 from commerce.invoicing.v1 import invoice_service_pb2_grpc, ledger_service_pb2_grpc, reconciliation_service_pb2_grpc
-from mesh.config import MeshSettings
-from mesh.events import EventBus, EventConsumer, OutboxRelay
-from mesh.events.factory import bus_from_settings
+from mesh.config import SERVICE_PORTS, MeshSettings, Port
+from mesh.events import EventBus, EventConsumer
 from mesh.persistence import Database
-from mesh.runtime import Runtime, configure_process
+from mesh.runtime import Runtime
 from mesh.server import ServiceBinding
+from mesh.service import Service, run
 from services.invoicing.api import LedgerApi
 from services.invoicing.app import InvoicingApp
 from services.invoicing.invoice_api import InvoiceApi
@@ -24,6 +22,7 @@ from services.invoicing.payments_client import PaymentsClient
 
 class InvoicingSettings(MeshSettings):
     service_name: str = "invoicing"
+    grpc_port: Port = SERVICE_PORTS["invoicing"]
     # ReconcileSettlement takes reports of up to 10 MiB in one message (the contract's 11 MiB).
     max_message_bytes: int = 11 * 1024 * 1024
     # "host:port" of PaymentService, which PayInvoice with a payment_method collects through.
@@ -53,31 +52,13 @@ def consumers(app: InvoicingApp, database: Database, bus: EventBus, *,
     return [(payments, prefix + PAYMENTS_SUBSCRIPTION)]
 
 
-async def serve(settings: InvoicingSettings | None = None) -> None:
-    settings = settings or InvoicingSettings()
-    configure_process(settings)
-    runtime = await Runtime.open(settings, migrations=[INVOICING_MIGRATIONS])
-    payments_channel = grpc.aio.insecure_channel(settings.payments_service_addr) \
-        if settings.payments_service_addr else None
-    app = InvoicingApp(runtime.database, payments=PaymentsClient(payments_channel) if payments_channel else None)
-    server = runtime.server(bindings(app))
-    bus = bus_from_settings(settings)
-    stop = asyncio.Event()
-    await server.start()
-    subscriptions = [await consumer.start(name) for consumer, name in consumers(app, runtime.database, bus)]
-    relay = asyncio.ensure_future(OutboxRelay(runtime.database, bus).run(stop))
-    try:
-        await server.serve_until_signalled()
-    finally:
-        for subscription in subscriptions:
-            await subscription.stop()
-        stop.set()
-        await relay
-        await bus.close()
-        if payments_channel is not None:
-            await payments_channel.close()
-        await runtime.close()
+def wire(settings: InvoicingSettings, runtime: Runtime, bus: EventBus) -> Service:
+    """The ledger's services and the payments consumer; the channel to payments closes after them."""
+    channel = grpc.aio.insecure_channel(settings.payments_service_addr) if settings.payments_service_addr else None
+    app = InvoicingApp(runtime.database, payments=PaymentsClient(channel) if channel else None)
+    return Service(bindings(app), consumers=consumers(app, runtime.database, bus),
+                   closers=[channel.close] if channel else [])
 
 
 if __name__ == "__main__":
-    asyncio.run(serve())
+    run(InvoicingSettings(), wire, migrations=[INVOICING_MIGRATIONS])

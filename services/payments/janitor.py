@@ -11,6 +11,7 @@ import asyncio
 import logging
 
 from mesh.errors import DomainError
+from mesh.workers import every
 from services.payments import store
 from services.payments.app import PaymentsApp
 
@@ -38,12 +39,5 @@ class VerificationJanitor:
         return resolved
 
     async def run(self, stop: asyncio.Event, interval_seconds: float = 5.0) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("janitor pass failed")
-            try:
-                await asyncio.wait_for(stop.wait(), interval_seconds)
-            except TimeoutError:
-                pass
+        """A pass every interval_seconds until `stop` (a worker of mesh.service)."""
+        await every(interval_seconds, self.run_once, name="janitor pass")(stop)

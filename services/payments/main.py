@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 import os
@@ -10,12 +9,12 @@ import os
 from pydantic import SecretStr
 
 from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2_grpc
-from mesh.config import MeshSettings
-from mesh.events import OutboxRelay
-from mesh.events.factory import bus_from_settings
+from mesh.config import SERVICE_PORTS, MeshSettings, Port
+from mesh.events import EventBus
 from mesh.persistence import Database
-from mesh.runtime import Runtime, configure_process
+from mesh.runtime import Runtime
 from mesh.server import ServiceBinding
+from mesh.service import Service, run
 from services.payments.api import PaymentApi, VaultApi
 from services.payments.app import PaymentsApp
 from services.payments.janitor import VerificationJanitor
@@ -31,6 +30,7 @@ UNFINGERPRINTED = frozenset({"commerce.payments.v1.TokenizeCardRequest.cvc"})
 
 class PaymentsSettings(MeshSettings):
     service_name: str = "payments"
+    grpc_port: Port = SERVICE_PORTS["payments"]
     # "k2:<base64 32 bytes>,k1:<…>", first = active; on GKE a KMS-decrypted secret. Unset: an
     # ephemeral key for the embedded default only (tokens do not survive a restart).
     vault_keys: SecretStr | None = None
@@ -61,24 +61,10 @@ def bindings(app: PaymentsApp) -> list[ServiceBinding]:
     ]
 
 
-async def serve(settings: PaymentsSettings | None = None) -> None:
-    settings = settings or PaymentsSettings()
-    configure_process(settings)
-    runtime = await Runtime.open(settings, migrations=[PAYMENTS_MIGRATIONS], unfingerprinted=UNFINGERPRINTED)
+def wire(settings: PaymentsSettings, runtime: Runtime, bus: EventBus) -> Service:
+    """Payments publishes (the runtime's relay) and consumes nothing; its one worker is the janitor."""
     app = build_app(runtime.database, settings)
-    server = runtime.server(bindings(app))
-    bus = bus_from_settings(settings)
-    stop = asyncio.Event()
-    await server.start()
-    workers = [asyncio.ensure_future(OutboxRelay(runtime.database, bus).run(stop)),
-               asyncio.ensure_future(VerificationJanitor(app).run(stop))]
-    try:
-        await server.serve_until_signalled()
-    finally:
-        stop.set()
-        await asyncio.gather(*workers)
-        await bus.close()
-        await runtime.close()
+    return Service(bindings(app), workers=[VerificationJanitor(app).run])
 
 
 def _key_ring(settings: PaymentsSettings) -> KeyRing:
@@ -95,4 +81,4 @@ def _fingerprint_key(settings: PaymentsSettings) -> bytes:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve())
+    run(PaymentsSettings(), wire, migrations=[PAYMENTS_MIGRATIONS], unfingerprinted=UNFINGERPRINTED)

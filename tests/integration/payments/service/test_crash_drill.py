@@ -261,7 +261,7 @@ async def psp_port(tmp_path: pathlib.Path) -> AsyncIterator[int]:
 
 @pytest.fixture
 async def drill(database_env: dict[str, str], psp_port: int, tmp_path: pathlib.Path) -> AsyncIterator[Drill]:
-    env = {**os.environ, **database_env, "GRPC_PORT": "0", "IDEMPOTENCY_LOCK_TTL": LOCK_TTL,
+    env = {**os.environ, **database_env, "GRPC_HOST": "127.0.0.1", "GRPC_PORT": "0", "IDEMPOTENCY_LOCK_TTL": LOCK_TTL,
            "VAULT_KEYS": f"k1:{base64.b64encode(b'd' * 32).decode()}",  # fixed: tokens survive the restart
            "VAULT_FINGERPRINT_KEY": base64.b64encode(b"f" * 32).decode(),
            "SANDBOX_PSP_ADDR": f"127.0.0.1:{psp_port}", "SHUTDOWN_DRAIN_SECONDS": "0"}
