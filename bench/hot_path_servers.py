@@ -19,7 +19,8 @@ import grpc
 
 from bench.hot_path_messages import sample_intent_response
 from commerce.payments.v1 import payment_service_pb2 as ps
-from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2 as vs, vault_service_pb2_grpc
+from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2_grpc
+from commerce.payments.v1 import vault_service_pb2 as vs
 from mesh.config import MeshSettings
 from mesh.runtime import Runtime, configure_process
 from mesh.server import ServiceBinding

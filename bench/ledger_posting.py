@@ -35,8 +35,9 @@ TENANT = "bench"
 
 def capture_delivery(n: int) -> Delivery:
     event = events_pb2.PaymentCaptured(
-        payment_intent=f"tenants/{TENANT}/paymentIntents/pi_{n}", amount={"currency_code": "EUR", "amount_minor": 10_000},
-        fee={"currency_code": "EUR", "amount_minor": 320}, psp="sandbox-alpha", psp_reference=f"cap_{n}")
+        payment_intent=f"tenants/{TENANT}/paymentIntents/pi_{n}",
+        amount={"currency_code": "EUR", "amount_minor": 10_000}, fee={"currency_code": "EUR", "amount_minor": 320},
+        psp="sandbox-alpha", psp_reference=f"cap_{n}")
     envelope = build_envelope(event, subject=event.payment_intent, tenant=TENANT, source="//bench")
     return Delivery(str(n), envelope.SerializeToString(), {}, event.payment_intent, 1, "bench")
 
@@ -56,8 +57,11 @@ async def measure(url: str, events: int) -> dict[str, object]:
                                  handlers={events_pb2.PaymentCaptured.DESCRIPTOR.full_name: _Nothing()})
         counter = itertools.count()
         await timed(20, lambda: baseline.handle(capture_delivery(next(counter))))  # warm up
-        results = {"baseline_inbox_only": summary(await timed(events, lambda: baseline.handle(capture_delivery(next(counter))))),
-                   "book_capture": summary(await timed(events, lambda: booking.handle(capture_delivery(next(counter)))))}
+        results = {
+            "baseline_inbox_only": summary(
+                await timed(events, lambda: baseline.handle(capture_delivery(next(counter))))),
+            "book_capture": summary(await timed(events, lambda: booking.handle(capture_delivery(next(counter))))),
+        }
         results["ratios_vs_baseline"] = ratios(results, "baseline_inbox_only")
         started = time.perf_counter()
         verified = await app.verify(TENANT)

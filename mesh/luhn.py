@@ -52,7 +52,7 @@ def _spans(text: str, min_digits: int) -> Iterator[tuple[int, int]]:
 @functools.lru_cache(maxsize=4)
 def _digit_run(min_digits: int) -> re.Pattern[str]:
     # At least `min_digits` digits joined by at most one space or dash; possessive, so linear.
-    return re.compile(r"\d(?:[ -]?\d){%d,}+" % (min_digits - 1))
+    return re.compile(rf"\d(?:[ -]?\d){{{min_digits - 1},}}+")
 
 
 def _card_spans(run: str, min_digits: int) -> Iterator[tuple[int, int]]:

@@ -106,7 +106,6 @@ class IdempotencyGuard:
 
     async def _execute(self, execution: Execution, fp: str, response_class: type,
                        execute: Callable[[], Awaitable[Message]]) -> Message:
-        key = execution.lease.key
         try:
             with running(execution):
                 outcome = Outcome(fp, 0, response=(await execute()).SerializeToString(deterministic=True))

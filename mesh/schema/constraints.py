@@ -169,8 +169,9 @@ def _predefined_changes(old: _Schema, new: _Schema) -> list[Tightening]:
     found: list[Tightening] = []
     for name in sorted(old.extensions.keys() & new.extensions.keys()):
         path = new.extensions[name].path
-        found += guard.guarded(CHECK, name, lambda: _predefined_change(name, old, new),
-                               lambda message: Tightening(path, name, guard.RULE, message))
+        # guarded() calls both lambdas before it returns; the defaults bind this iteration's values anyway.
+        found += guard.guarded(CHECK, name, lambda name=name: _predefined_change(name, old, new),
+                               lambda message, path=path, name=name: Tightening(path, name, guard.RULE, message))
     return found
 
 

@@ -97,7 +97,8 @@ def _check_one(pool: descriptor_pool.DescriptorPool, name: str, wire: bytes, as_
 def _wire_problem(name: str, decoded, wire: bytes) -> str | None:
     decoded.DiscardUnknownFields()
     if decoded.SerializeToString(deterministic=True) != wire:
-        return f"{name}: the released encoding no longer decodes field for field (a field was deleted, renumbered or retyped)"
+        return (f"{name}: the released encoding no longer decodes field for field "
+                "(a field was deleted, renumbered or retyped)")
     return None
 
 

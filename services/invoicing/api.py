@@ -4,7 +4,8 @@ happened in the runtime's interceptors."""
 
 from __future__ import annotations
 
-from commerce.invoicing.v1 import account_pb2, ledger_service_pb2 as ls, ledger_service_pb2_grpc
+from commerce.invoicing.v1 import account_pb2, ledger_service_pb2_grpc
+from commerce.invoicing.v1 import ledger_service_pb2 as ls
 from mesh.context import current_tenant
 from mesh.money import Money
 from mesh.pagination import PageRequest

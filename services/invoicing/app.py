@@ -16,10 +16,10 @@ from mesh.pagination import Page, PageRequest
 from mesh.persistence import Database
 from mesh.resilience import ResilientClient
 from services.invoicing import store
+from services.invoicing.collecting import CollectionUseCases
 from services.invoicing.domain import accounts, chain
 from services.invoicing.domain.entries import EntryDraft
 from services.invoicing.domain.tax import Jurisdiction, TaxCalculator
-from services.invoicing.collecting import CollectionUseCases
 from services.invoicing.invoices import InvoiceUseCases, TaxSetup
 from services.invoicing.payments_client import PaymentsClient
 from services.invoicing.reconciling import ReconciliationUseCases

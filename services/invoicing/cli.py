@@ -42,7 +42,8 @@ async def _reconcile(args: argparse.Namespace) -> int:
 async def reconcile_file(target: str, tenant: str, psp: str, day: str, content: bytes):
     import grpc
 
-    from commerce.invoicing.v1 import reconciliation_report_pb2 as rr, reconciliation_service_pb2 as rs
+    from commerce.invoicing.v1 import reconciliation_report_pb2 as rr
+    from commerce.invoicing.v1 import reconciliation_service_pb2 as rs
     from commerce.invoicing.v1 import reconciliation_service_pb2_grpc
     from mesh.context import CALLER_HEADER, TENANT_HEADER
 

@@ -3,8 +3,9 @@
 Every handler runs inside the inbox transaction of mesh.events.EventConsumer, so the journal
 entry, what it does to an invoice (a capture of an invoice's payment intent pays it, a refund
 credits it with a credit note), the PSP item reconciliation matches settlements against, and the
-"event seen" mark commit together: a redelivered or twice-published event changes nothing. An event that breaks the posting rules is dead-lettered with the reason (PermanentError),
-because retrying the same bytes cannot make it bookable.
+"event seen" mark commit together: a redelivered or twice-published event changes nothing. An
+event that breaks the posting rules is dead-lettered with the reason (PermanentError), because
+retrying the same bytes cannot make it bookable.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from mesh.interceptors.auth import TENANT_ID
 from mesh.money import Money
 from services.invoicing import reconciliation_store
 from services.invoicing.app import InvoicingApp
-from services.invoicing.reconciliation import ItemKind, LedgerFact
 from services.invoicing.domain import postings
 from services.invoicing.domain.entries import EntryDraft
 from services.invoicing.domain.errors import UnbalancedEntry
+from services.invoicing.reconciliation import ItemKind, LedgerFact
 
 CONSUMER = "invoicing"
 PAYMENTS_SUBSCRIPTION = "invoicing.payments-events"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime
 
-from commerce.invoicing.v1 import invoice_pb2, invoice_service_pb2 as ins, invoice_service_pb2_grpc
+from commerce.invoicing.v1 import invoice_pb2, invoice_service_pb2_grpc
+from commerce.invoicing.v1 import invoice_service_pb2 as ins
 from mesh.context import current_tenant
 from mesh.money import Money
 from mesh.pagination import PageRequest

@@ -121,7 +121,8 @@ class InvoiceUseCases:
             locked.invoice.ensure_finalizable()  # it may have been voided while the provider answered
             number = await billing_store.next_number(conn, tenant, INVOICE_SERIES)
             issued = locked.invoice.finalize(number=number, taxes=taxes, at=self._now())
-            await self._commit(conn, tenant, issued, postings.invoice_finalized(issued), messages.invoice_issued(issued))
+            await self._commit(conn, tenant, issued, postings.invoice_finalized(issued),
+                               messages.invoice_issued(issued))
         return dataclasses.replace(locked, invoice=issued)
 
     async def void(self, tenant: str, invoice_id: str, reason: str) -> InvoiceRecord:

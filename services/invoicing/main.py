@@ -13,11 +13,11 @@ from mesh.server import ServiceBinding
 from mesh.service import Service, run
 from services.invoicing.api import LedgerApi
 from services.invoicing.app import InvoicingApp
-from services.invoicing.invoice_api import InvoiceApi
-from services.invoicing.reconciliation_api import ReconciliationApi
 from services.invoicing.handlers import CONSUMER, PAYMENTS_DEAD_LETTER_TOPIC, PAYMENTS_SUBSCRIPTION, payment_handlers
+from services.invoicing.invoice_api import InvoiceApi
 from services.invoicing.migrations import INVOICING_MIGRATIONS
 from services.invoicing.payments_client import PaymentsClient
+from services.invoicing.reconciliation_api import ReconciliationApi
 
 
 class InvoicingSettings(MeshSettings):
@@ -33,7 +33,8 @@ class InvoicingSettings(MeshSettings):
 def bindings(app: InvoicingApp) -> list[ServiceBinding]:
     return [
         ServiceBinding("commerce.invoicing.v1.LedgerService",
-                       lambda server: ledger_service_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerApi(app), server)),
+                       lambda server: ledger_service_pb2_grpc.add_LedgerServiceServicer_to_server(
+                           LedgerApi(app), server)),
         ServiceBinding("commerce.invoicing.v1.InvoiceService",
                        lambda server: invoice_service_pb2_grpc.add_InvoiceServiceServicer_to_server(
                            InvoiceApi(app.invoices, app.collection), server)),

@@ -8,7 +8,8 @@ from fractions import Fraction
 
 from google.protobuf import timestamp_pb2
 
-from commerce.invoicing.v1 import credit_note_pb2, events_pb2, invoice_pb2, invoice_service_pb2 as ins
+from commerce.invoicing.v1 import credit_note_pb2, events_pb2, invoice_pb2
+from commerce.invoicing.v1 import invoice_service_pb2 as ins
 from mesh.money import Money
 from services.invoicing.domain.credit_notes import CreditNote, CreditNoteReason
 from services.invoicing.domain.invoice import Invoice, InvoiceState, LineItem, NewLine, ServicePeriod

@@ -16,7 +16,8 @@ import uuid
 
 import grpc
 
-from commerce.payments.v1 import payment_intent_pb2, payment_service_pb2 as ps, payment_service_pb2_grpc
+from commerce.payments.v1 import payment_intent_pb2, payment_service_pb2_grpc
+from commerce.payments.v1 import payment_service_pb2 as ps
 from mesh.money import Money
 from mesh.resilience import DEFAULT_RETRYABLE_CODES, CallPolicy, ResilientClient
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime
 
-from commerce.invoicing.v1 import reconciliation_service_pb2 as rs, reconciliation_service_pb2_grpc
+from commerce.invoicing.v1 import reconciliation_service_pb2 as rs
+from commerce.invoicing.v1 import reconciliation_service_pb2_grpc
 from mesh.context import current_tenant
 from mesh.pagination import PageRequest
 from mesh.resources import ResourceName

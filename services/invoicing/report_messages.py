@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime
 
-from commerce.invoicing.v1 import events_pb2, reconciliation_report_pb2 as rr
+from commerce.invoicing.v1 import events_pb2
+from commerce.invoicing.v1 import reconciliation_report_pb2 as rr
 from services.invoicing.reconciliation import Category, ReconciliationReport, SettlementWindow
 
 _KINDS = {

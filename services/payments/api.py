@@ -6,12 +6,12 @@ from __future__ import annotations
 from commerce.payments.v1 import (
     card_pb2,
     payment_intent_pb2,
-    payment_service_pb2 as ps,
     payment_service_pb2_grpc,
     refund_pb2,
-    vault_service_pb2 as vs,
     vault_service_pb2_grpc,
 )
+from commerce.payments.v1 import payment_service_pb2 as ps
+from commerce.payments.v1 import vault_service_pb2 as vs
 from mesh.context import current_tenant
 from mesh.money import Money
 from mesh.pagination import PageRequest

@@ -146,7 +146,8 @@ class PaymentsApp:
         return _Leased(intent, call)
 
     def _authorization_call(self, intent: PaymentIntent, card) -> store.PendingCall:
-        first = self.router.candidates(intent.tenant, self._authorize_request(intent, card), brand_of(card.pan).value)[0]
+        request = self._authorize_request(intent, card)
+        first = self.router.candidates(intent.tenant, request, brand_of(card.pan).value)[0]
         return store.PendingCall(first, f"{_authorization_key(intent)}:{first}", "authorize", until=self._lease_end())
 
     async def _route_authorization(self, leased: _Leased) -> Routed | OutcomeUnknown:

@@ -55,7 +55,8 @@ def build_app(database: Database, settings: PaymentsSettings) -> PaymentsApp:
 def bindings(app: PaymentsApp) -> list[ServiceBinding]:
     return [
         ServiceBinding("commerce.payments.v1.PaymentService",
-                       lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(PaymentApi(app), server)),
+                       lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(
+                           PaymentApi(app), server)),
         ServiceBinding("commerce.payments.v1.VaultService",
                        lambda server: vault_service_pb2_grpc.add_VaultServiceServicer_to_server(VaultApi(app), server)),
     ]

@@ -149,7 +149,8 @@ BREAKING = {
                       "RPC_NO_DELETE", "payment_service.proto"),
     "delete an enum value": (Edit(f"{PAYMENTS}/refund.proto", "  REFUND_REASON_FRAUDULENT = 3;\n", ""),
                              "ENUM_VALUE_NO_DELETE", "refund.proto"),
-    "change an event field's type": (Edit(f"{PAYMENTS}/events.proto", CAPTURED_PSP, CAPTURED_PSP.replace("string", "int64")),
+    "change an event field's type": (Edit(f"{PAYMENTS}/events.proto", CAPTURED_PSP,
+                                          CAPTURED_PSP.replace("string", "int64")),
                                      "FIELD_SAME_TYPE", "events.proto"),
     "change an idempotency level": (Edit(f"{PAYMENTS}/payment_service.proto", GET_REFUND_RPC,
                                          GET_REFUND_RPC.replace("NO_SIDE_EFFECTS", "IDEMPOTENT")),
@@ -157,15 +158,17 @@ BREAKING = {
     "tighten a length limit": (Edit(f"{PAYMENTS}/payment_service.proto", CREATE_INTENT_DESCRIPTION,
                                     CREATE_INTENT_DESCRIPTION.replace("500", "100")),
                                "VALIDATION_TIGHTENED", "payment_service.proto"),
-    "add a pattern to a field": (Edit(f"{PAYMENTS}/vault_service.proto",
-                                      "string cardholder_name = 7 [(buf.validate.field).string.max_len = 128];",
-                                      'string cardholder_name = 7 [(buf.validate.field).string.pattern = "^[A-Z ]+$"];'),
-                                 "VALIDATION_TIGHTENED", "vault_service.proto"),
+    "add a pattern to a field": (
+        Edit(f"{PAYMENTS}/vault_service.proto",
+             "string cardholder_name = 7 [(buf.validate.field).string.max_len = 128];",
+             'string cardholder_name = 7 [(buf.validate.field).string.pattern = "^[A-Z ]+$"];'),
+        "VALIDATION_TIGHTENED", "vault_service.proto"),
     "raise a lower bound": (Edit(f"{PAYMENTS}/vault_service.proto", "gte: 2000", "gte: 2020"),
                             "VALIDATION_TIGHTENED", "vault_service.proto"),
     "add a required field to a request": (
         Edit(f"{PAYMENTS}/payment_service.proto", CREATE_INTENT_DESCRIPTION, CREATE_INTENT_DESCRIPTION
-             + "\n  // customer is new and required.\n  string customer = 8 [(buf.validate.field).string.min_len = 1];"),
+             + "\n  // customer is new and required."
+             + "\n  string customer = 8 [(buf.validate.field).string.min_len = 1];"),
         "VALIDATION_NEW_FIELD_REJECTS_EMPTY", "payment_service.proto"),
     # Blind spots the gate once had: each passed or crashed before.
     "add a required oneof of new fields": (new_intent_oneof("\n    option (buf.validate.oneof).required = true;"),
@@ -185,15 +188,20 @@ BREAKING = {
 
 COMPATIBLE = {
     "add a field": Edit(f"{PAYMENTS}/payment_intent.proto", "  string psp_reference = 11;\n",
-                        "  string psp_reference = 11;\n  // statement_descriptor is new.\n  string statement_descriptor = 16;\n"),
+                        "  string psp_reference = 11;\n"
+                        "  // statement_descriptor is new.\n"
+                        "  string statement_descriptor = 16;\n"),
     "add an enum value": Edit(f"{PAYMENTS}/refund.proto", "  REFUND_REASON_ORDER_CANCELED = 4;\n",
-                              "  REFUND_REASON_ORDER_CANCELED = 4;\n  // REFUND_REASON_OTHER is new.\n  REFUND_REASON_OTHER = 5;\n"),
+                              "  REFUND_REASON_ORDER_CANCELED = 4;\n"
+                              "  // REFUND_REASON_OTHER is new.\n"
+                              "  REFUND_REASON_OTHER = 5;\n"),
     "loosen a length limit": Edit(f"{PAYMENTS}/payment_service.proto", CREATE_INTENT_DESCRIPTION,
                                   CREATE_INTENT_DESCRIPTION.replace("500", "1000")),
     "widen an upper bound": Edit(f"{PAYMENTS}/vault_service.proto", "lte: 2100", "lte: 2200"),
     "add an optional validated field": Edit(
         f"{PAYMENTS}/payment_service.proto", CREATE_INTENT_DESCRIPTION, CREATE_INTENT_DESCRIPTION
-        + "\n  // statement_descriptor is new and optional.\n  string statement_descriptor = 8 [(buf.validate.field).string.max_len = 22];"),
+        + "\n  // statement_descriptor is new and optional."
+        + "\n  string statement_descriptor = 8 [(buf.validate.field).string.max_len = 22];"),
     # The compatible twins of the blind spots above.
     "add an optional oneof of new fields": new_intent_oneof(""),
     "add a new field with a predefined rule": (

@@ -15,7 +15,8 @@ from tests.contract.generated import generated_modules
 
 
 def _goldens(layout: Layout):
-    return [path for entry in compatible_releases(layout) for path in sorted((layout.golden / entry.golden_dir).glob("*.binpb"))]
+    return [path for entry in compatible_releases(layout)
+            for path in sorted((layout.golden / entry.golden_dir).glob("*.binpb"))]
 
 
 def test_every_released_event_type_has_a_golden(layout: Layout) -> None:

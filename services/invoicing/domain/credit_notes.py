@@ -164,7 +164,7 @@ def _spread(invoice: Invoice, amount: Money) -> list[LineCredit]:
     charges = [line for line in invoice.lines if not line.credit]
     remainders = [(line.creditable_amount + line.creditable_tax).amount_minor for line in charges]
     shares = split(amount.amount_minor, remainders)
-    return [_divided(line, share, remainder) for line, share, remainder in zip(charges, shares, remainders)
+    return [_divided(line, share, remainder) for line, share, remainder in zip(charges, shares, remainders, strict=True)
             if share]
 
 

@@ -83,7 +83,8 @@ def imbalance(postings: Iterable[Posting]) -> str:
     sums: collections.Counter[tuple[str, bool]] = collections.Counter()
     for posting in postings:
         sign = 1 if posting.direction is Direction.DEBIT else -1
-        sums[(posting.amount.currency_code, accounts.classify(posting.account).memo)] += sign * posting.amount.amount_minor
+        memo = accounts.classify(posting.account).memo
+        sums[(posting.amount.currency_code, memo)] += sign * posting.amount.amount_minor
     for (currency, memo), difference in sorted(sums.items()):
         if difference:
             kind = "memo postings" if memo else "postings"

@@ -63,7 +63,7 @@ class Reconciler:
 
     def report(self, reader: SettlementReader) -> ReconciliationReport:
         """The report, once `reader` (the source of what was fed) is exhausted."""
-        for fact, settled in zip(self._facts, self._settled):
+        for fact, settled in zip(self._facts, self._settled, strict=True):
             if not settled:
                 self._unsettled(fact)
         return ReconciliationReport(reader.content_sha256, reader.byte_count, reader.line_count, self._matched,

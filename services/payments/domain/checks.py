@@ -12,7 +12,6 @@ import re
 from typing import TYPE_CHECKING
 
 from mesh.money import CurrencyMismatch, Money
-
 from services.payments.domain.errors import invalid_field
 from services.payments.domain.states import CaptureMethod, IntentState
 

@@ -16,7 +16,6 @@ import grpc
 from commerce.payments.v1 import error_reason_pb2
 from mesh.errors import DomainError, FieldViolation, common, reason_of
 from mesh.money import Money
-
 from services.payments.domain.states import IntentState
 
 __all__ = [

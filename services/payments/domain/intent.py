@@ -19,7 +19,6 @@ import datetime
 from typing import NamedTuple
 
 from mesh.money import Money
-
 from services.payments.domain.checks import check_invariants, require_currency, require_positive, require_token
 from services.payments.domain.errors import AmountExceedsCapturable, AmountExceedsRefundable
 from services.payments.domain.events import (

@@ -115,7 +115,8 @@ class PspRouter:
             if before_send is not None:
                 await before_send(psp, psp_key)
             try:
-                result = await self._call(psp, lambda c: c.authorize(dataclasses.replace(request, idempotency_key=psp_key)))
+                result = await self._call(
+                    psp, lambda c, psp_key=psp_key: c.authorize(dataclasses.replace(request, idempotency_key=psp_key)))
             except PspTimeout:
                 return OutcomeUnknown(psp, psp_key)
             except (PspUnavailable, _RetryableResult) as err:

@@ -13,8 +13,13 @@ import sqlalchemy as sa
 from google.protobuf.message import Message
 
 from commerce.event.v1 import envelope_pb2
-from commerce.invoicing.v1 import invoice_pb2, invoice_service_pb2 as ins, invoice_service_pb2_grpc
-from commerce.invoicing.v1 import ledger_service_pb2_grpc, reconciliation_service_pb2_grpc
+from commerce.invoicing.v1 import (
+    invoice_pb2,
+    invoice_service_pb2_grpc,
+    ledger_service_pb2_grpc,
+    reconciliation_service_pb2_grpc,
+)
+from commerce.invoicing.v1 import invoice_service_pb2 as ins
 from commerce.payments.v1 import events_pb2
 from mesh.context import CALLER_HEADER, TENANT_HEADER
 from mesh.events import EventContext

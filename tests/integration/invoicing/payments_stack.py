@@ -20,12 +20,14 @@ import grpc
 import pytest
 import sqlalchemy as sa
 
-from commerce.invoicing.v1 import invoice_service_pb2 as ins, invoice_service_pb2_grpc
-from commerce.invoicing.v1 import ledger_service_pb2 as ls, ledger_service_pb2_grpc
-from commerce.invoicing.v1 import reconciliation_report_pb2 as rr, reconciliation_service_pb2 as rs
-from commerce.invoicing.v1 import reconciliation_service_pb2_grpc
-from commerce.payments.v1 import payment_service_pb2 as ps, payment_service_pb2_grpc
-from commerce.payments.v1 import vault_service_pb2 as vs, vault_service_pb2_grpc
+from commerce.invoicing.v1 import invoice_service_pb2 as ins
+from commerce.invoicing.v1 import invoice_service_pb2_grpc, ledger_service_pb2_grpc, reconciliation_service_pb2_grpc
+from commerce.invoicing.v1 import ledger_service_pb2 as ls
+from commerce.invoicing.v1 import reconciliation_report_pb2 as rr
+from commerce.invoicing.v1 import reconciliation_service_pb2 as rs
+from commerce.payments.v1 import payment_service_pb2 as ps
+from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2_grpc
+from commerce.payments.v1 import vault_service_pb2 as vs
 from mesh.context import CALLER_HEADER, TENANT_HEADER
 from mesh.events import EventWriter, OutboxRelay
 from mesh.events.bus import Delivery, EventBus
@@ -37,7 +39,8 @@ from mesh.persistence.tables import outbox
 from mesh.resilience import ResilientClient
 from mesh.runtime import Runtime
 from services.invoicing.app import InvoicingApp
-from services.invoicing.main import bindings as invoicing_bindings, consumers
+from services.invoicing.main import bindings as invoicing_bindings
+from services.invoicing.main import consumers
 from services.invoicing.migrations import INVOICING_MIGRATIONS
 from services.invoicing.payments_client import PaymentsClient
 from services.payments.app import SOURCE, TOPIC, PaymentsApp

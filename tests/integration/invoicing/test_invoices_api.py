@@ -10,7 +10,8 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 
-from commerce.invoicing.v1 import invoice_pb2, ledger_service_pb2 as ls
+from commerce.invoicing.v1 import invoice_pb2
+from commerce.invoicing.v1 import ledger_service_pb2 as ls
 from commerce.payments.v1 import events_pb2
 from mesh.resilience.rpc_errors import status_error_of
 from services.invoicing.tax_rules import default_calculator

@@ -6,7 +6,8 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 
-from commerce.invoicing.v1 import account_pb2, ledger_service_pb2 as ls
+from commerce.invoicing.v1 import account_pb2
+from commerce.invoicing.v1 import ledger_service_pb2 as ls
 from commerce.payments.v1 import events_pb2
 from mesh.resilience.rpc_errors import status_error_of
 from tests.integration.invoicing.conftest import PSP, LedgerUnderTest, eur

@@ -142,7 +142,8 @@ async def test_an_empty_ledger_verifies_with_no_head(ledger_db: Database) -> Non
 
     assert await app.verify(TENANT) == Verification(True, 0, 0, b"")
     async with ledger_db.transaction() as conn:
-        assert await store.head(conn, TENANT) == store.Head(0, GENESIS, datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC))
+        assert await store.head(conn, TENANT) == store.Head(0, GENESIS,
+                                                           datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC))
 
 
 async def test_verify_a_range_trusting_the_entry_before_it(ledger_db: Database) -> None:

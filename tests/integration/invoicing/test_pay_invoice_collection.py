@@ -14,7 +14,8 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 
-from commerce.invoicing.v1 import invoice_pb2, invoice_service_pb2 as ins
+from commerce.invoicing.v1 import invoice_pb2
+from commerce.invoicing.v1 import invoice_service_pb2 as ins
 from commerce.payments.v1 import payment_intent_pb2
 from mesh import context as request_context
 from mesh.money import Money

@@ -20,7 +20,8 @@ import uuid
 import grpc
 import pytest
 
-from commerce.invoicing.v1 import invoice_pb2, invoice_service_pb2 as ins
+from commerce.invoicing.v1 import invoice_pb2
+from commerce.invoicing.v1 import invoice_service_pb2 as ins
 from commerce.invoicing.v1 import ledger_service_pb2 as ls
 from commerce.invoicing.v1 import reconciliation_report_pb2 as rr
 from commerce.payments.v1 import payment_service_pb2 as ps
@@ -196,8 +197,9 @@ async def test_injected_settlement_discrepancies_are_named_and_nothing_else(stac
     changed_amount = with_amounts(first_capture, gross=+1)
     changed_fee = with_amounts(second_capture, fee=+1)
     unknown = [f"{paid.psp.replace('-', '_')}_cap_unknown0000000000", *first_capture[1:]]
+    # The second refund is dropped.
     report = await stack.reconcile(paid.psp, paid.day, csv_bytes(
-        [header, changed_amount, changed_fee, first_refund, first_refund, unknown]), paid.period)  # second refund dropped
+        [header, changed_amount, changed_fee, first_refund, first_refund, unknown]), paid.period)
 
     assert findings(report) == {("AMOUNT_MISMATCH", first_capture[0]), ("FEE_MISMATCH", second_capture[0]),
                                 ("DUPLICATE", first_refund[0]), ("MISSING_IN_SETTLEMENT", second_refund[0]),

@@ -11,7 +11,8 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 
-from commerce.invoicing.v1 import reconciliation_report_pb2 as rr, reconciliation_service_pb2 as rs
+from commerce.invoicing.v1 import reconciliation_report_pb2 as rr
+from commerce.invoicing.v1 import reconciliation_service_pb2 as rs
 from commerce.payments.v1 import events_pb2
 from mesh.resilience.rpc_errors import status_error_of
 from services.invoicing.cli import EXIT_UNMATCHED, _reconcile

@@ -8,12 +8,12 @@ import sys
 import textwrap
 
 import pytest
-from alembic.script import ScriptDirectory
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Connection, MetaData, String, column, inspect, select, table
 
-from mesh.persistence import alembic_config, RUNTIME_MIGRATIONS, Database, MigrationSet, migrate, runtime_metadata
+from mesh.persistence import RUNTIME_MIGRATIONS, Database, MigrationSet, alembic_config, migrate, runtime_metadata
 from mesh.persistence.tables import NAMING_CONVENTION
 
 RUNTIME_HEAD = ScriptDirectory.from_config(alembic_config(RUNTIME_MIGRATIONS)).get_current_head()

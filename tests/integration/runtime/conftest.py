@@ -13,9 +13,9 @@ import grpc
 import pytest
 from google.rpc import status_pb2
 
+from commerce.payments.v1 import payment_service_pb2 as ps
 from commerce.payments.v1 import payment_service_pb2_grpc
 from commerce.type.v1 import money_pb2
-from commerce.payments.v1 import payment_service_pb2 as ps
 from mesh.config import MeshSettings
 from mesh.context import CALLER_HEADER, TENANT_HEADER
 from mesh.runtime import Runtime
@@ -40,7 +40,8 @@ class Mesh:
     def metadata(self, tenant: str | None = None) -> tuple[tuple[str, str], ...]:
         return ((TENANT_HEADER, tenant or self.tenant), (CALLER_HEADER, "tests"))
 
-    def create_request(self, request_id: str | None = None, amount: int = 1050, **fields) -> ps.CreatePaymentIntentRequest:
+    def create_request(self, request_id: str | None = None, amount: int = 1050,
+                       **fields) -> ps.CreatePaymentIntentRequest:
         return ps.CreatePaymentIntentRequest(
             parent=f"tenants/{self.tenant}", request_id=request_id or str(uuid.uuid4()),
             amount=money_pb2.Money(currency_code="EUR", amount_minor=amount), **fields)

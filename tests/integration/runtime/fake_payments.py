@@ -18,8 +18,8 @@ from commerce.payments.v1 import (
 )
 from mesh import context as request_context
 from mesh.errors import DomainError, reason_of
-from mesh.ids import derive_id
 from mesh.idempotency import atomic_phase
+from mesh.ids import derive_id
 from mesh.persistence import Database
 from mesh.server import ServiceBinding
 
@@ -80,7 +80,8 @@ class FakePayments(payment_service_pb2_grpc.PaymentServiceServicer):
             payment_intent=payment_intent_pb2.PaymentIntent(name=request.name))
 
     def binding(self) -> ServiceBinding:
-        return ServiceBinding(SERVICE, lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(self, server))
+        return ServiceBinding(
+            SERVICE, lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(self, server))
 
 
 def declined(*, keep_effects: bool) -> DomainError:

@@ -56,7 +56,9 @@ async def test_known_currencies_and_amounts_up_to_the_ceiling_are_accepted(mesh:
     assert response.payment_intent.amount == money_pb2.Money(currency_code=currency, amount_minor=amount)
 
 
-async def test_other_services_refuse_unknown_currencies_and_huge_amounts(contract_server: ContractServer) -> None:
+async def test_other_services_refuse_unknown_currencies_and_huge_amounts(
+    contract_server: ContractServer,  # noqa: F811 - the pytest fixture imported above
+) -> None:
     price = money_pb2.Money(currency_code="EUR", amount_minor=INT64_MAX)
     invoice = inv.CreateInvoiceRequest(parent="tenants/acme", request_id=str(uuid.uuid4()), currency_code="EUR",
                                        line_items=[inv.CreateInvoiceRequest.LineItem(description="x", quantity=1,

@@ -37,8 +37,10 @@ class Checkout(checkout_service_pb2_grpc.CheckoutServiceServicer):
 
 @pytest.fixture
 async def two_services(tmp_path):
-    payments = await start_mesh(MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/p.db", shutdown_drain_seconds=0))
-    runtime = await Runtime.open(MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/c.db", shutdown_drain_seconds=0))
+    payments = await start_mesh(MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/p.db",
+                                             shutdown_drain_seconds=0))
+    runtime = await Runtime.open(MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/c.db",
+                                              shutdown_drain_seconds=0))
     checkout = runtime.server([ServiceBinding("commerce.checkout.v1.CheckoutService", lambda server:
         checkout_service_pb2_grpc.add_CheckoutServiceServicer_to_server(
             Checkout(payment_service_pb2_grpc.PaymentServiceStub(payments.channel)), server))])

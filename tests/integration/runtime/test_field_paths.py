@@ -27,7 +27,9 @@ def invoice(*lines: inv.CreateInvoiceRequest.LineItem) -> inv.CreateInvoiceReque
                                     line_items=lines)
 
 
-async def test_bad_quantity_on_the_second_line_item_names_line_items_1(contract_server: ContractServer) -> None:
+async def test_bad_quantity_on_the_second_line_item_names_line_items_1(
+    contract_server: ContractServer,  # noqa: F811 - the pytest fixture imported above
+) -> None:
     valid = await contract_server.refusal(INVOICES, "CreateInvoice", invoice(line(), line()))
     refused = await contract_server.refusal(INVOICES, "CreateInvoice", invoice(line(), line(quantity=0)))
 
@@ -35,7 +37,9 @@ async def test_bad_quantity_on_the_second_line_item_names_line_items_1(contract_
     assert violated_fields(refused) == ["line_items[1].quantity"]
 
 
-async def test_each_bad_line_is_reported_with_its_own_index(contract_server: ContractServer) -> None:
+async def test_each_bad_line_is_reported_with_its_own_index(
+    contract_server: ContractServer,  # noqa: F811 - the pytest fixture imported above
+) -> None:
     request = invoice(line(quantity=0), line(), line(quantity=2_000_000))
 
     refused = await contract_server.refusal(INVOICES, "CreateInvoice", request)
@@ -43,13 +47,17 @@ async def test_each_bad_line_is_reported_with_its_own_index(contract_server: Con
     assert violated_fields(refused) == ["line_items[0].quantity", "line_items[2].quantity"]
 
 
-async def test_nested_money_in_a_line_keeps_the_lines_index(contract_server: ContractServer) -> None:
+async def test_nested_money_in_a_line_keeps_the_lines_index(
+    contract_server: ContractServer,  # noqa: F811 - the pytest fixture imported above
+) -> None:
     refused = await contract_server.refusal(INVOICES, "CreateInvoice", invoice(line(), line(currency="eur")))
 
     assert "line_items[1].unit_amount.currency_code" in violated_fields(refused)
 
 
-async def test_credit_note_line_is_named_by_its_index(contract_server: ContractServer) -> None:
+async def test_credit_note_line_is_named_by_its_index(
+    contract_server: ContractServer,  # noqa: F811 - the pytest fixture imported above
+) -> None:
     request = inv.CreateCreditNoteRequest(
         parent="tenants/acme/invoices/in_1", request_id=str(uuid.uuid4()), reason=1,
         lines=[inv.CreateCreditNoteRequest.Line(line_item="li_1"), inv.CreateCreditNoteRequest.Line(line_item="li 2")])

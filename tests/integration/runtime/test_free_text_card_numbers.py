@@ -68,7 +68,9 @@ def tokenize(**fields) -> vs.TokenizeCardRequest:
                                   cvc="737", **fields)
 
 
-async def test_vault_takes_the_card_number_but_not_one_as_cardholder_name(contract_server: ContractServer) -> None:
+async def test_vault_takes_the_card_number_but_not_one_as_cardholder_name(
+    contract_server: ContractServer,  # noqa: F811 - the pytest fixture imported above
+) -> None:
     accepted = await contract_server.refusal("commerce.payments.v1.VaultService", "TokenizeCard",
                                     tokenize(card_number=VISA, cardholder_name="Ada Lovelace"))
     refused = await contract_server.refusal("commerce.payments.v1.VaultService", "TokenizeCard",
@@ -99,8 +101,10 @@ FREE_TEXT_IN_EVERY_SERVICE = [
 
 @pytest.mark.parametrize(("service", "method", "path", "build"), FREE_TEXT_IN_EVERY_SERVICE,
                          ids=["checkout", "invoicing", "subscriptions"])
-async def test_every_service_refuses_a_card_number_in_free_text(contract_server: ContractServer, service: str,
-                                                                method: str, path: str, build) -> None:
+async def test_every_service_refuses_a_card_number_in_free_text(
+    contract_server: ContractServer,  # noqa: F811 - the pytest fixture imported above
+    service: str, method: str, path: str, build,
+) -> None:
     clean = await contract_server.refusal(service, method, build("a plain description"))
     refused = await contract_server.refusal(service, method, build(PASTED))
 

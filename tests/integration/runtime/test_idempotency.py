@@ -17,7 +17,7 @@ from mesh.idempotency import TRANSIENT_CODES
 from mesh.persistence.tables import idempotency_records
 from mesh.resilience.rpc_errors import status_error_of
 from tests.fixtures.resilience import eventually
-from tests.integration.runtime.conftest import Mesh, start_mesh, stop_mesh, status_of
+from tests.integration.runtime.conftest import Mesh, start_mesh, status_of, stop_mesh
 from tests.integration.runtime.fake_payments import effect_count
 
 

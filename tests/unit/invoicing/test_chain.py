@@ -122,7 +122,7 @@ def test_each_entry_links_to_its_predecessor() -> None:
 
     assert [entry.sequence for entry in entries] == list(range(1, N + 1))
     assert entries[0].prev_hash == GENESIS
-    for before, after in zip(entries, entries[1:]):
+    for before, after in zip(entries, entries[1:], strict=False):  # consecutive pairs: entries[1:] is one shorter
         assert after.prev_hash == before.hash
     assert len({entry.hash for entry in entries}) == N
 

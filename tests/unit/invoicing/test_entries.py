@@ -29,8 +29,9 @@ def usd(minor: int) -> Money:
 
 
 def draft(*postings: Posting) -> EntryDraft:
-    return EntryDraft.of("key-1", postings, description="Invoice INV-1 issued", source_resource="tenants/acme/invoices/1",
-                         source_event_id="evt-1", source_event_type="commerce.invoicing.v1.InvoiceFinalized")
+    return EntryDraft.of("key-1", postings, description="Invoice INV-1 issued",
+                         source_resource="tenants/acme/invoices/1", source_event_id="evt-1",
+                         source_event_type="commerce.invoicing.v1.InvoiceFinalized")
 
 
 def test_a_balanced_draft_keeps_its_postings_in_order_and_its_fields() -> None:
@@ -157,7 +158,7 @@ def balanced_group(draw: st.DrawFn, currency: str, accounts: list[str]) -> list[
     total = sum(debits)
     cuts = draw(st.lists(st.integers(1, total - 1), max_size=min(3, total - 1), unique=True)) if total > 1 else []
     bounds = [0, *sorted(cuts), total]
-    credits = [high - low for low, high in zip(bounds, bounds[1:])]
+    credits = [high - low for low, high in zip(bounds, bounds[1:], strict=False)]  # consecutive bounds, one fewer
     account = st.sampled_from(accounts)
     return ([debit(draw(account), Money(currency, amount)) for amount in debits]
             + [credit(draw(account), Money(currency, amount)) for amount in credits])

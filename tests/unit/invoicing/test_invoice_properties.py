@@ -190,7 +190,8 @@ def moves(draw, invoice: Invoice):
         return kind, draw(st.integers(0, 120))
     if kind == "credit lines":
         charges = [line for line in invoice.lines if not line.credit]
-        chosen = draw(st.lists(st.sampled_from(charges), min_size=1, max_size=len(charges), unique_by=lambda l: l.id))
+        chosen = draw(st.lists(st.sampled_from(charges), min_size=1, max_size=len(charges),
+                               unique_by=lambda charge: charge.id))
         return kind, [draw(line_requests(line)) for line in chosen]
     return kind, None
 

@@ -45,7 +45,7 @@ def test_split_parts_sum_exactly_and_stay_within_a_minor_unit_of_their_share(amo
     parts = split(amount, weights)
 
     assert sum(parts) == amount
-    for part, weight in zip(parts, weights):
+    for part, weight in zip(parts, weights, strict=True):
         assert abs(part - Fraction(amount * weight, sum(weights))) <= 1
         if weight == 0:
             assert part == 0
@@ -55,7 +55,7 @@ def test_split_parts_sum_exactly_and_stay_within_a_minor_unit_of_their_share(amo
 def test_split_of_at_most_the_weights_never_gives_a_part_above_its_weight(weights: list[int], data) -> None:
     amount = data.draw(st.integers(0, sum(weights)))
 
-    assert all(0 <= part <= weight for part, weight in zip(split(amount, weights), weights))
+    assert all(0 <= part <= weight for part, weight in zip(split(amount, weights), weights, strict=True))
 
 
 def test_split_refuses_weights_that_cannot_share() -> None:

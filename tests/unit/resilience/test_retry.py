@@ -49,7 +49,7 @@ async def test_retry_recovers_from_retryable_failures():
 async def test_retry_backoff_is_full_jitter_under_the_cap():
     clock, attempts = FakeClock(), Attempts(*[rpc_error(UNAVAILABLE)] * 3)
     await run(attempts, policy(), clock)
-    assert [0 <= slept <= cap for slept, cap in zip(clock.sleeps, (0.1, 0.2, 0.4))] == [True] * 3
+    assert [0 <= slept <= cap for slept, cap in zip(clock.sleeps, (0.1, 0.2, 0.4), strict=True)] == [True] * 3
 
 
 async def test_retry_gives_up_after_max_attempts_with_the_last_error():
@@ -75,7 +75,8 @@ async def test_retry_never_repeats_a_non_idempotent_call():
 
 
 async def test_retry_waits_at_least_the_servers_retry_info():
-    asked = rpc_error(grpc.StatusCode.RESOURCE_EXHAUSTED, common.RATE_LIMITED, retry_after=datetime.timedelta(seconds=2))
+    asked = rpc_error(grpc.StatusCode.RESOURCE_EXHAUSTED, common.RATE_LIMITED,
+                      retry_after=datetime.timedelta(seconds=2))
     clock, attempts = FakeClock(), Attempts(asked)
     assert await run(attempts, policy(), clock) == "ok"
     assert clock.sleeps[0] >= 2.0

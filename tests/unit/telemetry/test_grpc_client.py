@@ -180,4 +180,4 @@ def test_client_interceptors_cover_every_arity():
     interceptors = client_interceptors()
 
     assert len(interceptors) == len(kinds)
-    assert all(isinstance(interceptor, kind) for interceptor, kind in zip(interceptors, kinds))
+    assert all(isinstance(interceptor, kind) for interceptor, kind in zip(interceptors, kinds, strict=True))

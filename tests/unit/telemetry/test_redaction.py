@@ -142,7 +142,7 @@ def written_pans(draw) -> tuple[str, str]:
     style = draw(st.sampled_from(["plain", "spaced", "dashed", "random"]))
     if style == "random":
         separators = draw(st.lists(st.sampled_from(["", " ", "-"]), min_size=len(pan) - 1, max_size=len(pan) - 1))
-        return pan, "".join(d + s for d, s in zip(pan, [*separators, ""]))
+        return pan, "".join(d + s for d, s in zip(pan, [*separators, ""], strict=True))
     return pan, {"plain": pan, "spaced": grouped(pan, " "), "dashed": grouped(pan, "-")}[style]
 
 

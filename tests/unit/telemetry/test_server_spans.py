@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from commerce.payments.v1 import payment_service_pb2 as ps
 from commerce.payments.v1 import payment_service_pb2_grpc
-from mesh.errors import DomainError, common
+from mesh.errors import DomainError, StatusError, common
 from mesh.interceptors import Call, MeshInterceptor
 from mesh.interceptors.telemetry import telemetry_layer
 from mesh.rpc import methods_of
@@ -102,7 +102,7 @@ async def test_mapped_status_sets_the_code_and_only_server_faults_are_errors(exp
     async def refuse(call: Call):
         raise DomainError(code, common.INTERNAL, "scripted refusal").to_status_error()
 
-    with pytest.raises(Exception):
+    with pytest.raises(StatusError):
         await telemetry_layer(recorded, ServerSpans(provider))(incoming(), refuse)
 
     [span] = memory.get_finished_spans()

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from commerce.payments.v1 import payment_intent_pb2 as pi
 from commerce.payments.v1 import payment_service_pb2 as ps
-from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2 as vs, vault_service_pb2_grpc
+from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2_grpc
+from commerce.payments.v1 import vault_service_pb2 as vs
 from commerce.type.v1 import money_pb2
 from mesh.context import CALLER_HEADER, TENANT_HEADER
 from mesh.runtime import Runtime

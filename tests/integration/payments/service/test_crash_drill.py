@@ -28,15 +28,16 @@ import sqlalchemy as sa
 
 from commerce.payments.v1 import payment_intent_pb2 as pi
 from commerce.payments.v1 import payment_service_pb2 as ps
-from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2 as vs, vault_service_pb2_grpc
+from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2_grpc
+from commerce.payments.v1 import vault_service_pb2 as vs
 from commerce.type.v1 import money_pb2
 from mesh.context import CALLER_HEADER, TENANT_HEADER
 from mesh.persistence import Database
 from mesh.persistence.tables import outbox
 from services.payments.psp.factory import SANDBOX_ALPHA
-from services.payments.store import refunds
 from services.payments.psp.sandbox_control import HeldCall, SandboxControl
 from services.payments.psp.sandbox_holds import AFTER, BEFORE
+from services.payments.store import refunds
 from tests.integration.payments.service.drill_processes import ChildProcess, port_line, python_module, serving_port
 
 pytestmark = pytest.mark.slow
@@ -133,7 +134,8 @@ class Drill:
         then let the PSP finish them; the request_ids the calls were made with."""
         holds = [await self.control.hold(SANDBOX_ALPHA, point.operation, point.when) for _ in names]
         request_ids = [str(uuid.uuid4()) for _ in names]
-        calls = [asyncio.ensure_future(self.call(point, name, rid)) for name, rid in zip(names, request_ids)]
+        calls = [asyncio.ensure_future(self.call(point, name, rid))
+                 for name, rid in zip(names, request_ids, strict=True)]
         for hold in holds:
             await hold.held(timeout=HOLD_DEADLINE)
         await self._payments.kill()

@@ -13,7 +13,7 @@ from commerce.payments.v1 import payment_intent_pb2 as pi
 from commerce.payments.v1 import payment_service_pb2 as ps
 from services.payments.psp.factory import SANDBOX_ALPHA
 from tests.integration.payments.service.conftest import PaymentsUnderTest
-from tests.integration.payments.service.test_payments_service import APPROVE, capture, eur, refund
+from tests.integration.payments.service.test_payments_service import APPROVE, capture, refund
 
 
 async def died(call) -> None:

@@ -48,7 +48,8 @@ async def run_flows(p: PaymentsUnderTest) -> list[str]:
     return responses
 
 
-async def test_no_card_number_or_cvc_outside_the_vault(payments: PaymentsUnderTest, captured_logs, captured_spans) -> None:
+async def test_no_card_number_or_cvc_outside_the_vault(payments: PaymentsUnderTest, captured_logs,
+                                                        captured_spans) -> None:
     responses = await run_flows(payments)
 
     async with payments.runtime.database.transaction() as conn:

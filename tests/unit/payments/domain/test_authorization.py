@@ -19,7 +19,6 @@ from services.payments.domain import (
     PaymentFailed,
     VerificationRequired,
 )
-
 from tests.unit.payments.domain.paths import LATER, OTHER_TOKEN, PSP, PSP_REFERENCE, START, eur, intent_in, new_intent
 
 

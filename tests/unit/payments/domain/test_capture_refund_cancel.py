@@ -18,7 +18,6 @@ from services.payments.domain import (
     PaymentCaptured,
     PaymentRefunded,
 )
-
 from tests.unit.payments.domain.paths import LATER, eur, intent_in
 
 

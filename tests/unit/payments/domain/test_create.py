@@ -11,7 +11,6 @@ import pytest
 from mesh.errors import DomainError, common
 from mesh.money import Money
 from services.payments.domain import CaptureMethod, IntentState, PaymentIntent
-
 from tests.unit.payments.domain.paths import START, TOKEN, eur, intent_in, new_intent
 
 PAN = "4111111111111111"

@@ -40,7 +40,6 @@ from services.payments.domain import (
     Transition,
     VerificationRequired,
 )
-
 from tests.unit.payments.domain.paths import CURRENCY, START, VALID_CALLS
 
 Call = Callable[[PaymentIntent, datetime.datetime], Transition]

@@ -13,7 +13,6 @@ from services.payments.domain import (
     Operation,
     PaymentIntent,
 )
-
 from tests.unit.payments.domain.paths import LATER, VALID_CALLS, intent_in
 
 S = IntentState

@@ -20,7 +20,8 @@ from tests.unit.payments.psp.support import AMEX_OK, VISA_OK, authorize_request
 def test_sandbox_psps_are_alpha_and_beta_by_name(clock) -> None:
     psps = sandbox_psps(clock=clock)
 
-    assert {name: psp.name for name, psp in psps.items()} == {SANDBOX_ALPHA: "sandbox-alpha", SANDBOX_BETA: "sandbox-beta"}
+    names = {name: psp.name for name, psp in psps.items()}
+    assert names == {SANDBOX_ALPHA: "sandbox-alpha", SANDBOX_BETA: "sandbox-beta"}
     assert all(isinstance(psp, SandboxPsp) for psp in psps.values())
 
 

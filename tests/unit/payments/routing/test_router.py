@@ -74,7 +74,8 @@ async def test_primary_down_falls_back_to_the_next_psp() -> None:
     assert routed.idempotency_key == "key-1:sandbox-beta"
 
 
-@pytest.mark.parametrize("pan, code, hard", [(STOLEN, "stolen_card", True), (INSUFFICIENT_FUNDS, "insufficient_funds", False)])
+@pytest.mark.parametrize("pan, code, hard", [(STOLEN, "stolen_card", True),
+                                             (INSUFFICIENT_FUNDS, "insufficient_funds", False)])
 async def test_a_decline_is_never_routed_to_another_psp(pan: str, code: str, hard: bool) -> None:
     routing, alpha, beta = router()
 
