@@ -7,10 +7,15 @@ For each delivery:
   carries every event of its producer);
 - a duplicate (this consumer already handled the event id) → acked without effects;
 - otherwise the handler runs inside a transaction that also writes the inbox row, so the effects
-  and the "seen" mark commit together;
+  and the "seen" mark commit together (deliveries that arrive together share one: group_commit);
 - the handler raises PermanentError → rolled back, recorded, dead-lettered, acked;
 - any other exception → rolled back and nacked: Pub/Sub redelivers with backoff until the
   subscription's max_delivery_attempts moves it to the dead-letter topic, so nothing is retried forever.
+
+Only the inbox decides what is a duplicate: its insert ignores a conflict on its own key and
+says whether it wrote. A unique violation raised while the handler ran is the handler's (its own
+constraint) and fails the delivery like any other error, unless the inbox, read after the
+rollback, shows that another delivery of the same event committed meanwhile.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from google.protobuf.message import Message
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.events import inbox
 from mesh.events.bus import Delivery, EventBus, OutgoingMessage, SubscriptionHandle
 from mesh.events.envelope import EventEnvelope, UndecodableEvent, decode_envelope, unpack_event
+from mesh.events.group_commit import GroupCommit
 from mesh.persistence import Database, is_unique_violation
 from mesh.telemetry import ConsumerMetrics, ConsumerOutcome, extract_context
 
@@ -53,18 +60,26 @@ EventHandler = Callable[[Message, EventContext], Awaitable[None]]
 
 class EventConsumer:
     def __init__(self, name: str, database: Database, bus: EventBus, handlers: Mapping[str, EventHandler], *,
-                 dead_letter_topic: str, metrics: ConsumerMetrics | None = None) -> None:
+                 dead_letter_topic: str, metrics: ConsumerMetrics | None = None,
+                 max_transactions: int = 1, max_batch: int = 32) -> None:
+        """Deliveries share transactions (group_commit): up to max_batch in one, max_transactions
+        open at once. One at a time by default: on SQLite there is one writer anyway, and on
+        PostgreSQL shared transactions whose handlers lock rows (a ledger's head) in different
+        orders could deadlock each other. Raise it for handlers that wait on the network."""
         self.name = name
         self._db = database
         self._bus = bus
         self._handlers = dict(handlers)  # by event type: "commerce.payments.v1.PaymentCaptured"
         self._dead_letter_topic = dead_letter_topic
         self._metrics = metrics or ConsumerMetrics()
+        self._transactions = GroupCommit(database, max_batch=max_batch, concurrency=max_transactions,
+                                         opening=self._claim_in_inbox)
 
-    async def start(self, subscription: str, *, max_outstanding: int = 10) -> SubscriptionHandle:
-        """Consume `subscription`. Each in-flight handler holds a database connection for its
-        transaction, so max_outstanding stays within the connection pool (SQLAlchemy's default
-        is 5 + 10 overflow); more would only queue deliveries on the pool past their ack deadline."""
+    async def start(self, subscription: str, *, max_outstanding: int = 100) -> SubscriptionHandle:
+        """Consume `subscription` with up to max_outstanding deliveries in flight: while one
+        transaction commits, the next deliveries are already here (they make up the next batch)
+        and the acks of the last ones are on their way. Waiting ones hold no connection, and
+        Pub/Sub extends their leases."""
         return await self._bus.subscribe(subscription, self.handle, max_outstanding=max_outstanding)
 
     async def handle(self, delivery: Delivery) -> None:
@@ -94,34 +109,57 @@ class EventConsumer:
             return ConsumerOutcome.IGNORED
         with tracer.start_as_current_span(f"{envelope.type} process", context=extract_context(delivery.attributes),
                                           kind=trace.SpanKind.CONSUMER,
-                                          attributes={"messaging.consumer": self.name, "messaging.message.id": envelope.id}):
+                                          attributes={"messaging.consumer": self.name,
+                                                      "messaging.message.id": envelope.id}):
             return await self._run(handler, event, envelope, delivery)
 
     async def _run(self, handler: EventHandler, event: Message, envelope: EventEnvelope,
                    delivery: Delivery) -> ConsumerOutcome:
         try:
-            async with self._db.transaction() as conn:
-                if not await inbox.claim(conn, self.name, envelope):
-                    return ConsumerOutcome.DUPLICATE
-                await handler(event, EventContext(envelope, conn, delivery.delivery_attempt))
+            if not await self._handle_once(handler, event, envelope, delivery):
+                return ConsumerOutcome.DUPLICATE
         except PermanentError as err:
             await self._dead_letter(delivery, envelope, f"permanent: {err}")
             return ConsumerOutcome.DEAD_LETTERED
         except Exception as err:
-            if is_unique_violation(err):  # a concurrent delivery of the same event won
-                return ConsumerOutcome.DUPLICATE
+            if is_unique_violation(err) and await self._took_effect(envelope):
+                return ConsumerOutcome.DUPLICATE  # another delivery of this event committed first
             log.warning("event handling failed; nacking for redelivery",
                         extra={"event_id": envelope.id, "event_type": envelope.type, "consumer": self.name},
                         exc_info=True)
             raise
         return ConsumerOutcome.ACKED
 
+    async def _handle_once(self, handler: EventHandler, event: Message, envelope: EventEnvelope,
+                           delivery: Delivery) -> bool:
+        """Run the handler in the inbox transaction; False when the inbox already holds the event."""
+        span = otel_context.get_current()  # the delivery's span, whichever task runs the transaction
+
+        async def handle_if_claimed(conn: AsyncConnection, claimed: set[str]) -> bool:
+            if envelope.id not in claimed:
+                return False
+            claimed.discard(envelope.id)  # a second delivery of it in the same batch is a duplicate
+            token = otel_context.attach(span)
+            try:
+                await handler(event, EventContext(envelope, conn, delivery.delivery_attempt))
+            finally:
+                otel_context.detach(token)
+            return True
+
+        return await self._transactions.run(handle_if_claimed, tag=envelope)
+
+    async def _claim_in_inbox(self, conn: AsyncConnection, envelopes: list[EventEnvelope | None]) -> set[str]:
+        """The opening of every consumer transaction: one inbox claim for all its events."""
+        return await inbox.claim_all(conn, self.name, [envelope for envelope in envelopes if envelope is not None])
+
+    async def _took_effect(self, envelope: EventEnvelope) -> bool:
+        return await self._transactions.run(lambda conn, _: inbox.handled(conn, self.name, envelope.id))
+
     async def _dead_letter(self, delivery: Delivery, envelope: EventEnvelope | None, reason: str) -> None:
         log.error("dead-lettering event: %s", reason, extra={"consumer": self.name,
                                                               "event_id": envelope.id if envelope else ""})
         if envelope is not None:
-            async with self._db.transaction() as conn:
-                await inbox.record_dead_letter(conn, self.name, envelope, reason)
+            await self._transactions.run(lambda conn, _: inbox.record_dead_letter(conn, self.name, envelope, reason))
         attributes = {**delivery.attributes, DEAD_LETTER_REASON: reason[:1024]}
         await self._bus.publish(self._dead_letter_topic,
                                 OutgoingMessage(delivery.data, attributes, ordering_key=""))

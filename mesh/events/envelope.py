@@ -8,6 +8,7 @@ without decoding, and one trace spans producer and consumers.
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 
 from google.protobuf import any_pb2, descriptor_pool, message_factory, timestamp_pb2
@@ -65,8 +66,14 @@ def decode_envelope(data: bytes) -> EventEnvelope:
 
 def unpack_event(envelope: EventEnvelope) -> Message:
     """The typed domain event; KeyError when the type is unknown to this process."""
-    cls = message_factory.GetMessageClass(descriptor_pool.Default().FindMessageTypeByName(envelope.type))
-    event = cls()
+    event = _message_class(envelope.type)()
     if not envelope.data.Unpack(event):
         raise UndecodableEvent(f"data is not a {envelope.type}")
     return event
+
+
+@functools.cache
+def _message_class(type_name: str) -> type[Message]:
+    # Cached: the pool lookup is the costliest step of unpacking. A KeyError is not cached, so a
+    # type whose module is imported later is found then.
+    return message_factory.GetMessageClass(descriptor_pool.Default().FindMessageTypeByName(type_name))

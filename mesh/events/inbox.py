@@ -1,8 +1,14 @@
-"""The inbox: one row per (consumer, event id), committed with the handler's effects."""
+"""The inbox: one row per (consumer, event id), committed with the handler's effects.
+
+The statements are built once per dialect and take their values as parameters: building and
+hashing a fresh statement per event cost more CPU than executing it. A shared transaction
+(group_commit) claims all its events with one statement.
+"""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -14,39 +20,61 @@ from mesh.persistence.tables import inbox
 HANDLED = "handled"
 DEAD_LETTERED = "dead_lettered"
 
+# Named apart from the columns: an UPDATE reserves the column names for its SET clause.
+_THIS_EVENT = (inbox.c.consumer == sa.bindparam("of_consumer"), inbox.c.event_id == sa.bindparam("of_event_id"))
 
-async def claim(conn: AsyncConnection, consumer: str, envelope: EventEnvelope) -> bool:
-    """True when this consumer should handle the event now: never seen, or dead-lettered before
-    (a replay after a fix). False for a duplicate. Concurrent duplicates wait on the key."""
-    insert = _insert_ignoring_conflict(conn).values(
-        consumer=consumer, event_id=envelope.id, event_type=envelope.type, outcome=HANDLED,
-        processed_at=_now())
-    if await _wrote(conn, insert):
-        return True
-    return await _wrote(conn, sa.update(inbox).where(
-        inbox.c.consumer == consumer, inbox.c.event_id == envelope.id, inbox.c.outcome == DEAD_LETTERED,
-    ).values(outcome=HANDLED, detail=None, processed_at=_now()))
+
+def _insert_ignoring_conflict(dialect) -> sa.Insert:
+    return dialect.insert(inbox).values(
+        consumer=sa.bindparam("consumer"), event_id=sa.bindparam("event_id"), event_type=sa.bindparam("event_type"),
+        outcome=sa.bindparam("outcome"), detail=sa.bindparam("detail"), processed_at=sa.bindparam("processed_at"),
+    ).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+
+
+# RETURNING, not rowcount: psycopg does not report a dependable rowcount for INSERT … ON CONFLICT
+# DO NOTHING, and a wrong answer here would ack a fresh event as a duplicate, losing its effects.
+_INSERT = {name: _insert_ignoring_conflict(dialect).returning(inbox.c.event_id)
+           for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_RETRY_DEAD_LETTERED = (sa.update(inbox).where(inbox.c.consumer == sa.bindparam("of_consumer"),
+                                                inbox.c.event_id.in_(sa.bindparam("seen_before", expanding=True)),
+                                                inbox.c.outcome == DEAD_LETTERED)
+                        .values(outcome=HANDLED, detail=None, processed_at=sa.bindparam("processed_at"))
+                        .returning(inbox.c.event_id))
+_OVERWRITE = (sa.update(inbox).where(*_THIS_EVENT)
+              .values(event_type=sa.bindparam("event_type"), outcome=sa.bindparam("outcome"),
+                      detail=sa.bindparam("detail"), processed_at=sa.bindparam("processed_at")))
+_OUTCOME = sa.select(inbox.c.outcome).where(*_THIS_EVENT)
+
+
+async def claim_all(conn: AsyncConnection, consumer: str, envelopes: Sequence[EventEnvelope]) -> set[str]:
+    """The ids of the events this consumer should handle now: never seen, or dead-lettered before
+    (a replay after a fix); the others are duplicates. One INSERT for them all, and an UPDATE for
+    the dead-lettered only when some were seen before. Concurrent duplicates wait on the key."""
+    rows = {envelope.id: _row(consumer, envelope, HANDLED, None) for envelope in envelopes}
+    if not rows:
+        return set()
+    claimed = set((await conn.execute(_INSERT[conn.dialect.name], list(rows.values()))).scalars())
+    seen_before = [event_id for event_id in rows if event_id not in claimed]
+    if seen_before:
+        claimed |= set((await conn.execute(_RETRY_DEAD_LETTERED, {
+            "of_consumer": consumer, "seen_before": seen_before,
+            "processed_at": datetime.datetime.now(datetime.UTC)})).scalars())
+    return claimed
 
 
 async def record_dead_letter(conn: AsyncConnection, consumer: str, envelope: EventEnvelope, reason: str) -> None:
-    values = dict(event_type=envelope.type, outcome=DEAD_LETTERED, detail=reason[:1000], processed_at=_now())
-    insert = _insert_ignoring_conflict(conn).values(consumer=consumer, event_id=envelope.id, **values)
-    if not await _wrote(conn, insert):
-        await conn.execute(sa.update(inbox).where(
-            inbox.c.consumer == consumer, inbox.c.event_id == envelope.id).values(**values))
+    row = _row(consumer, envelope, DEAD_LETTERED, reason[:1000])
+    if (await conn.execute(_INSERT[conn.dialect.name], row)).first() is None:
+        await conn.execute(_OVERWRITE, row)
 
 
-async def _wrote(conn: AsyncConnection, statement) -> bool:
-    """Whether the statement wrote a row. RETURNING, not rowcount: psycopg does not report a
-    dependable rowcount for INSERT … ON CONFLICT DO NOTHING, and a wrong answer here would ack
-    a fresh event as a duplicate, silently losing its effects."""
-    return (await conn.execute(statement.returning(inbox.c.event_id))).first() is not None
+async def handled(conn: AsyncConnection, consumer: str, event_id: str) -> bool:
+    """Whether this consumer's inbox holds the event as handled (its effects are committed)."""
+    outcome = (await conn.execute(_OUTCOME, {"of_consumer": consumer, "of_event_id": event_id})).scalar_one_or_none()
+    return outcome == HANDLED
 
 
-def _insert_ignoring_conflict(conn: AsyncConnection):
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(inbox).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
+def _row(consumer: str, envelope: EventEnvelope, outcome: str, detail: str | None) -> dict[str, object]:
+    return {"consumer": consumer, "event_id": envelope.id, "of_consumer": consumer, "of_event_id": envelope.id,
+            "event_type": envelope.type, "outcome": outcome, "detail": detail,
+            "processed_at": datetime.datetime.now(datetime.UTC)}

@@ -1,11 +1,16 @@
 """One streaming-pull subscriber of PubSubBus: client threads in, asyncio handlers, acks out.
 
-The client library pulls on its own threads and calls back there. Each callback hands the
-message to the event loop (run_coroutine_threadsafe) and waits for the handler, then acks or
-nacks. Waiting in the callback is what makes stop() honest: the client's shutdown waits for
-running callbacks (await_callbacks_on_shutdown) before it stops sending acks, so a handler that
-finishes during stop() still gets its ack through. The thread pool is as large as
-max_outstanding, and flow control lets no more messages out than that.
+The client library pulls on its own threads and calls back there. A callback only hands the
+message to the event loop and returns; the handler runs as a task on the loop, which acks or
+nacks the message when it ends (Message.ack and nack are thread-safe: they queue a request for
+the client's dispatcher). No client thread waits for a handler, so one thread dispatches them
+all, and flow control still lets no more than max_outstanding out: the client counts a message
+until it is acked or nacked. On an ordered subscription the client releases a key's next
+message only once the previous one is acked or nacked, so the order per key holds.
+
+stop() is honest about in-flight work: it stops starting handlers, waits for the running ones,
+nacks what arrived meanwhile (once: an immediate nack would only bring it straight back), and
+only then closes the stream, whose shutdown sends the acks and nacks already queued.
 
 The client retries transient stream errors itself but gives up on others, notably NOT_FOUND
 when the subscription vanished (an emulator restart, a re-provisioning). The subscriber then
@@ -51,11 +56,13 @@ class PubSubSubscriber:
         self._reopen_timer: asyncio.TimerHandle | None = None
         self._failed_opens = 0
         self._stopping = False
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._arrived_while_stopping: list[Message] = []
 
     def start(self) -> None:
         """Open the streaming pull (the client runs it on its own threads)."""
-        executor = concurrent.futures.ThreadPoolExecutor(max_workers=self._max_outstanding,
-                                                         thread_name_prefix=f"pubsub-{self._name}")
+        # One thread is plenty: a callback only hands its message to the loop.
+        executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"pubsub-{self._name}")
         self._stream = self._client.subscribe(
             self._path, callback=self._on_message,
             flow_control=pubsub_v1.types.FlowControl(max_messages=self._max_outstanding),
@@ -63,29 +70,42 @@ class PubSubSubscriber:
         self._stream.add_done_callback(self._on_stream_end)
 
     async def stop(self) -> None:
-        """Stop pulling, let running handlers finish and their acks go out, then return."""
+        """Stop taking messages, let running handlers finish and their acks go out, then return."""
         self._stopping = True
         if self._reopen_timer is not None:
             self._reopen_timer.cancel()
+        while running := self._in_flight - {asyncio.current_task()}:  # a handler may stop its own subscriber
+            await asyncio.wait(running)
+        for message in self._arrived_while_stopping:
+            message.nack()
+        self._arrived_while_stopping.clear()
         if self._stream is not None:
-            # Shutdown blocks until the callbacks return, and they wait for handlers on this loop.
             await asyncio.to_thread(_cancel_and_wait, self._stream)
 
     def _on_message(self, message: Message) -> None:
-        """Runs on a client thread: handle on the loop, then ack or nack."""
-        delivery = Delivery(message_id=message.message_id, data=message.data,
-                            attributes=types.MappingProxyType(dict(message.attributes)),
-                            ordering_key=message.ordering_key,
-                            # Pub/Sub counts attempts only with a dead-letter policy; None means first.
-                            delivery_attempt=message.delivery_attempt or 1, subscription=self._name)
+        """Runs on a client thread: hand the message to the loop."""
         try:
-            acked = asyncio.run_coroutine_threadsafe(self._handle(delivery), self._loop).result()
-        except (RuntimeError, concurrent.futures.CancelledError):
-            acked = False  # the loop is gone or cancelled the handler: nack, Pub/Sub redelivers
-        if acked:
-            message.ack()
-        else:
-            message.nack()
+            self._loop.call_soon_threadsafe(self._begin, message)
+        except RuntimeError:
+            message.nack()  # the loop is gone: Pub/Sub redelivers
+
+    def _begin(self, message: Message) -> None:
+        if self._stopping:
+            self._arrived_while_stopping.append(message)
+            return
+        task = self._loop.create_task(self._handle_then_settle(message))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _handle_then_settle(self, message: Message) -> None:
+        acked = False
+        try:
+            acked = await self._handle(_delivery(message, self._name))
+        finally:  # also when cancelled with the loop: a nack, and Pub/Sub redelivers
+            if acked:
+                message.ack()
+            else:
+                message.nack()
 
     async def _handle(self, delivery: Delivery) -> bool:
         self._failed_opens = 0  # the stream works: a later failure starts its backoff afresh
@@ -125,3 +145,10 @@ def _cancel_and_wait(stream: StreamingPullFuture) -> None:
         stream.result()
     except Exception:  # a stream that had already failed: it is over either way
         pass
+
+
+def _delivery(message: Message, subscription: str) -> Delivery:
+    return Delivery(message_id=message.message_id, data=message.data,
+                    attributes=types.MappingProxyType(dict(message.attributes)), ordering_key=message.ordering_key,
+                    # Pub/Sub counts attempts only with a dead-letter policy; None means first.
+                    delivery_attempt=message.delivery_attempt or 1, subscription=subscription)

@@ -1,22 +1,33 @@
 """The outbox relay: publishes committed events, in order per aggregate, at least once.
 
-Each pass runs in one database transaction: it takes due rows in `position` order, publishes
-them (aggregates concurrently, the rows of one aggregate one after another), and stamps
-published_at, committing at the end. A relay killed mid-pass commits nothing, so every row it
-took is published again by the next pass: duplicates are possible, losses are not, and the
-consumers' inbox drops the duplicates by event id. A failed publish backs off that row with full
-jitter and holds back the later rows of its aggregate, so their order survives.
+No transaction is open while it publishes. A short transaction claims due rows (per aggregate,
+leased with claimed_until: see outbox_claims); they are published with none open; a second
+short transaction settles them: published_at on what went out, a full-jitter backoff on the
+first row of an aggregate that failed, whose later rows wait behind it so their order survives.
+A relay killed between publishing and settling leaves its rows unpublished and leased: once the
+lease runs out a pass publishes them again. Duplicates are possible, losses are not, and the
+consumers' inbox drops the duplicates by event id.
 
-On PostgreSQL a transaction-scoped advisory lock lets one relay work at a time when several
-replicas run one; on SQLite the write lock does the same.
+Aggregates publish independently. The claimed rows of one are handed to the bus together, in
+order (the bus keeps the order of calls per ordering key, and Pub/Sub sends them in one
+request; after a failed one it pauses the key and fails the later ones too), and `run` goes on
+claiming other aggregates while a slow one is still publishing: a blocked or failing aggregate
+delays only itself.
+
+Claims are serialised (on PostgreSQL by a transaction-scoped advisory lock, on SQLite by its
+write lock), so several relays of one database share the work by aggregate and, while a lease
+holds, never publish one aggregate at once. lease_seconds must outlast the bus's publish timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import logging
+import math
 import random
+import time
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -25,109 +36,132 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.events.bus import EventBus, OutgoingMessage, PublishError
 from mesh.events.envelope import attributes_of, decode_envelope
-from mesh.persistence import Database, UtcDateTime
-from mesh.persistence.tables import outbox
+from mesh.events.outbox_claims import ClaimedRow, Limits, Settlement, claim_due, oldest_unpublished, settle
+from mesh.persistence import Database
 
 log = logging.getLogger("mesh.events.relay")
 RELAY_LOCK_ID = 0x6D657368  # "mesh": pg advisory lock shared by every relay of one database
 
 
 class OutboxRelay:
-    def __init__(self, database: Database, bus: EventBus, *, batch_size: int = 200,
-                 backoff_base: float = 0.5, backoff_max: float = 60.0,
+    """batch_size bounds the rows in flight at once, rows_per_aggregate those of one aggregate."""
+
+    def __init__(self, database: Database, bus: EventBus, *, batch_size: int = 1000, rows_per_aggregate: int = 100,
+                 lease_seconds: float = 120.0, backoff_base: float = 0.5, backoff_max: float = 60.0,
+                 lag_interval_seconds: float = 1.0,
                  clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
                  meter_provider: metrics.MeterProvider | None = None) -> None:
         self._db = database
         self._bus = bus
-        self._batch = batch_size
+        self._limits = Limits(rows=batch_size, rows_per_aggregate=rows_per_aggregate)
+        self._lease = datetime.timedelta(seconds=lease_seconds)
         self._backoff = (backoff_base, backoff_max)
         self._now = clock
+        self._in_flight: dict[str, tuple[asyncio.Task[Settlement], int]] = {}  # ordering key → (publishing, rows)
         self.lag_seconds = 0.0
+        self._lag_interval = lag_interval_seconds  # a gauge: once a second is plenty, and spares a query a pass
+        self._lag_measured_at = -math.inf
         metrics.get_meter("mesh.events", meter_provider=meter_provider).create_observable_gauge(
             "mesh.outbox.lag", callbacks=[self._observe_lag], unit="s",
             description="age of the oldest unpublished outbox row")
 
     async def publish_pending(self) -> int:
-        """One pass; returns how many rows were published."""
-        async with self._db.transaction() as conn:
-            if not await self._lead(conn):
-                return 0
-            now = self._now()
-            rows = await self._due_rows(conn, now)
-            results = await asyncio.gather(*(self._publish_key(rows_of_key) for rows_of_key in rows.values()))
-            published = [position for done, _ in results for position in done]
-            failed = [failure for _, failures in results for failure in failures]
-            await self._mark(conn, published, failed, now)
-            self.lag_seconds = await self._lag(conn, self._now())
-        return len(published)
+        """One pass: claim what is due, publish it, settle it; returns how many rows were published."""
+        await self._claim_and_publish()
+        return sum(len(s.published) for s in await self._settle_finished(timeout=None))
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 0.2) -> None:
-        """Publish until `stop` is set; sleeps only when a pass found nothing to do."""
-        while not stop.is_set():
-            try:
-                published = await self.publish_pending()
-            except Exception:
-                log.exception("outbox relay pass failed")
-                published = 0
-            if not published:
-                try:
-                    await asyncio.wait_for(stop.wait(), idle_seconds)
-                except TimeoutError:
-                    pass
+        """Publish until `stop` is set, then settle what is in flight; sleeps only when idle."""
+        try:
+            while not stop.is_set():
+                if not await self._step(idle_seconds):
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), idle_seconds)
+            await self._settle_finished(timeout=None)
+        finally:
+            for task, _ in self._in_flight.values():
+                task.cancel()  # cancelled mid-publish: the leases run out and the rows go again
+            self._in_flight.clear()
 
-    async def _lead(self, conn: AsyncConnection) -> bool:
-        if self._db.dialect != "postgresql":
-            return True
-        return (await conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK_ID)))).scalar_one()
+    async def _step(self, idle_seconds: float) -> bool:
+        """Claim more, settle what finished within idle_seconds; False when there was nothing to do."""
+        try:
+            claimed = await self._claim_and_publish()
+            settled = await self._settle_finished(timeout=idle_seconds)
+        except Exception:
+            log.exception("outbox relay pass failed")
+            return False
+        return bool(claimed or settled or self._in_flight)
 
-    async def _due_rows(self, conn: AsyncConnection, now: datetime.datetime) -> dict[str, list]:
-        """Unpublished rows by aggregate, in order, each aggregate cut at its first row not yet due."""
-        result = await conn.execute(sa.select(outbox.c.position, outbox.c.topic, outbox.c.ordering_key,
-                                              outbox.c.payload, outbox.c.attempts, outbox.c.next_attempt_at)
-                                    .where(outbox.c.published_at.is_(None))
-                                    .order_by(outbox.c.position).limit(self._batch))
-        by_key: dict[str, list] = {}
-        blocked: set[str] = set()
-        for row in result:
-            if row.ordering_key in blocked:
-                continue
-            if row.next_attempt_at > now:
-                blocked.add(row.ordering_key)
-                continue
-            by_key.setdefault(row.ordering_key, []).append(row)
-        return by_key
+    async def _claim_and_publish(self) -> int:
+        room = self._limits.rows - sum(rows for _, rows in self._in_flight.values())
+        if room <= 0:
+            return 0
+        claimed = await self._claim(Limits(rows=room, rows_per_aggregate=self._limits.rows_per_aggregate))
+        for key, rows in claimed.items():
+            self._in_flight[key] = (asyncio.ensure_future(self._publish_aggregate(rows)), len(rows))
+        return len(claimed)
 
-    async def _publish_key(self, rows: list) -> tuple[list[int], list[tuple]]:
-        done: list[int] = []
-        for row in rows:
-            try:
-                envelope = decode_envelope(row.payload)
-                await self._bus.publish(row.topic, OutgoingMessage(
-                    row.payload, attributes_of(envelope), ordering_key=row.ordering_key))
-            except PublishError as err:
-                log.warning("publish failed; retrying with backoff", extra={"outbox_position": row.position})
-                return done, [(row, str(err))]  # later rows of this aggregate wait for this one
-            done.append(row.position)
-        return done, []
+    async def _claim(self, limits: Limits) -> dict[str, list[ClaimedRow]]:
+        async with self._db.transaction() as conn:
+            await self._serialise_claims(conn)
+            now = self._now()
+            claimed = await claim_due(conn, now=now, lease_until=now + self._lease, limits=limits,
+                                      busy=self._in_flight.keys())
+            await self._measure_lag(conn, now)
+        return claimed
 
-    async def _mark(self, conn: AsyncConnection, published: list[int], failed: list[tuple],
-                    now: datetime.datetime) -> None:
-        if published:
-            await conn.execute(sa.update(outbox).where(outbox.c.position.in_(published)).values(published_at=now))
-        for row, error in failed:
-            attempts = row.attempts + 1
-            await conn.execute(sa.update(outbox).where(outbox.c.position == row.position).values(
-                attempts=attempts, last_error=error[:1000], next_attempt_at=now + self._delay(attempts)))
+    async def _serialise_claims(self, conn: AsyncConnection) -> None:
+        # SQLite: BEGIN IMMEDIATE already holds the write lock. PostgreSQL: one claim at a time,
+        # so a claim sees every lease committed before it.
+        if self._db.dialect == "postgresql":
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(RELAY_LOCK_ID)))
+
+    async def _publish_aggregate(self, rows: list[ClaimedRow]) -> Settlement:
+        sends = [asyncio.ensure_future(self._send(row)) for row in rows]  # started in order, all at once
+        outcomes = await asyncio.gather(*sends, return_exceptions=True)
+        for index, outcome in enumerate(outcomes):
+            if isinstance(outcome, BaseException):
+                return self._failed(rows, index, outcome)
+        return Settlement(published=[row.position for row in rows])
+
+    async def _send(self, row: ClaimedRow) -> str:
+        envelope = decode_envelope(row.payload)
+        return await self._bus.publish(row.topic, OutgoingMessage(row.payload, attributes_of(envelope),
+                                                                  ordering_key=row.ordering_key))
+
+    def _failed(self, rows: list[ClaimedRow], index: int, error: BaseException) -> Settlement:
+        row = rows[index]
+        log.warning("publish failed; retrying with backoff", exc_info=not isinstance(error, PublishError),
+                    extra={"outbox_position": row.position, "error": str(error)})
+        return Settlement(published=[r.position for r in rows[:index]], failed=row,
+                          error=str(error) or type(error).__name__,
+                          retry_at=self._now() + self._delay(row.attempts + 1),
+                          released=[r.position for r in rows[index + 1:]])  # they wait for this one
+
+    async def _settle_finished(self, timeout: float | None) -> list[Settlement]:
+        """Wait up to timeout for every aggregate in flight, then settle those that finished."""
+        if self._in_flight:
+            await asyncio.wait([task for task, _ in self._in_flight.values()], timeout=timeout)
+        finished = [key for key, (task, _) in self._in_flight.items() if task.done()]
+        settlements = [self._in_flight.pop(key)[0].result() for key in finished]
+        if settlements:
+            async with self._db.transaction() as conn:
+                now = self._now()
+                await settle(conn, settlements, now)
+                await self._measure_lag(conn, now)
+        return settlements
 
     def _delay(self, attempts: int) -> datetime.timedelta:
         base, ceiling = self._backoff
         return datetime.timedelta(seconds=random.uniform(0, min(ceiling, base * 2 ** (attempts - 1))))  # full jitter
 
-    async def _lag(self, conn: AsyncConnection, now: datetime.datetime) -> float:
-        # type_coerce: an aggregate would bypass UtcDateTime and come back as text on SQLite.
-        oldest = (await conn.execute(sa.select(sa.type_coerce(sa.func.min(outbox.c.created_at), UtcDateTime))
-                                     .where(outbox.c.published_at.is_(None)))).scalar_one()
-        return 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
+    async def _measure_lag(self, conn: AsyncConnection, now: datetime.datetime) -> None:
+        if time.monotonic() - self._lag_measured_at < self._lag_interval:
+            return
+        self._lag_measured_at = time.monotonic()
+        oldest = await oldest_unpublished(conn)
+        self.lag_seconds = 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
 
     def _observe_lag(self, _options):
         yield metrics.Observation(self.lag_seconds)

@@ -1,5 +1,5 @@
 """Re-driving events after a fix. Safe because every consumer dedupes on the event id, and
-dead-lettered events are handled again (inbox.claim) rather than skipped as duplicates."""
+dead-lettered events are handled again (inbox.claim_all) rather than skipped as duplicates."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from mesh.events.bus import DEAD_LETTER_ATTRIBUTE_PREFIX, Delivery, EventBus, Ou
 from mesh.events.consumer import DEAD_LETTER_REASON
 from mesh.persistence import Database
 from mesh.persistence.tables import outbox
-
 
 
 async def replay_outbox(database: Database, *, from_position: int | None = None, to_position: int | None = None,
@@ -31,7 +30,7 @@ async def replay_outbox(database: Database, *, from_position: int | None = None,
     now = datetime.datetime.now(datetime.UTC)
     async with database.transaction() as conn:
         result = await conn.execute(sa.update(outbox).where(*conditions).values(
-            published_at=None, attempts=0, next_attempt_at=now, last_error=None))
+            published_at=None, attempts=0, next_attempt_at=now, last_error=None, claimed_until=None))
     return result.rowcount
 
 

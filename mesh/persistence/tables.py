@@ -31,17 +31,23 @@ idempotency_records = Table(
     Column("tenant", String(64), primary_key=True),
     Column("method", String(255), primary_key=True),
     Column("request_id", String(64), primary_key=True),
-    Column("fingerprint", String(64), nullable=False),  # hash of the request; a reuse must match
-    Column("status_code", Integer, nullable=False),  # gRPC status code of the outcome; 0 is OK
+    Column("fingerprint", String(64), nullable=False),  # keyed hash of the request; a reuse must match
+    Column("status_code", Integer, nullable=True),  # gRPC status code of the outcome (0 is OK); NULL while running
     Column("response", LargeBinary, nullable=True),  # serialized response message when OK
     Column("status", LargeBinary, nullable=True),  # serialized google.rpc.Status on error
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
+    # Atomic phases: the last phase the execution committed ("finished" once the outcome is stored),
+    # and who may advance it until when. A holder that died is taken over after locked_until.
+    Column("recovery_point", String(64), nullable=False, server_default="finished"),
+    Column("owner", String(36), nullable=True),
+    Column("locked_until", UtcDateTime, nullable=True),
 )
 
 # Transactional outbox: a service writes its event here in the same transaction as the state
 # change; the relay publishes unsent rows in `position` order per ordering key and stamps
 # published_at. A crash between commit and publish leaves the row unsent: published later, never lost.
+# A relay leases the rows it is publishing (claimed_until); a lease that runs out frees them again.
 outbox = Table(
     "outbox",
     runtime_metadata,
@@ -57,6 +63,7 @@ outbox = Table(
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime, nullable=False),
     Column("last_error", String(1000), nullable=True),
+    Column("claimed_until", UtcDateTime, nullable=True),
     Index("ix_outbox_published_at_position", "published_at", "position"),
 )
 

@@ -4,6 +4,7 @@ PostgreSQL (production). Each test gets its own topology names and its own datab
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 
@@ -18,6 +19,7 @@ from mesh.events.provision import provision
 from mesh.events.pubsub_bus import PubSubBus
 from mesh.events.topology import Topology
 from mesh.persistence import RUNTIME_MIGRATIONS, Database, migrate
+from mesh.persistence.tables import outbox
 from tests.fixtures.pubsub import bus_test_topology, scoped, unique_prefix
 
 TENANT = "acme"
@@ -111,3 +113,28 @@ async def event_path(request, tmp_path) -> AsyncIterator[EventPath]:
 async def record_effect(conn, consumer: str, envelope) -> None:
     await conn.execute(sa.insert(effects).values(consumer=consumer, event_id=envelope.id,
                                                  subject=envelope.subject, sequence=envelope.sequence))
+
+
+@contextlib.asynccontextmanager
+async def relaying(path: EventPath, relay: OutboxRelay | None = None):
+    stop = asyncio.Event()
+    task = asyncio.ensure_future((relay or path.relay).run(stop, idle_seconds=0.05))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+async def unpublished(path: EventPath) -> int:
+    async with path.database.transaction() as conn:
+        return (await conn.execute(sa.select(sa.func.count()).select_from(outbox)
+                                   .where(outbox.c.published_at.is_(None)))).scalar_one()
+
+
+async def wait_until_published(path: EventPath, timeout: float = 60) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (left := await unpublished(path)):
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"{left} outbox rows still unpublished after {timeout} s", pytrace=False)
+        await asyncio.sleep(0.05)

@@ -3,45 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime
 import random
 
 import sqlalchemy as sa
 from opentelemetry import trace
 
-from mesh.events import EventConsumer, OutboxRelay, OutgoingMessage, PermanentError, build_envelope, replay_outbox
+from mesh.events import EventConsumer, OutgoingMessage, PermanentError, build_envelope, replay_outbox
 from mesh.events.consumer import DEAD_LETTER_REASON
 from mesh.events.envelope import attributes_of
-from mesh.events.replay import replay_dead_letters
-from mesh.persistence.tables import inbox, outbox
-from tests.fixtures.pubsub import Recorder
 from mesh.events.provision import provision
-from tests.integration.events.conftest import TENANT, EventPath, captured, open_pubsub_path, record_effect
+from mesh.events.replay import replay_dead_letters
+from mesh.persistence.tables import inbox
+from tests.fixtures.pubsub import Recorder
+from tests.integration.events.conftest import (
+    TENANT,
+    EventPath,
+    captured,
+    open_pubsub_path,
+    record_effect,
+    relaying,
+    wait_until_published,
+)
 
 CAPTURED = "commerce.payments.v1.PaymentCaptured"
-
-
-@contextlib.asynccontextmanager
-async def relaying(path: EventPath, relay: OutboxRelay | None = None):
-    stop = asyncio.Event()
-    task = asyncio.ensure_future((relay or path.relay).run(stop, idle_seconds=0.05))
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
-
-
-async def unpublished(path: EventPath) -> int:
-    async with path.database.transaction() as conn:
-        return (await conn.execute(sa.select(sa.func.count()).select_from(outbox)
-                                   .where(outbox.c.published_at.is_(None)))).scalar_one()
-
-
-async def wait_until_published(path: EventPath) -> None:
-    while await unpublished(path):
-        await asyncio.sleep(0.05)
 
 
 def consumer(path: EventPath, name: str, handler) -> EventConsumer:
@@ -154,48 +139,6 @@ async def test_unknown_type_and_undecodable_data_are_dead_lettered_with_a_reason
 
     reasons = sorted(d.attributes[DEAD_LETTER_REASON].split(":")[0] for d in dead.deliveries)
     assert reasons == ["undecodable", "unknown event type commerce.payments.v1.NoSuchEvent"]
-
-
-class CrashingBus:
-    """Publishes for real, then the relay process "dies" after `survive` publishes (it hangs
-    until killed, never reaching its commit)."""
-
-    def __init__(self, bus, survive: int) -> None:
-        self._bus = bus
-        self.survive = survive
-        self.published = 0
-        self.dead = asyncio.Event()
-
-    async def publish(self, topic: str, message) -> str:
-        if self.published >= self.survive:
-            self.dead.set()
-            await asyncio.Event().wait()
-        self.published += 1
-        return await self._bus.publish(topic, message)
-
-
-async def test_relay_killed_between_commit_and_publish_loses_nothing(event_path: EventPath) -> None:
-    async def handle(event, ctx) -> None:
-        await record_effect(ctx.connection, "audit", ctx.envelope)
-
-    handle_ = await consumer(event_path, "audit", handle).start(event_path.name("orders-audit"))
-    await event_path.emit(120)
-    crashing = CrashingBus(event_path.bus, survive=30)
-    doomed = asyncio.ensure_future(OutboxRelay(event_path.database, crashing).publish_pending())
-    await crashing.dead.wait()
-    doomed.cancel()  # kill -9 of the relay: its transaction never commits
-    with contextlib.suppress(asyncio.CancelledError):
-        await doomed
-    assert await unpublished(event_path) == 120  # 30 went out, none was marked
-
-    async with relaying(event_path):
-        rows = await event_path.wait_for_effects("audit", 120)
-        await wait_until_published(event_path)
-        await asyncio.sleep(0.5)
-    await handle_.stop()
-
-    rows = await event_path.effect_rows("audit")
-    assert len(rows) == 120 and len({r.event_id for r in rows}) == 120
 
 
 async def test_one_trace_spans_producer_consumer_and_downstream(event_path: EventPath, captured_spans) -> None:

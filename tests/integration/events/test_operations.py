@@ -99,7 +99,8 @@ class FlakyBroker:
 async def test_outbox_lag_is_reported_until_rows_are_published(event_path: EventPath, captured_metrics) -> None:
     await event_path.emit(3)
     broker = FlakyBroker(event_path.bus)
-    relay = OutboxRelay(event_path.database, broker, backoff_base=0.0, meter_provider=captured_metrics.provider)
+    relay = OutboxRelay(event_path.database, broker, backoff_base=0.0, lag_interval_seconds=0,
+                        meter_provider=captured_metrics.provider)
 
     await relay.publish_pending()
     lag_while_down = [p.value for p in captured_metrics.points("mesh.outbox.lag")]
