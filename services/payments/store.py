@@ -55,6 +55,7 @@ payment_intents = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Index("ix_payment_intents_state", "state"),
+    sa.Index("ix_payment_intents_listing", "tenant", "created_at", "id"),  # keyset pages, newest first
 )
 
 refunds = sa.Table(
