@@ -44,7 +44,12 @@ from services.payments.domain.states import CaptureMethod, IntentState
 from services.payments.event_messages import intent_name, public_event, state_changed, state_to_proto
 from services.payments.psp.connector import AuthorizeRequest, Outcome, PspRequestRejected, PspResult
 from services.payments.routing import OutcomeUnknown, PspRouter, Routed
-from services.payments.settlement import authorization_transition, settled_transition, split_refund_detail
+from services.payments.settlement import (
+    authorization_transition,
+    call_amount,
+    settled_transition,
+    split_refund_detail,
+)
 from services.payments.vault import Vault
 from services.payments.vault.cards import brand_of
 
@@ -128,11 +133,10 @@ class PaymentsApp:
             token = payment_method or intent.payment_method
             if pending is not None:
                 return await self._resume_authorization(conn, intent, pending, token)
+            card = await self.vault.reveal_for_psp(conn, tenant, token)  # also proves a new token exists here
             if token != intent.payment_method:
-                await self.vault.reveal_for_psp(conn, tenant, token)
                 intent = await self._apply(conn, intent, intent.attach_payment_method(token, now=self._now()))
             started = intent.begin_authorization(now=self._now())
-            card = await self.vault.reveal_for_psp(conn, tenant, token)
             call = self._authorization_call(started.intent, card)
             return _Leased(await self._apply(conn, intent, started, pending=call), call, card)
 
@@ -318,24 +322,26 @@ class PaymentsApp:
         if transition is None:
             await store.save(conn, intent, read_version=intent.version)
             return intent
-        pending = None
-        if transition.intent.state is IntentState.REQUIRES_VERIFICATION:  # still unknown: keep asking
-            pending = dataclasses.replace(call, until=None)
-        settled = await self._apply(conn, intent, transition, pending=pending, **details)
-        if call.operation == "refund":
-            await self._insert_refund(conn, settled, call, result)
-        if call.operation == "capture" and call.detail:
-            await store.insert_capture(conn, tenant=intent.tenant, capture_id=call.detail, intent_id=intent.id,
-                                       amount=Money(intent.amount.currency_code, call.amount_minor),
-                                       psp_reference=result.psp_reference or "", created=self._now())
+        settled = await self._apply(conn, intent, transition, **details)
+        await self._record_money_row(conn, intent, call, result)
         return settled
 
-    async def _insert_refund(self, conn: AsyncConnection, intent: PaymentIntent, call: store.PendingCall,
-                             result: PspResult) -> None:
-        refund_id, reason = split_refund_detail(call.detail)
-        await store.insert_refund(conn, tenant=intent.tenant, refund_id=refund_id, intent_id=intent.id,
-                                  amount=Money(intent.amount.currency_code, call.amount_minor), reason=reason,
-                                  state="SUCCEEDED", psp_reference=result.psp_reference or "", created=self._now())
+    async def _record_money_row(self, conn: AsyncConnection, intent: PaymentIntent, call: store.PendingCall,
+                                result: PspResult | None) -> None:
+        """The durable row of a refund or a named capture, by which a retry finds it done (only
+        an approved result gets here for those: settled_transition returns None otherwise)."""
+        if call.operation not in ("refund", "capture") or result is None:
+            return
+        reference = result.psp_reference or ""
+        if call.operation == "refund":
+            refund_id, reason = split_refund_detail(call.detail)
+            await store.insert_refund(conn, tenant=intent.tenant, refund_id=refund_id, intent_id=intent.id,
+                                      amount=call_amount(intent, call), reason=reason, state="SUCCEEDED",
+                                      psp_reference=reference, created=self._now())
+        elif call.operation == "capture" and call.detail:
+            await store.insert_capture(conn, tenant=intent.tenant, capture_id=call.detail, intent_id=intent.id,
+                                       amount=call_amount(intent, call), psp_reference=reference,
+                                       created=self._now())
 
     # Shared mechanics.
 
@@ -455,7 +461,7 @@ def _busy(intent_id: str) -> DomainError:
 
 
 def _money(leased: _Leased) -> Money:
-    return Money(leased.intent.amount.currency_code, leased.call.amount_minor)
+    return call_amount(leased.intent, leased.call)
 
 
 def _authorization_key(intent: PaymentIntent) -> str:

@@ -50,10 +50,10 @@ def settled_transition(intent: PaymentIntent, call: PendingCall, result: PspResu
         return None, {}
     reference = result.psp_reference or ""
     if call.operation == "capture":
-        return intent.capture(_amount(intent, call), result.fee, now=now), {"capture_reference": reference}
+        return intent.capture(call_amount(intent, call), result.fee, now=now), {"capture_reference": reference}
     if call.operation == "refund":
         refund_id, _ = split_refund_detail(call.detail)
-        return intent.refund(_amount(intent, call), now=now), {"refund": refund_id, "refund_reference": reference}
+        return intent.refund(call_amount(intent, call), now=now), {"refund": refund_id, "refund_reference": reference}
     return intent.cancel(call.detail, now=now), {"voided_psp": intent.psp}
 
 
@@ -63,5 +63,6 @@ def split_refund_detail(detail: str) -> tuple[str, str]:
     return refund_id, reason
 
 
-def _amount(intent: PaymentIntent, call: PendingCall) -> Money:
+def call_amount(intent: PaymentIntent, call: PendingCall) -> Money:
+    """The amount a capture or refund call moves, in the intent's currency."""
     return Money(intent.amount.currency_code, call.amount_minor)
