@@ -28,8 +28,7 @@ FINISHED = "finished"
 _KEY = sa.and_(records.c.tenant == sa.bindparam("k_tenant"), records.c.method == sa.bindparam("k_method"),
                records.c.request_id == sa.bindparam("k_request_id"))
 _FENCED = sa.and_(_KEY, records.c.owner == sa.bindparam("k_owner"))
-_SELECT = sa.select(records).where(_KEY)
-_SELECT_LOCKED = _SELECT.with_for_update()
+_SELECT_LOCKED = sa.select(records).where(_KEY).with_for_update()
 _DELETE = sa.delete(records).where(_KEY)
 
 
@@ -64,23 +63,14 @@ async def insert_new(conn: AsyncConnection, lease: Lease, fp: str, now: datetime
 
 
 async def claim(conn: AsyncConnection, lease: Lease, fp: str, now: datetime.datetime) -> Claimed:
-    """Insert the running row, or say what the existing one means for this request."""
-    if await _inserted(conn, lease, fp, now):
-        return Claimed(Held.NEW)
+    """What the existing row of a key means for this request (insert_new found one), under its
+    lock; a row that expired or was purged meanwhile is replaced by this request's."""
     row = (await conn.execute(_SELECT_LOCKED, _params(lease.key))).first()
-    if row is None or row.expires_at <= now:  # expired (or purged meanwhile): start afresh
+    if row is None or row.expires_at <= now:
         await conn.execute(_DELETE, _params(lease.key))
         await _inserted(conn, lease, fp, now)
         return Claimed(Held.NEW)
     return await _existing(conn, lease, fp, row, now)
-
-
-async def load(conn: AsyncConnection, key: IdempotencyKey, now: datetime.datetime) -> Outcome | None:
-    """The stored outcome of a finished execution of `key`, if any (one indexed read)."""
-    row = (await conn.execute(_SELECT, _params(key))).first()
-    if row is None or row.expires_at <= now or row.recovery_point != FINISHED:
-        return None
-    return _outcome(row)
 
 
 async def advance(conn: AsyncConnection, lease: Lease, point: str, now: datetime.datetime) -> bool:
