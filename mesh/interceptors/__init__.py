@@ -11,7 +11,8 @@
                     a resource name of another tenant is refused;
 5. validation     – protovalidate on the request; INVALID_ARGUMENT with BadRequest violations;
 6. idempotency    – request_id keyed methods execute at most once (mesh.idempotency);
-7. error mapping  – DomainError → status with ErrorInfo; anything unexpected → INTERNAL with a
+7. error mapping  – a DomainError passes as it is (the chain sends its status, ErrorInfo and
+                    all, whichever layer raised it); anything unexpected → INTERNAL with a
                     generic message, the real error logged with its trace id.
 
 Why this order: every call is traced and counted, even refused ones; shedding is the cheapest

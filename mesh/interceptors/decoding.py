@@ -7,17 +7,16 @@ and before every layer that reads the request.
 
 from __future__ import annotations
 
-import grpc
 from google.protobuf.message import Message
 
-from mesh.errors import DomainError, FieldViolation, common
+from mesh.errors import Code, DomainError, FieldViolation, common
 from mesh.interceptors.chain import UNDECODABLE, Call, Layer, Next
 
 
 def decoding_layer() -> Layer:
     async def layer(call: Call, following: Next) -> Message:
         if call.request is UNDECODABLE:
-            raise undecodable_error(call).to_status_error()
+            raise undecodable_error(call)
         return await following(call)
 
     return layer
@@ -27,6 +26,6 @@ def undecodable_error(call: Call) -> DomainError:
     """INVALID_ARGUMENT / VALIDATION_FAILED naming only the expected message type: the parser's
     own words describe our internals, not the caller's mistake."""
     expected = call.info.request_class.DESCRIPTOR.full_name
-    return DomainError(grpc.StatusCode.INVALID_ARGUMENT, common.VALIDATION_FAILED,
+    return DomainError(Code.INVALID_ARGUMENT, common.VALIDATION_FAILED,
                        f"the request body is not a valid {expected} message",
                        violations=[FieldViolation("", f"not a valid protobuf encoding of {expected}")])

@@ -9,7 +9,7 @@ import grpc
 from google.protobuf.message import Message
 from opentelemetry import trace
 
-from mesh.errors import DomainError, StatusError, common
+from mesh.errors import Code, DomainError, common
 from mesh.interceptors.chain import Call, Layer, Next
 
 log = logging.getLogger("mesh.errors")
@@ -19,17 +19,15 @@ def error_mapping_layer() -> Layer:
     async def layer(call: Call, following: Next) -> Message:
         try:
             return await following(call)
-        except (StatusError, grpc.aio.AbortError, asyncio.CancelledError):
-            raise
-        except DomainError as err:
-            raise err.to_status_error() from err  # keeps keep_effects, for the idempotency guard
+        except (DomainError, grpc.aio.AbortError, asyncio.CancelledError):
+            raise  # a DomainError is the contract already, keep_effects and all
         except Exception as err:
             trace_id = _trace_id()
             log.exception("unhandled error in %s", call.info.path, extra={"rpc_method": call.info.path})
             # The caller gets a reference to find the log line, never the exception's text.
-            raise DomainError(grpc.StatusCode.INTERNAL, common.INTERNAL,
+            raise DomainError(Code.INTERNAL, common.INTERNAL,
                               f"internal error (reference {trace_id})",
-                              metadata={"trace_id": trace_id}).to_status_error() from err
+                              metadata={"trace_id": trace_id}) from err
 
     return layer
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 import grpc
 from google.protobuf.message import Message
 
-from mesh.errors import StatusError
+from mesh.errors import DomainError
+from mesh.grpc_codes import to_grpc
 from mesh.interceptors.chain import Call, Layer, Next
 from mesh.telemetry.server_spans import ServerSpans
 
@@ -28,9 +29,9 @@ def telemetry_layer(record: Recorder, spans: ServerSpans | None = None) -> Layer
                 response = await following(call)
                 code = grpc.StatusCode.OK
                 return response
-            except StatusError as err:
-                code = err.code
-                span.answered(code, err.status.message)
+            except DomainError as err:
+                code = to_grpc(err.code)
+                span.answered(code, err.message)
                 raise
             finally:
                 record(call.info.path, code, time.perf_counter() - started)

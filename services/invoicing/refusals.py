@@ -6,10 +6,8 @@ from __future__ import annotations
 import datetime
 import functools
 
-import grpc
-
 from commerce.invoicing.v1 import error_reason_pb2
-from mesh.errors import REASON_PREFIX, DomainError, FieldViolation, Reason, common, reason_of
+from mesh.errors import REASON_PREFIX, Code, DomainError, FieldViolation, Reason, common, reason_of
 from services.invoicing.domain.billing_errors import BillingError, TaxCalculationFailed
 from services.invoicing.invoice_checks import FieldRejected
 from services.invoicing.reconciliation import SettlementRejected
@@ -32,10 +30,10 @@ def mapped(handler):
 
 def domain_error(refusal: BillingError | SettlementRejected | FieldRejected) -> DomainError:
     if isinstance(refusal, FieldRejected):
-        return DomainError(grpc.StatusCode.INVALID_ARGUMENT, common.VALIDATION_FAILED, str(refusal),
+        return DomainError(Code.INVALID_ARGUMENT, common.VALIDATION_FAILED, str(refusal),
                            violations=[FieldViolation(refusal.field, refusal.description)])
     retry_after = TAX_RETRY_AFTER if isinstance(refusal, TaxCalculationFailed) else None
-    return DomainError(grpc.StatusCode[refusal.code], _reason(refusal.reason), refusal.message,
+    return DomainError(Code[refusal.code], _reason(refusal.reason), refusal.message,
                        metadata=refusal.metadata, violations=_violations(refusal), retry_after=retry_after)
 
 

@@ -2,8 +2,10 @@
 anything changes (every domain operation returns a new value and leaves its input alone).
 
 Each class names the contract's reason (commerce.invoicing.v1.ErrorReason without its prefix,
-or a shared commerce.type.v1 one) and the gRPC code as plain strings, with the ErrorInfo
-metadata the contract asks for; the api layer maps them to DomainError. No grpc, no proto here.
+or a shared commerce.type.v1 one) and the status code (a mesh.status_codes.Code name) as plain
+strings, with the ErrorInfo metadata the contract asks for; the api layer maps them to
+DomainError (services.invoicing.refusals), and tests/unit/test_error_reasons.py holds both
+names to the contract. No grpc, no proto here.
 """
 
 from __future__ import annotations

@@ -7,19 +7,20 @@ VALIDATION_FAILED with a field violation. A declined card is FAILED_PRECONDITION
 CARD_DECLINED, raised after the FAILED intent is saved and kept with it. Amounts in another
 currency raise mesh.money's CurrencyMismatch. Messages travel to callers: they name states,
 operations, amounts and decline codes only, never card data.
+
+The reasons are values of commerce.payments.v1.ErrorReason, written out so the domain needs no
+generated module; tests/unit/test_error_reasons.py holds them to the enum.
 """
 
 from __future__ import annotations
 
-import grpc
-
-from commerce.payments.v1 import error_reason_pb2
-from mesh.errors import DomainError, FieldViolation, common, reason_of
+from mesh.errors import Code, DomainError, FieldViolation, Reason, common
 from mesh.money import Money
 from services.payments.domain.states import IntentState
 
 __all__ = [
     "AMOUNT_EXCEEDS_CAPTURABLE",
+    "DOMAIN",
     "AMOUNT_EXCEEDS_REFUNDABLE",
     "CARD_DECLINED",
     "PAYMENT_INTENT_STATE_INVALID",
@@ -30,13 +31,11 @@ __all__ = [
     "invalid_field",
 ]
 
-PAYMENT_INTENT_STATE_INVALID = reason_of(
-    error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_PAYMENT_INTENT_STATE_INVALID)
-AMOUNT_EXCEEDS_CAPTURABLE = reason_of(
-    error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_AMOUNT_EXCEEDS_CAPTURABLE)
-AMOUNT_EXCEEDS_REFUNDABLE = reason_of(
-    error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_AMOUNT_EXCEEDS_REFUNDABLE)
-CARD_DECLINED = reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_CARD_DECLINED)
+DOMAIN = "commerce.payments.v1"
+PAYMENT_INTENT_STATE_INVALID = Reason("PAYMENT_INTENT_STATE_INVALID", DOMAIN)
+AMOUNT_EXCEEDS_CAPTURABLE = Reason("AMOUNT_EXCEEDS_CAPTURABLE", DOMAIN)
+AMOUNT_EXCEEDS_REFUNDABLE = Reason("AMOUNT_EXCEEDS_REFUNDABLE", DOMAIN)
+CARD_DECLINED = Reason("CARD_DECLINED", DOMAIN)
 
 
 class IntentStateInvalid(DomainError):
@@ -44,7 +43,7 @@ class IntentStateInvalid(DomainError):
 
     def __init__(self, operation: str, state: IntentState) -> None:
         super().__init__(
-            grpc.StatusCode.FAILED_PRECONDITION,
+            Code.FAILED_PRECONDITION,
             PAYMENT_INTENT_STATE_INVALID,
             f"{operation} is not allowed for a payment intent in state {state.value}",
             # Callers know states by their proto names, as the intent itself shows them.
@@ -59,7 +58,7 @@ class AmountExceedsCapturable(DomainError):
 
     def __init__(self, requested: Money | None, capturable: Money) -> None:
         super().__init__(
-            grpc.StatusCode.FAILED_PRECONDITION,
+            Code.FAILED_PRECONDITION,
             AMOUNT_EXCEEDS_CAPTURABLE,
             _exceeds_message("capture", requested, capturable, "capturable"),
             metadata=_amount_metadata(requested, "capturable", capturable),
@@ -71,7 +70,7 @@ class AmountExceedsRefundable(DomainError):
 
     def __init__(self, requested: Money | None, refundable: Money) -> None:
         super().__init__(
-            grpc.StatusCode.FAILED_PRECONDITION,
+            Code.FAILED_PRECONDITION,
             AMOUNT_EXCEEDS_REFUNDABLE,
             _exceeds_message("refund", requested, refundable, "refundable"),
             metadata=_amount_metadata(requested, "refundable", refundable),
@@ -87,7 +86,7 @@ class CardDeclined(DomainError):
 
     def __init__(self, payment_intent: str, decline_code: str, hard_decline: bool) -> None:
         super().__init__(
-            grpc.StatusCode.FAILED_PRECONDITION,
+            Code.FAILED_PRECONDITION,
             CARD_DECLINED,
             f"the card was declined: {decline_code}",
             metadata={"decline_code": decline_code, "hard_decline": "true" if hard_decline else "false",
@@ -102,7 +101,7 @@ class CardDeclined(DomainError):
 def invalid_field(field: str, description: str) -> DomainError:
     """INVALID_ARGUMENT / VALIDATION_FAILED for one field, shaped like the validation layer's."""
     return DomainError(
-        grpc.StatusCode.INVALID_ARGUMENT,
+        Code.INVALID_ARGUMENT,
         common.VALIDATION_FAILED,
         f"{field} {description}",
         violations=[FieldViolation(field, description)],
