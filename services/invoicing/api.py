@@ -7,13 +7,33 @@ from __future__ import annotations
 from commerce.invoicing.v1 import account_pb2, ledger_service_pb2_grpc
 from commerce.invoicing.v1 import ledger_service_pb2 as ls
 from mesh.context import current_tenant
-from mesh.money import Money
 from mesh.pagination import PageRequest
 from mesh.resources import ResourceName
-from services.invoicing.app import EntryFilter, InvoicingApp, Totals
-from services.invoicing.domain.accounts import NormalSide
+from services.invoicing.app import InvoicingApp
+from services.invoicing.domain.accounts import AccountType, NormalSide
+from services.invoicing.domain.chain import Violation
+from services.invoicing.domain.journal import EntryFilter, Totals
 
 ACCOUNT = ResourceName("tenants/{tenant}/accounts/{account}")
+_ACCOUNT_TYPES: dict[AccountType, account_pb2.AccountType] = {
+    AccountType.ACCOUNTS_RECEIVABLE: account_pb2.ACCOUNT_TYPE_ACCOUNTS_RECEIVABLE,
+    AccountType.CASH_AT_PSP: account_pb2.ACCOUNT_TYPE_CASH_AT_PSP,
+    AccountType.PSP_FEES: account_pb2.ACCOUNT_TYPE_PSP_FEES,
+    AccountType.REVENUE: account_pb2.ACCOUNT_TYPE_REVENUE,
+    AccountType.TAX_PAYABLE: account_pb2.ACCOUNT_TYPE_TAX_PAYABLE,
+    AccountType.REFUNDS: account_pb2.ACCOUNT_TYPE_REFUNDS,
+    AccountType.BAD_DEBT: account_pb2.ACCOUNT_TYPE_BAD_DEBT,
+    AccountType.DISCOUNTS: account_pb2.ACCOUNT_TYPE_DISCOUNTS,
+    AccountType.AUTHORIZATION_HOLDS: account_pb2.ACCOUNT_TYPE_AUTHORIZATION_HOLDS,
+    AccountType.AUTHORIZATION_HOLDS_OFFSET: account_pb2.ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET,
+}
+_VIOLATIONS: dict[Violation, ls.LedgerViolation] = {
+    Violation.SEQUENCE_GAP: ls.LEDGER_VIOLATION_SEQUENCE_GAP,
+    Violation.PREV_HASH_MISMATCH: ls.LEDGER_VIOLATION_PREV_HASH_MISMATCH,
+    Violation.HASH_MISMATCH: ls.LEDGER_VIOLATION_HASH_MISMATCH,
+    Violation.UNBALANCED: ls.LEDGER_VIOLATION_UNBALANCED,
+    Violation.INVALID_POSTING: ls.LEDGER_VIOLATION_INVALID_POSTING,
+}
 
 
 class LedgerApi(ledger_service_pb2_grpc.LedgerServiceServicer):
@@ -24,7 +44,8 @@ class LedgerApi(ledger_service_pb2_grpc.LedgerServiceServicer):
         account_id = ACCOUNT.parse(request.account, field="account")["account"]
         found = await self._app.balances(current_tenant(), account_id, request.currency_code)
         return ls.GetAccountBalanceResponse(
-            account=request.account, account_type=found.account.type, as_of_sequence=found.as_of_sequence,
+            account=request.account, account_type=account_type_number(found.account.type),
+            as_of_sequence=found.as_of_sequence,
             balances=[_balance(totals, found.account.normal) for totals in found.totals])
 
     async def ListJournalEntries(self, request, context):
@@ -40,13 +61,20 @@ class LedgerApi(ledger_service_pb2_grpc.LedgerServiceServicer):
         result = await self._app.verify(current_tenant(), request.start_sequence, request.end_sequence)
         return ls.VerifyLedgerResponse(
             ok=result.ok, entries_checked=result.entries_checked, first_broken_entry=result.first_broken_entry,
-            first_broken_sequence=result.first_broken_sequence, violation=result.violation, detail=result.detail,
-            head_sequence=result.head_sequence, head_hash=result.head_hash)
+            first_broken_sequence=result.first_broken_sequence, violation=violation_number(result.violation),
+            detail=result.detail, head_sequence=result.head_sequence, head_hash=result.head_hash)
+
+
+def account_type_number(account_type: AccountType) -> account_pb2.AccountType:
+    """The AccountType value of a domain account type."""
+    return _ACCOUNT_TYPES[account_type]
+
+
+def violation_number(violation: Violation | None) -> ls.LedgerViolation:
+    """The LedgerViolation value of a domain violation; UNSPECIFIED for none."""
+    return ls.LEDGER_VIOLATION_UNSPECIFIED if violation is None else _VIOLATIONS[violation]
 
 
 def _balance(totals: Totals, normal: NormalSide) -> account_pb2.AccountBalance:
-    debits = Money(totals.currency_code, totals.debits_minor)
-    credits = Money(totals.currency_code, totals.credits_minor)
-    balance = debits - credits if normal is NormalSide.DEBIT else credits - debits
-    return account_pb2.AccountBalance(balance=balance.to_proto(), debits_total=debits.to_proto(),
-                                      credits_total=credits.to_proto(), posting_count=totals.posting_count)
+    return account_pb2.AccountBalance(balance=totals.balance(normal).to_proto(), debits_total=totals.debits.to_proto(),
+                                      credits_total=totals.credits.to_proto(), posting_count=totals.posting_count)

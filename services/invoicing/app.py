@@ -15,15 +15,15 @@ from commerce.invoicing.v1 import journal_entry_pb2
 from mesh.pagination import Page, PageRequest
 from mesh.persistence import Database
 from mesh.resilience import ResilientClient
-from services.invoicing import store
+from services.invoicing import journal_encoding, store
 from services.invoicing.collecting import CollectionUseCases
 from services.invoicing.domain import accounts, chain
 from services.invoicing.domain.entries import EntryDraft
+from services.invoicing.domain.journal import EntryFilter, Totals
 from services.invoicing.domain.tax import Jurisdiction, TaxCalculator
 from services.invoicing.invoices import InvoiceUseCases, TaxSetup
 from services.invoicing.payments_client import PaymentsClient
 from services.invoicing.reconciling import ReconciliationUseCases
-from services.invoicing.store import EntryFilter, Totals  # the types of this module's interface
 from services.invoicing.tax_hook import TaxHook
 from services.invoicing.tax_rules import DEFAULT_TAX_CODE, KNOWN_TAX_CODES, default_calculator
 
@@ -103,7 +103,7 @@ class InvoicingApp:
                 verifier.missing(after + 1)
                 break
             for entry in batch:
-                if not verifier.feed(entry):
+                if not verifier.feed(journal_encoding.recorded(entry)):
                     break
             after = batch[-1].sequence
         return verifier.result()

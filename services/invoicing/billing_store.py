@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from commerce.invoicing.v1 import invoice_pb2
 from mesh.pagination import Keyset, Page, PageRequest
 from mesh.persistence import UtcDateTime
+from services.invoicing import messages
 from services.invoicing.documents import (
     credit_note_from_json,
     credit_note_to_json,
@@ -28,7 +29,7 @@ from services.invoicing.documents import (
     invoice_to_json,
 )
 from services.invoicing.domain.credit_notes import CreditNote
-from services.invoicing.domain.invoice import Invoice, InvoiceState
+from services.invoicing.domain.invoice import Invoice, InvoiceFilter, InvoiceRecord
 from services.invoicing.store import invoicing_metadata
 
 INVOICE_SERIES, CREDIT_NOTE_SERIES = "invoice", "credit_note"
@@ -95,19 +96,6 @@ class PaymentLink:
         return self.captured_minor - self.applied_minor
 
 
-@dataclasses.dataclass(frozen=True)
-class InvoiceRecord:
-    invoice: Invoice
-    customer_tax: invoice_pb2.CustomerTaxDetails
-
-
-@dataclasses.dataclass(frozen=True)
-class InvoiceFilter:
-    state: InvoiceState | None = None
-    customer: str = ""
-    subscription: str = ""
-
-
 def invoice_id_of(name: str) -> str:
     return name.split("/")[3]
 
@@ -118,7 +106,7 @@ async def insert_invoice(conn: AsyncConnection, tenant: str, record: InvoiceReco
     invoice = record.invoice
     await conn.execute(sa.insert(invoices).values(
         tenant=tenant, id=invoice_id_of(invoice.name), created_at=invoice.created_at,
-        customer_tax=record.customer_tax.SerializeToString(), **_columns(invoice)))
+        customer_tax=messages.customer_tax_message(record.customer_tax).SerializeToString(), **_columns(invoice)))
 
 
 async def save_invoice(conn: AsyncConnection, tenant: str, invoice: Invoice) -> None:
@@ -155,7 +143,8 @@ async def list_invoices(conn: AsyncConnection, tenant: str, where: InvoiceFilter
 
 
 def _record(row) -> InvoiceRecord:
-    return InvoiceRecord(invoice_from_json(row.document), invoice_pb2.CustomerTaxDetails.FromString(row.customer_tax))
+    customer_tax = messages.customer_tax_details(invoice_pb2.CustomerTaxDetails.FromString(row.customer_tax))
+    return InvoiceRecord(invoice_from_json(row.document), customer_tax)
 
 
 def _columns(invoice: Invoice) -> dict:

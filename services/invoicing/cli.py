@@ -28,12 +28,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 async def _reconcile(args: argparse.Namespace) -> int:
     import grpc
 
-    from mesh.resilience.rpc_errors import status_error_of
+    from mesh.resilience.rpc_errors import domain_error_of
 
     try:
         report = await reconcile_file(args.target, args.tenant, args.psp, args.date, args.file.read_bytes())
     except grpc.aio.AioRpcError as error:
-        print(f"refused: {error.code().name} {status_error_of(error).reason}: {error.details()}", file=sys.stderr)
+        print(f"refused: {error.code().name} {domain_error_of(error).reason.name}: {error.details()}", file=sys.stderr)
         return EXIT_REFUSED
     print(render(report))
     return EXIT_UNMATCHED if report.mismatched_count or report.timing_count else 0

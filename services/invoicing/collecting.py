@@ -20,11 +20,9 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-import grpc
-from google.rpc import error_details_pb2
-
 from commerce.invoicing.v1 import error_reason_pb2
-from mesh.errors import DomainError, StatusError, common, reason_of
+from commerce.payments.v1 import error_reason_pb2 as payments_error_reason_pb2
+from mesh.errors import Code, DomainError, common, reason_of
 from mesh.events import EventWriter
 from mesh.idempotency import atomic_phase
 from mesh.money import Money
@@ -34,10 +32,10 @@ from services.invoicing.domain.billing_errors import PaymentExceedsAmountDue
 from services.invoicing.domain.invoice import Action, Invoice
 from services.invoicing.domain.invoice.states import require
 from services.invoicing.invoice_checks import FieldRejected
-from services.invoicing.invoices import SOURCE, TOPIC, InvoiceUseCases
+from services.invoicing.invoices import SOURCE, TOPIC, InvoiceNotFound, InvoiceUseCases
 from services.invoicing.payments_client import Collection, PaymentsClient
 
-CARD_DECLINED = "CARD_DECLINED"
+CARD_DECLINED = reason_of(payments_error_reason_pb2.ErrorReason, payments_error_reason_pb2.ERROR_REASON_CARD_DECLINED)
 _PAYMENT_FAILED = reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_INVOICE_PAYMENT_FAILED)
 
 
@@ -58,31 +56,32 @@ class CollectionUseCases:
         await self._invoices.pay(tenant, invoice_id, intent.name, collection.amount)
         try:
             await payments.authorize(collection, intent.name)
-        except StatusError as err:
+        except DomainError as err:
             if err.reason != CARD_DECLINED:
                 raise
             await self._declined(tenant, invoice_id, collection, intent.name, err)
         return await self._invoices.get(tenant, invoice_id)
 
     async def _declined(self, tenant: str, invoice_id: str, collection: Collection, intent: str,
-                        declined: StatusError) -> NoReturn:
-        info = declined.detail(error_details_pb2.ErrorInfo)
-        metadata = {**info.metadata, "payment_intent": intent, "cause_reason": info.reason,
-                    "cause_domain": info.domain}
+                        declined: DomainError) -> NoReturn:
+        metadata = {**declined.metadata, "payment_intent": intent, "cause_reason": declined.reason.name,
+                    "cause_domain": declined.reason.domain}
         async with atomic_phase(self._invoices.db, "invoice_payment_failed") as conn:
             record = await billing_store.load_invoice(conn, tenant, invoice_id)
+            if record is None:  # never: a payment was just applied to it
+                raise InvoiceNotFound(f"no invoice {invoice_id[:64]!r}")
             event = messages.invoice_payment_failed(
                 record.invoice, payment_intent=intent, amount=collection.amount,
                 decline_code=metadata.get("decline_code", ""), hard_decline=metadata.get("hard_decline") == "true")
             await self._writer.emit(conn, event, subject=record.invoice.name, tenant=tenant)
             # keep_effects: the event commits with the refusal, which the idempotency key keeps.
-            raise DomainError(grpc.StatusCode.FAILED_PRECONDITION, _PAYMENT_FAILED,
-                              f"collecting the invoice was declined: {declined.status.message}",
+            raise DomainError(Code.FAILED_PRECONDITION, _PAYMENT_FAILED,
+                              f"collecting the invoice was declined: {declined.message}",
                               metadata=metadata, keep_effects=True)
 
     def _require_payments(self) -> PaymentsClient:
         if self._payments is None:  # PAYMENTS_SERVICE_ADDR unset: this process cannot collect
-            raise DomainError(grpc.StatusCode.UNIMPLEMENTED, common.VALIDATION_FAILED,
+            raise DomainError(Code.UNIMPLEMENTED, common.VALIDATION_FAILED,
                               "collecting with a payment_method needs PAYMENTS_SERVICE_ADDR; "
                               "pay with a captured payment_intent")
         return self._payments

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 from fractions import Fraction
+from typing import overload
 
 from mesh.money import Money
 from services.invoicing.domain.credit_notes import CreditNote, CreditNoteLine, CreditNoteReason
@@ -97,5 +98,11 @@ def _time(moment: datetime.datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
+@overload
+def _parse(text: str) -> datetime.datetime: ...
+@overload
+def _parse(text: None) -> None: ...
+@overload
+def _parse(text: str | None) -> datetime.datetime | None: ...
 def _parse(text: str | None) -> datetime.datetime | None:
     return None if text is None else datetime.datetime.fromisoformat(text)

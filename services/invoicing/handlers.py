@@ -11,91 +11,73 @@ retrying the same bytes cannot make it bookable.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Awaitable, Callable
 
 from google.protobuf.message import Message
 
-from commerce.event.v1 import envelope_pb2
 from commerce.invoicing.v1 import journal_entry_pb2
-from commerce.payments.v1 import events_pb2 as payments_events
 from mesh.events import EventContext, EventHandler, PermanentError
-from mesh.interceptors.auth import TENANT_ID
+from mesh.events.envelope import tenant_owns
 from mesh.money import Money
 from services.invoicing import reconciliation_store
 from services.invoicing.app import InvoicingApp
 from services.invoicing.domain import postings
-from services.invoicing.domain.entries import EntryDraft
 from services.invoicing.domain.errors import UnbalancedEntry
+from services.invoicing.domain.payment_events import PaymentCaptured, PaymentEvent, PaymentRefunded
+from services.invoicing.payment_event_messages import BOOKED_EVENTS, payment_event
 from services.invoicing.reconciliation import ItemKind, LedgerFact
 
 CONSUMER = "invoicing"
 PAYMENTS_SUBSCRIPTION = "invoicing.payments-events"
 PAYMENTS_DEAD_LETTER_TOPIC = "commerce.payments.events.dead-letter"
 
-Rule = Callable[[Message, envelope_pb2.EventEnvelope], EntryDraft | None]
-# What an event does beside its booking, before it (the invoice is locked before the ledger head).
-Effect = Callable[[InvoicingApp, Message, EventContext], Awaitable[None]]
-
-_PAYMENT_RULES: dict[type[Message], Rule] = {
-    payments_events.PaymentAuthorized: postings.payment_authorized,
-    payments_events.PaymentCaptured: postings.payment_captured,
-    payments_events.PaymentCanceled: postings.payment_canceled,
-    payments_events.PaymentRefunded: postings.payment_refunded,
-}
-
-
-async def _captured(app: InvoicingApp, event: payments_events.PaymentCaptured, context: EventContext) -> None:
-    amount = Money.from_proto(event.amount)
-    await app.invoices.on_captured(context.connection, context.envelope.tenant, event.payment_intent, amount)
-
-
-async def _refunded(app: InvoicingApp, event: payments_events.PaymentRefunded, context: EventContext) -> None:
-    amount = Money.from_proto(event.amount)
-    await app.invoices.on_refunded(context.connection, context.envelope.tenant, event.payment_intent,
-                                   event.refund or context.envelope.id, amount)
-
-
-_EFFECTS: dict[type[Message], Effect] = {
-    payments_events.PaymentCaptured: _captured,
-    payments_events.PaymentRefunded: _refunded,
-}
-
 
 def payment_handlers(app: InvoicingApp) -> dict[str, EventHandler]:
     """The handlers for commerce.payments.events, by event type; other payment events are acked."""
-    return {event.DESCRIPTOR.full_name: _booking(app, rule, _EFFECTS.get(event))
-            for event, rule in _PAYMENT_RULES.items()}
+    book = _booking(app)
+    return {event.DESCRIPTOR.full_name: book for event in BOOKED_EVENTS}
 
 
-def _psp_item(event: Message, entry: journal_entry_pb2.JournalEntry) -> LedgerFact | None:
+async def _effect(app: InvoicingApp, event: PaymentEvent, context: EventContext) -> None:
+    """What an event does beside its booking, before it (the invoice is locked before the ledger head)."""
+    tenant = context.envelope.tenant
+    match event:
+        case PaymentCaptured():
+            await app.invoices.on_captured(context.connection, tenant, event.payment_intent, event.amount)
+        case PaymentRefunded():
+            await app.invoices.on_refunded(context.connection, tenant, event.payment_intent,
+                                           event.refund or event.event_id, event.amount)
+
+
+def _psp_item(event: PaymentEvent, entry: journal_entry_pb2.JournalEntry) -> LedgerFact | None:
     """The capture or refund the PSP will settle, as reconciliation reads it; None for other events."""
-    if not isinstance(event, payments_events.PaymentCaptured | payments_events.PaymentRefunded):
+    if not isinstance(event, PaymentCaptured | PaymentRefunded):
         return None
     if not event.psp_reference:
         return None
-    amount = Money.from_proto(event.amount)
+    amount = event.amount
     booked_at = entry.create_time.ToDatetime(tzinfo=datetime.UTC)
-    if isinstance(event, payments_events.PaymentRefunded):
+    if isinstance(event, PaymentRefunded):
         return LedgerFact(event.psp_reference, ItemKind.REFUND, -amount, Money.zero(amount.currency_code),
                           booked_at, entry.name)
-    fee = Money.from_proto(event.fee) if event.HasField("fee") else Money.zero(amount.currency_code)
+    fee = event.fee if event.fee is not None else Money.zero(amount.currency_code)
     return LedgerFact(event.psp_reference, ItemKind.CAPTURE, amount, fee, booked_at, entry.name)
 
 
-def _booking(app: InvoicingApp, rule: Rule, effect: Effect | None) -> EventHandler:
-    async def book(event: Message, context: EventContext) -> None:
+def _booking(app: InvoicingApp) -> EventHandler:
+    async def book(message: Message, context: EventContext) -> None:
         try:
-            draft = rule(event, context.envelope)
+            event = payment_event(message, context.envelope)
+            draft = postings.payment_booking(event)
         except (postings.InvalidEvent, UnbalancedEntry) as err:
             raise PermanentError(str(err)) from err
         if draft is None:
             return
         tenant = context.envelope.tenant
-        if not TENANT_ID.match(tenant) or not draft.source_resource.startswith(f"tenants/{tenant}/"):
-            # Booking it would put one tenant's money in another's ledger.
+        if not tenant_owns(tenant, draft.source_resource):
+            # Booking it would put one tenant's money in another's ledger. The consumer checked the
+            # envelope's subject; the entry's source is the event's own intent or refund.
             raise PermanentError(f"the event's tenant {tenant[:70]!r} does not own {draft.source_resource[:200]!r}")
-        if effect is not None:
-            await effect(app, event, context)
+        await _effect(app, event, context)
         entry = await app.post(context.connection, tenant, draft)
         item = _psp_item(event, entry)
         if item is not None:

@@ -14,8 +14,8 @@ from mesh.resources import ResourceName
 from services.invoicing import messages
 from services.invoicing.collecting import CollectionUseCases
 from services.invoicing.domain.credit_notes import CreditLineRequest
-from services.invoicing.domain.invoice import InvoiceState
-from services.invoicing.invoices import InvoiceFilter, InvoiceRecord, InvoiceUseCases, NewInvoice
+from services.invoicing.domain.invoice import InvoiceFilter, InvoiceRecord, InvoiceState
+from services.invoicing.invoices import InvoiceUseCases, NewInvoice
 from services.invoicing.refusals import mapped
 
 INVOICE = ResourceName("tenants/{tenant}/invoices/{invoice}")
@@ -32,7 +32,8 @@ class InvoiceApi(invoice_service_pb2_grpc.InvoiceServiceServicer):
         new = NewInvoice(currency_code=request.currency_code, lines=[messages.new_line(item) for item in
                                                                      request.line_items],
                          customer=request.customer, order=request.order, subscription=request.subscription,
-                         days_until_due=request.days_until_due, customer_tax=request.customer_tax)
+                         days_until_due=request.days_until_due,
+                         customer_tax=messages.customer_tax_details(request.customer_tax))
         record = await self._invoices.create(current_tenant(), request.request_id, new)
         return ins.CreateInvoiceResponse(invoice=_message(record))
 

@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from commerce.invoicing.v1 import invoice_pb2
 from mesh.events import EventWriter
 from mesh.idempotency import atomic_phase, current_recovery_point
 from mesh.ids import derive_id
@@ -29,26 +28,23 @@ from mesh.money import Money
 from mesh.pagination import Page, PageRequest
 from mesh.persistence import Database
 from services.invoicing import billing_store, messages
-from services.invoicing.billing_store import (  # InvoiceFilter, InvoiceRecord: this module's interface
-    CREDIT_NOTE_SERIES,
-    INVOICE_SERIES,
-    InvoiceFilter,
-    InvoiceRecord,
-    PaymentLink,
-)
+from services.invoicing.billing_store import CREDIT_NOTE_SERIES, INVOICE_SERIES, PaymentLink
 from services.invoicing.domain import postings
 from services.invoicing.domain.billing_errors import BillingError, PaymentExceedsAmountDue
 from services.invoicing.domain.credit_notes import CreditLineRequest, CreditNote, CreditNoteReason, issue_credit_note
 from services.invoicing.domain.entries import EntryDraft
-from services.invoicing.domain.invoice import Action, Invoice, InvoiceState, NewLine
+from services.invoicing.domain.invoice import Action, Invoice, InvoiceFilter, InvoiceRecord, InvoiceState, NewLine
 from services.invoicing.domain.invoice.states import allowed, require
-from services.invoicing.domain.tax import Jurisdiction
+from services.invoicing.domain.tax import CustomerTaxDetails, Jurisdiction
 from services.invoicing.invoice_checks import check_new_invoice
 from services.invoicing.tax_hook import TaxHook
 
 SOURCE = "//commerce-mesh/invoicing"
 TOPIC = "commerce.invoicing.events"
 FINALIZED = "invoice_finalized"
+VOIDED = "invoice_voided"
+WRITTEN_OFF = "invoice_written_off"
+PAYMENT_LINKED = "invoice_payment_linked"
 
 Post = Callable[[AsyncConnection, str, EntryDraft], Awaitable[object]]
 
@@ -78,7 +74,7 @@ class NewInvoice:
     order: str = ""
     subscription: str = ""
     days_until_due: int = 0
-    customer_tax: invoice_pb2.CustomerTaxDetails = dataclasses.field(default_factory=invoice_pb2.CustomerTaxDetails)
+    customer_tax: CustomerTaxDetails = CustomerTaxDetails()
 
 
 class InvoiceUseCases:
@@ -109,10 +105,10 @@ class InvoiceUseCases:
         return record
 
     async def finalize(self, tenant: str, invoice_id: str) -> InvoiceRecord:
+        if (done := await self._done_before(FINALIZED, tenant, invoice_id)) is not None:
+            return done
         record = await self.get(tenant, invoice_id)
-        if current_recovery_point() == FINALIZED:
-            return record  # this request committed the finalization before it was interrupted
-        customer = messages.tax_customer(record.customer_tax, self._setup.seller)
+        customer = record.customer_tax.customer(self._setup.seller)
         request = record.invoice.tax_request(seller=self._setup.seller, customer=customer,
                                              default_tax_code=self._setup.default_tax_code)
         taxes = await self._tax.calculate(request)  # between transactions, through mesh.resilience
@@ -126,14 +122,18 @@ class InvoiceUseCases:
         return dataclasses.replace(locked, invoice=issued)
 
     async def void(self, tenant: str, invoice_id: str, reason: str) -> InvoiceRecord:
-        async with atomic_phase(self.db, "invoice_voided") as conn:
+        if (done := await self._done_before(VOIDED, tenant, invoice_id)) is not None:
+            return done
+        async with atomic_phase(self.db, VOIDED) as conn:
             locked = await self._locked(conn, tenant, invoice_id)
             voided = locked.invoice.void(reason=reason, at=self._now())
             await self._commit(conn, tenant, voided, postings.invoice_voided(voided), messages.invoice_voided(voided))
         return dataclasses.replace(locked, invoice=voided)
 
     async def mark_uncollectible(self, tenant: str, invoice_id: str) -> InvoiceRecord:
-        async with atomic_phase(self.db, "invoice_written_off") as conn:
+        if (done := await self._done_before(WRITTEN_OFF, tenant, invoice_id)) is not None:
+            return done
+        async with atomic_phase(self.db, WRITTEN_OFF) as conn:
             locked = await self._locked(conn, tenant, invoice_id)
             written_off = locked.invoice.mark_uncollectible(at=self._now())
             await self._commit(conn, tenant, written_off, postings.invoice_marked_uncollectible(written_off),
@@ -144,7 +144,9 @@ class InvoiceUseCases:
 
     async def pay(self, tenant: str, invoice_id: str, payment_intent: str, amount: Money | None) -> InvoiceRecord:
         """Link `payment_intent` to the invoice and apply what it captured (up to `amount`)."""
-        async with atomic_phase(self.db, "invoice_payment_linked") as conn:
+        if (done := await self._done_before(PAYMENT_LINKED, tenant, invoice_id)) is not None:
+            return done
+        async with atomic_phase(self.db, PAYMENT_LINKED) as conn:
             locked = await self._locked(conn, tenant, invoice_id)
             invoice = locked.invoice
             require(Action.PAY, invoice.state)
@@ -225,6 +227,13 @@ class InvoiceUseCases:
             return await billing_store.list_credit_notes(conn, tenant, invoice_id, page)
 
     # Helpers.
+
+    async def _done_before(self, phase: str, tenant: str, invoice_id: str) -> InvoiceRecord | None:
+        """The stored invoice if this request committed `phase` and was interrupted before it
+        answered: its retry answers what the phase left, not a refusal of its own transition."""
+        if current_recovery_point() != phase:
+            return None
+        return await self.get(tenant, invoice_id)
 
     async def _issue_note(self, conn: AsyncConnection, tenant: str, invoice: Invoice, note_id: str, *,
                           amount: Money | None, lines: Sequence[CreditLineRequest], reason: CreditNoteReason,

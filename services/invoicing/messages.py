@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from fractions import Fraction
+from typing import cast
 
 from google.protobuf import timestamp_pb2
 
@@ -13,12 +14,16 @@ from commerce.invoicing.v1 import invoice_service_pb2 as ins
 from mesh.money import Money
 from services.invoicing.domain.credit_notes import CreditNote, CreditNoteReason
 from services.invoicing.domain.invoice import Invoice, InvoiceState, LineItem, NewLine, ServicePeriod
-from services.invoicing.domain.tax import Jurisdiction, TaxCustomer, TaxTreatment
+from services.invoicing.domain.tax import CustomerTaxDetails, TaxTreatment
 
-_STATES = {state: invoice_pb2.InvoiceState.Value(f"INVOICE_STATE_{state.value}") for state in InvoiceState}
-_TREATMENTS = {treatment: invoice_pb2.TaxTreatment.Value(f"TAX_TREATMENT_{treatment.name}")
+# cast: protoc's .pyi types an enum's Value() as a plain int, not as the enum it looks up.
+_STATES = {state: cast(invoice_pb2.InvoiceState, invoice_pb2.InvoiceState.Value(f"INVOICE_STATE_{state.value}"))
+           for state in InvoiceState}
+_TREATMENTS = {treatment: cast(invoice_pb2.TaxTreatment,
+                               invoice_pb2.TaxTreatment.Value(f"TAX_TREATMENT_{treatment.name}"))
                for treatment in TaxTreatment}
-_REASONS = {reason: credit_note_pb2.CreditNoteReason.Value(f"CREDIT_NOTE_REASON_{reason.value}")
+_REASONS = {reason: cast(credit_note_pb2.CreditNoteReason,
+                         credit_note_pb2.CreditNoteReason.Value(f"CREDIT_NOTE_REASON_{reason.value}"))
             for reason in CreditNoteReason}
 
 
@@ -34,10 +39,8 @@ def new_line(item: ins.CreateInvoiceRequest.LineItem) -> NewLine:
                    tax_inclusive=item.tax_inclusive, period=period)
 
 
-def tax_customer(details: invoice_pb2.CustomerTaxDetails, seller: Jurisdiction) -> TaxCustomer:
-    """Unset country: a consumer taxed where the seller is."""
-    location = Jurisdiction(details.country, details.region) if details.country else seller
-    return TaxCustomer(location, details.tax_id, details.business)
+def customer_tax_details(details: invoice_pb2.CustomerTaxDetails) -> CustomerTaxDetails:
+    return CustomerTaxDetails(details.country, details.region, details.tax_id, details.business)
 
 
 def credit_note_reason(value: int) -> CreditNoteReason:
@@ -46,8 +49,12 @@ def credit_note_reason(value: int) -> CreditNoteReason:
 
 # Domain to messages.
 
-def invoice_message(invoice: Invoice, customer_tax: invoice_pb2.CustomerTaxDetails | None = None
-                    ) -> invoice_pb2.Invoice:
+def customer_tax_message(details: CustomerTaxDetails) -> invoice_pb2.CustomerTaxDetails:
+    return invoice_pb2.CustomerTaxDetails(country=details.country, region=details.region, tax_id=details.tax_id,
+                                          business=details.business)
+
+
+def invoice_message(invoice: Invoice, customer_tax: CustomerTaxDetails | None = None) -> invoice_pb2.Invoice:
     totals = invoice.totals
     message = invoice_pb2.Invoice(
         name=invoice.name, number=invoice.number, state=_STATES[invoice.state], customer=invoice.customer,
@@ -61,10 +68,10 @@ def invoice_message(invoice: Invoice, customer_tax: invoice_pb2.CustomerTaxDetai
         days_until_due=invoice.days_until_due, create_time=_stamp(invoice.created_at),
         update_time=_stamp(invoice.updated_at))
     if customer_tax is not None:
-        message.customer_tax.CopyFrom(customer_tax)
+        message.customer_tax.CopyFrom(customer_tax_message(customer_tax))
     if invoice.issued_at is not None:
         message.issue_time.CopyFrom(_stamp(invoice.issued_at))
-        message.due_time.CopyFrom(_stamp(invoice.due_at))
+        message.due_time.CopyFrom(_stamp(_due(invoice)))
     return message
 
 
@@ -86,7 +93,7 @@ def invoice_issued(invoice: Invoice) -> events_pb2.InvoiceIssued:
         invoice=invoice.name, number=invoice.number, customer=invoice.customer, order=invoice.order,
         subscription=invoice.subscription, subtotal=totals.subtotal.to_proto(), discounts=totals.discounts.to_proto(),
         tax=totals.tax.to_proto(), total=totals.total.to_proto(), amount_due=invoice.amount_due.to_proto(),
-        due_time=_stamp(invoice.due_at))
+        due_time=_stamp(_due(invoice)))
 
 
 def invoice_paid(invoice: Invoice, payment_intent: str) -> events_pb2.InvoicePaid:
@@ -131,7 +138,7 @@ def _line_message(line: LineItem) -> invoice_pb2.InvoiceLineItem:
         tax_amount=line.tax.to_proto(), amount_credited=line.amount_credited.to_proto(),
         tax_credited=line.tax_credited.to_proto(),
         tax_rate=_decimal(line.tax_rate) if line.tax_treatment else "",
-        tax_treatment=_TREATMENTS[line.tax_treatment] if line.tax_treatment else 0)
+        tax_treatment=_TREATMENTS[line.tax_treatment] if line.tax_treatment else invoice_pb2.TAX_TREATMENT_UNSPECIFIED)
     if line.period is not None:
         message.period_start_time.CopyFrom(_stamp(line.period.start))
         message.period_end_time.CopyFrom(_stamp(line.period.end))
@@ -163,6 +170,13 @@ def _stamp(moment: datetime.datetime) -> timestamp_pb2.Timestamp:
     stamp = timestamp_pb2.Timestamp()
     stamp.FromDatetime(moment)
     return stamp
+
+
+def _due(invoice: Invoice) -> datetime.datetime:
+    """An issued invoice's due time (issuing sets it, with issued_at)."""
+    if invoice.due_at is None:
+        raise ValueError(f"invoice {invoice.name} has no due time: it was not issued")
+    return invoice.due_at
 
 
 def _time(stamp: timestamp_pb2.Timestamp) -> datetime.datetime:

@@ -65,6 +65,6 @@ class PaymentsClient:
         return (await self._create(request)).payment_intent
 
     async def authorize(self, collection: Collection, intent: str) -> payment_intent_pb2.PaymentIntent:
-        """Authorize (and so capture) `intent`; a decline raises payments' CARD_DECLINED StatusError."""
+        """Authorize (and so capture) `intent`; a decline raises payments' CARD_DECLINED DomainError."""
         request = ps.AuthorizePaymentIntentRequest(name=intent, request_id=derived_request_id(collection, "authorize"))
         return (await self._authorize(request)).payment_intent

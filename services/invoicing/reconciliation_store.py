@@ -85,8 +85,8 @@ async def insert_report(conn: AsyncConnection, tenant: str, report_id: str, psp:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     result = await conn.execute(dialect.insert(reconciliation_reports).values(
         tenant=tenant, id=report_id, psp=psp, content_sha256=content_sha256, created_at=created_at,
-        report=report.SerializeToString()).on_conflict_do_nothing())
-    return result.rowcount == 1
+        report=report.SerializeToString()).on_conflict_do_nothing().returning(reconciliation_reports.c.id))
+    return result.first() is not None  # a row back means inserted: psycopg's rowcount here is -1
 
 
 async def report_by_content(conn: AsyncConnection, tenant: str, psp: str, content_sha256: bytes) -> Report | None:

@@ -104,7 +104,10 @@ class ReconciliationUseCases:
                 conn, tenant, report.name.split("/")[3], psp, report.content_sha256,
                 report.create_time.ToDatetime(tzinfo=datetime.UTC), report)
             if not created:  # the same file, reconciled meanwhile: its first report stands
-                return await reconciliation_store.report_by_content(conn, tenant, psp, report.content_sha256)
+                first = await reconciliation_store.report_by_content(conn, tenant, psp, report.content_sha256)
+                if first is None:  # never: the insert met its row (the id, too, derives from the content)
+                    raise RuntimeError("the stored report of this content is gone")
+                return first
             await reconciliation_store.mark_settled(conn, tenant, psp, settled, report.settlement_date)
             await self._writer.emit(conn, reconciliation_completed(report), subject=report.name, tenant=tenant)
         return report

@@ -21,8 +21,10 @@ from commerce.invoicing.v1 import journal_entry_pb2
 from mesh.ids import derive_id
 from mesh.persistence import UtcDateTime
 from mesh.persistence.tables import NAMING_CONVENTION
-from services.invoicing.domain import chain
-from services.invoicing.domain.entries import EntryDraft
+from services.invoicing import journal_encoding
+from services.invoicing.domain.chain import GENESIS
+from services.invoicing.domain.entries import Direction, EntryDraft
+from services.invoicing.domain.journal import EntryFilter, Totals
 
 invoicing_metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -73,23 +75,6 @@ class Head:
     created_at: datetime.datetime
 
 
-@dataclasses.dataclass(frozen=True)
-class Totals:
-    """One account's postings in one currency."""
-
-    currency_code: str
-    debits_minor: int
-    credits_minor: int
-    posting_count: int
-
-
-@dataclasses.dataclass(frozen=True)
-class EntryFilter:
-    account: str = ""  # an account id
-    source_resource: str = ""
-    source_event_id: str = ""
-
-
 def entry_id_of(tenant: str, draft: EntryDraft) -> str:
     return derive_id("je", tenant, draft.key)
 
@@ -104,15 +89,15 @@ async def append(conn: AsyncConnection, tenant: str, draft: EntryDraft,
     if existing is not None:
         return existing, False
     created = max(now, head.created_at)  # create_time never decreases along the chain
-    entry = chain.seal(draft, tenant=tenant, entry_id=entry_id, sequence=head.sequence + 1,
-                       prev_hash=head.hash, create_time=created)
+    entry = journal_encoding.seal(draft, tenant=tenant, entry_id=entry_id, sequence=head.sequence + 1,
+                                  prev_hash=head.hash, create_time=created)
     await conn.execute(sa.insert(journal_entries).values(
         tenant=tenant, sequence=entry.sequence, id=entry_id, description=entry.description,
         source_resource=entry.source_resource, source_event_id=entry.source_event_id,
         source_event_type=entry.source_event_type, created_at=created, prev_hash=entry.prev_hash, hash=entry.hash))
     await conn.execute(sa.insert(ledger_postings), [
         dict(tenant=tenant, entry_sequence=entry.sequence, position=position, account=posting.account,
-             direction=posting.direction.value, currency_code=posting.amount.currency_code,
+             direction=journal_encoding.direction_number(posting.direction), currency_code=posting.amount.currency_code,
              amount_minor=posting.amount.amount_minor)
         for position, posting in enumerate(draft.postings)])
     await conn.execute(sa.update(ledger_heads).where(ledger_heads.c.tenant == tenant).values(
@@ -122,7 +107,7 @@ async def append(conn: AsyncConnection, tenant: str, draft: EntryDraft,
 
 async def head(conn: AsyncConnection, tenant: str) -> Head:
     row = (await conn.execute(sa.select(ledger_heads).where(ledger_heads.c.tenant == tenant))).first()
-    return Head(0, chain.GENESIS, _EPOCH) if row is None else Head(row.sequence, row.hash, row.created_at)
+    return Head(0, GENESIS, _EPOCH) if row is None else Head(row.sequence, row.hash, row.created_at)
 
 
 async def entries(conn: AsyncConnection, tenant: str, *, after_sequence: int, limit: int,
@@ -155,7 +140,7 @@ async def totals(conn: AsyncConnection, tenant: str, account: str, *, up_to_sequ
                  currency_code: str = "") -> list[Totals]:
     """The account's debit and credit sums per currency over entries up to `up_to_sequence`."""
     p = ledger_postings.c
-    debit = journal_entry_pb2.POSTING_DIRECTION_DEBIT
+    debit = journal_encoding.direction_number(Direction.DEBIT)
     query = (sa.select(p.currency_code,
                        sa.func.coalesce(sa.func.sum(sa.case((p.direction == debit, p.amount_minor), else_=0)), 0),
                        sa.func.coalesce(sa.func.sum(sa.case((p.direction != debit, p.amount_minor), else_=0)), 0),
@@ -171,7 +156,7 @@ async def totals(conn: AsyncConnection, tenant: str, account: str, *, up_to_sequ
 async def _lock_head(conn: AsyncConnection, tenant: str) -> Head:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     await conn.execute(dialect.insert(ledger_heads).values(
-        tenant=tenant, sequence=0, hash=chain.GENESIS, created_at=_EPOCH).on_conflict_do_nothing())
+        tenant=tenant, sequence=0, hash=GENESIS, created_at=_EPOCH).on_conflict_do_nothing())
     row = (await conn.execute(sa.select(ledger_heads).where(ledger_heads.c.tenant == tenant).with_for_update())).one()
     return Head(row.sequence, row.hash, row.created_at)
 
@@ -191,7 +176,7 @@ async def _postings_of(conn: AsyncConnection, tenant: str, sequences: Sequence[i
     found: dict[int, list] = {}
     for row in rows:
         found.setdefault(row.entry_sequence, []).append(journal_entry_pb2.Posting(
-            account=chain.account_name(tenant, row.account), direction=row.direction,
+            account=journal_encoding.account_name(tenant, row.account), direction=row.direction,
             amount={"currency_code": row.currency_code, "amount_minor": row.amount_minor}))
     return found
 

@@ -15,11 +15,9 @@ from __future__ import annotations
 import asyncio
 import datetime
 
-import grpc
-
 from commerce.invoicing.v1 import error_reason_pb2
-from mesh.errors import DomainError, reason_of
-from mesh.resilience import DEPENDENCY_FAILURE_CODES, CallPolicy, ResilientClient
+from mesh.errors import Code, DomainError, reason_of
+from mesh.resilience import DEPENDENCY_FAILURE_CODES, CallPolicy, ResilientClient, code_of
 from services.invoicing.domain.billing_errors import BillingError, TaxCalculationFailed
 from services.invoicing.domain.tax import TaxCalculator, TaxRequest, TaxResult
 
@@ -40,7 +38,7 @@ class TaxHook:
         try:
             return await self._calculate(request)
         except DomainError as err:
-            if err.code in DEPENDENCY_FAILURE_CODES:
+            if code_of(err) in DEPENDENCY_FAILURE_CODES:
                 raise TaxCalculationFailed(f"the tax provider did not answer: {err.message}") from err
             raise
 
@@ -49,10 +47,10 @@ class TaxHook:
         try:
             return await asyncio.wait_for(self._calculator.calculate(request), timeout)
         except TimeoutError:
-            raise DomainError(grpc.StatusCode.DEADLINE_EXCEEDED, _FAILED, "the tax provider timed out") from None
+            raise DomainError(Code.DEADLINE_EXCEEDED, _FAILED, "the tax provider timed out") from None
         except TaxCalculationFailed as err:
-            raise DomainError(grpc.StatusCode.UNAVAILABLE, _FAILED, err.message) from err
+            raise DomainError(Code.UNAVAILABLE, _FAILED, err.message) from err
         except BillingError:
             raise  # an answer about the request (an unknown tax code): the provider is up
         except Exception as err:  # a provider's own failure, whatever it raises
-            raise DomainError(grpc.StatusCode.UNAVAILABLE, _FAILED, "the tax provider failed") from err
+            raise DomainError(Code.UNAVAILABLE, _FAILED, "the tax provider failed") from err

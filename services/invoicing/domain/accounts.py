@@ -1,5 +1,5 @@
-"""The chart of accounts (commerce.invoicing.v1.AccountType): which account ids exist, their type
-and the side their balance is kept on.
+"""The chart of accounts: which account ids exist, their type and the side their balance is kept
+on. The types are commerce.invoicing.v1.AccountType's, by name (the API maps them).
 
 Accounts exist implicitly: an id is valid when it is one of the fixed ids or a per-PSP id
 ("cash-at-psp-sandbox-alpha") with a well-formed connector name. Memo accounts book what moves
@@ -7,8 +7,6 @@ no money (authorization holds); they balance among themselves and never mix with
 
 "discounts" (contra-revenue, debit-normal) takes an issued invoice's credit lines, so revenue
 keeps the charges and the ledger shows subtotal − discounts + tax = total as it was invoiced.
-account.proto has no value for it yet: its type is ACCOUNT_TYPE_DISCOUNTS below, the number the
-proto enum value will take.
 """
 
 from __future__ import annotations
@@ -17,12 +15,10 @@ import dataclasses
 import enum
 import re
 
-from commerce.invoicing.v1 import account_pb2
 from services.invoicing.domain.errors import AccountNotFound
 
 __all__ = [
     "ACCOUNTS_RECEIVABLE",
-    "ACCOUNT_TYPE_DISCOUNTS",
     "AUTHORIZATION_HOLDS_OFFSET",
     "BAD_DEBT",
     "DISCOUNTS",
@@ -30,6 +26,7 @@ __all__ = [
     "REVENUE",
     "TAX_PAYABLE",
     "Account",
+    "AccountType",
     "NormalSide",
     "authorization_holds",
     "cash_at_psp",
@@ -37,10 +34,24 @@ __all__ = [
     "psp_fees",
 ]
 
-_T = account_pb2.AccountType
 # A PSP connector's name as it appears in account ids; the longest prefix ("authorization-holds-",
 # 20 characters) plus 44 stays within the API's 64-character account id.
 _PSP = re.compile(r"[a-z0-9][a-z0-9-]{0,43}")
+
+
+class AccountType(enum.Enum):
+    """What an account is for; the names are AccountType's without its prefix."""
+
+    ACCOUNTS_RECEIVABLE = "accounts_receivable"
+    CASH_AT_PSP = "cash_at_psp"
+    PSP_FEES = "psp_fees"
+    REVENUE = "revenue"
+    TAX_PAYABLE = "tax_payable"
+    REFUNDS = "refunds"
+    BAD_DEBT = "bad_debt"
+    DISCOUNTS = "discounts"
+    AUTHORIZATION_HOLDS = "authorization_holds"  # memo
+    AUTHORIZATION_HOLDS_OFFSET = "authorization_holds_offset"  # memo
 
 
 class NormalSide(enum.Enum):
@@ -53,13 +64,10 @@ class NormalSide(enum.Enum):
 @dataclasses.dataclass(frozen=True)
 class Account:
     id: str
-    type: int  # an account_pb2.AccountType value
+    type: AccountType
     normal: NormalSide
     memo: bool = False
 
-
-# The next AccountType number, for "discounts", until account.proto declares it.
-ACCOUNT_TYPE_DISCOUNTS = 10
 
 ACCOUNTS_RECEIVABLE = "accounts-receivable"
 REVENUE = "revenue"
@@ -70,21 +78,21 @@ DISCOUNTS = "discounts"
 AUTHORIZATION_HOLDS_OFFSET = "authorization-holds-offset"
 
 _FIXED = {
-    ACCOUNTS_RECEIVABLE: Account(ACCOUNTS_RECEIVABLE, _T.ACCOUNT_TYPE_ACCOUNTS_RECEIVABLE, NormalSide.DEBIT),
-    REVENUE: Account(REVENUE, _T.ACCOUNT_TYPE_REVENUE, NormalSide.CREDIT),
-    TAX_PAYABLE: Account(TAX_PAYABLE, _T.ACCOUNT_TYPE_TAX_PAYABLE, NormalSide.CREDIT),
-    REFUNDS: Account(REFUNDS, _T.ACCOUNT_TYPE_REFUNDS, NormalSide.DEBIT),
-    BAD_DEBT: Account(BAD_DEBT, _T.ACCOUNT_TYPE_BAD_DEBT, NormalSide.DEBIT),
-    DISCOUNTS: Account(DISCOUNTS, ACCOUNT_TYPE_DISCOUNTS, NormalSide.DEBIT),
-    AUTHORIZATION_HOLDS_OFFSET: Account(AUTHORIZATION_HOLDS_OFFSET, _T.ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET,
+    ACCOUNTS_RECEIVABLE: Account(ACCOUNTS_RECEIVABLE, AccountType.ACCOUNTS_RECEIVABLE, NormalSide.DEBIT),
+    REVENUE: Account(REVENUE, AccountType.REVENUE, NormalSide.CREDIT),
+    TAX_PAYABLE: Account(TAX_PAYABLE, AccountType.TAX_PAYABLE, NormalSide.CREDIT),
+    REFUNDS: Account(REFUNDS, AccountType.REFUNDS, NormalSide.DEBIT),
+    BAD_DEBT: Account(BAD_DEBT, AccountType.BAD_DEBT, NormalSide.DEBIT),
+    DISCOUNTS: Account(DISCOUNTS, AccountType.DISCOUNTS, NormalSide.DEBIT),
+    AUTHORIZATION_HOLDS_OFFSET: Account(AUTHORIZATION_HOLDS_OFFSET, AccountType.AUTHORIZATION_HOLDS_OFFSET,
                                         NormalSide.CREDIT, memo=True),
 }
 
 # Per-PSP accounts, by id prefix. "authorization-holds-offset" is fixed and matched first.
 _PER_PSP = (
-    ("cash-at-psp-", _T.ACCOUNT_TYPE_CASH_AT_PSP, NormalSide.DEBIT, False),
-    ("psp-fees-", _T.ACCOUNT_TYPE_PSP_FEES, NormalSide.DEBIT, False),
-    ("authorization-holds-", _T.ACCOUNT_TYPE_AUTHORIZATION_HOLDS, NormalSide.DEBIT, True),
+    ("cash-at-psp-", AccountType.CASH_AT_PSP, NormalSide.DEBIT, False),
+    ("psp-fees-", AccountType.PSP_FEES, NormalSide.DEBIT, False),
+    ("authorization-holds-", AccountType.AUTHORIZATION_HOLDS, NormalSide.DEBIT, True),
 )
 
 

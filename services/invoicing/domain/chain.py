@@ -1,57 +1,65 @@
 """The tenant's hash chain, and its verification.
 
-Each entry's hash is the SHA-256 of its deterministic protobuf encoding with `hash` left empty
-and `prev_hash` set to its predecessor's hash (GENESIS for the first). Editing, removing,
-inserting or reordering any entry therefore breaks that entry's hash or the next one's link;
-rewriting every later hash too is caught by comparing the head hash with one kept elsewhere.
+Each entry's hash is the SHA-256 of its canonical encoding, which holds everything the entry
+says (its postings, texts, time, sequence) with `hash` left out and `prev_hash` set to its
+predecessor's hash (GENESIS for the first). Editing, removing, inserting or reordering any entry
+therefore breaks that entry's hash or the next one's link; rewriting every later hash too is
+caught by comparing the head hash with one kept elsewhere. What the encoding is, is not this
+module's business: journal_encoding makes it and hands entries over as RecordedEntry.
 `ChainVerifier` is fed entries in ascending sequence and stops at the first broken one.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime
+import enum
 import hashlib
 
-from google.protobuf import timestamp_pb2
-
-from commerce.invoicing.v1 import journal_entry_pb2, ledger_service_pb2
 from mesh.money import Money
 from services.invoicing.domain import accounts
-from services.invoicing.domain.entries import Direction, EntryDraft, Posting, imbalance
+from services.invoicing.domain.entries import Direction, Posting, imbalance
 from services.invoicing.domain.errors import AccountNotFound
 
-__all__ = ["GENESIS", "ChainVerifier", "Verification", "account_name", "entry_hash", "seal"]
+__all__ = ["GENESIS", "ChainVerifier", "RecordedEntry", "RecordedPosting", "Verification", "Violation", "hash_of"]
 
 GENESIS = bytes(32)
-_V = ledger_service_pb2.LedgerViolation
 
 
-def account_name(tenant: str, account_id: str) -> str:
-    return f"tenants/{tenant}/accounts/{account_id}"
+def hash_of(canonical: bytes) -> bytes:
+    """The hash of an entry whose canonical encoding is `canonical`."""
+    return hashlib.sha256(canonical).digest()
 
 
-def seal(draft: EntryDraft, *, tenant: str, entry_id: str, sequence: int, prev_hash: bytes,
-         create_time: datetime.datetime) -> journal_entry_pb2.JournalEntry:
-    """The committed form of `draft` at `sequence`, chained to `prev_hash`."""
-    created = timestamp_pb2.Timestamp()
-    created.FromDatetime(create_time)
-    entry = journal_entry_pb2.JournalEntry(
-        name=f"tenants/{tenant}/journalEntries/{entry_id}", sequence=sequence,
-        postings=[journal_entry_pb2.Posting(account=account_name(tenant, p.account), direction=p.direction.value,
-                                            amount=p.amount.to_proto()) for p in draft.postings],
-        description=draft.description, source_resource=draft.source_resource,
-        source_event_id=draft.source_event_id, source_event_type=draft.source_event_type,
-        create_time=created, prev_hash=prev_hash)
-    entry.hash = entry_hash(entry)
-    return entry
+class Violation(enum.Enum):
+    """How a chain is broken (LedgerViolation, by name)."""
+
+    SEQUENCE_GAP = "sequence_gap"
+    PREV_HASH_MISMATCH = "prev_hash_mismatch"
+    HASH_MISMATCH = "hash_mismatch"
+    UNBALANCED = "unbalanced"
+    INVALID_POSTING = "invalid_posting"
 
 
-def entry_hash(entry: journal_entry_pb2.JournalEntry) -> bytes:
-    unsigned = journal_entry_pb2.JournalEntry()
-    unsigned.CopyFrom(entry)
-    unsigned.ClearField("hash")
-    return hashlib.sha256(unsigned.SerializeToString(deterministic=True)).digest()
+@dataclasses.dataclass(frozen=True)
+class RecordedPosting:
+    """A posting as it was recorded, unchecked: a record may have been edited into anything."""
+
+    account: str  # the account's resource name, "tenants/{tenant}/accounts/{account id}"
+    direction: Direction | None  # None: the record names no direction
+    currency_code: str
+    amount_minor: int
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordedEntry:
+    """A committed entry as the chain sees it; `canonical` is the encoding its hash must be of."""
+
+    name: str
+    sequence: int
+    prev_hash: bytes
+    hash: bytes
+    postings: tuple[RecordedPosting, ...]
+    canonical: bytes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +70,7 @@ class Verification:
     head_hash: bytes
     first_broken_entry: str = ""
     first_broken_sequence: int = 0
-    violation: int = _V.LEDGER_VIOLATION_UNSPECIFIED
+    violation: Violation | None = None  # None while the chain is intact
     detail: str = ""
 
 
@@ -80,7 +88,7 @@ class ChainVerifier:
     def broken(self) -> bool:
         return self._broken is not None
 
-    def feed(self, entry: journal_entry_pb2.JournalEntry) -> bool:
+    def feed(self, entry: RecordedEntry) -> bool:
         """Check the next entry; False once the chain is broken (feed no more)."""
         self._checked += 1
         found = self._violation_of(entry)
@@ -97,8 +105,7 @@ class ChainVerifier:
         """The chain should go on to `sequence` (the head says so) but holds no such entry."""
         self._checked += 1
         self._broken = Verification(False, self._checked, self._expected - 1, self._head_hash(), "", sequence,
-                                    _V.LEDGER_VIOLATION_SEQUENCE_GAP,
-                                    f"entry {sequence} is missing: the chain's head is past it")
+                                    Violation.SEQUENCE_GAP, f"entry {sequence} is missing: the chain's head is past it")
 
     def result(self) -> Verification:
         return self._broken or Verification(True, self._checked, self._expected - 1, self._head_hash())
@@ -106,42 +113,42 @@ class ChainVerifier:
     def _head_hash(self) -> bytes:
         return self._prev_hash if self._expected > 1 else b""
 
-    def _violation_of(self, entry: journal_entry_pb2.JournalEntry) -> tuple[int, str] | None:
+    def _violation_of(self, entry: RecordedEntry) -> tuple[Violation, str] | None:
         if entry.sequence != self._expected:
-            return _V.LEDGER_VIOLATION_SEQUENCE_GAP, f"expected sequence {self._expected}, found {entry.sequence}"
+            return Violation.SEQUENCE_GAP, f"expected sequence {self._expected}, found {entry.sequence}"
         if entry.prev_hash != self._prev_hash:
-            return _V.LEDGER_VIOLATION_PREV_HASH_MISMATCH, "prev_hash is not the previous entry's hash"
-        if entry_hash(entry) != entry.hash:
-            return _V.LEDGER_VIOLATION_HASH_MISMATCH, "the entry's content does not match its hash"
+            return Violation.PREV_HASH_MISMATCH, "prev_hash is not the previous entry's hash"
+        if hash_of(entry.canonical) != entry.hash:
+            return Violation.HASH_MISMATCH, "the entry's content does not match its hash"
         return self._posting_violation(entry)
 
-    def _posting_violation(self, entry: journal_entry_pb2.JournalEntry) -> tuple[int, str] | None:
+    def _posting_violation(self, entry: RecordedEntry) -> tuple[Violation, str] | None:
         if len(entry.postings) < 2:
-            return _V.LEDGER_VIOLATION_INVALID_POSTING, f"{len(entry.postings)} posting(s); at least two are needed"
-        postings = []
-        for index, posting in enumerate(entry.postings):
-            problem = self._posting_problem(posting)
-            if problem:
-                return _V.LEDGER_VIOLATION_INVALID_POSTING, f"posting {index}: {problem}"
-            postings.append(Posting(posting.account.removeprefix(self._account_prefix),
-                                    Direction(posting.direction), Money.from_proto(posting.amount)))
+            return Violation.INVALID_POSTING, f"{len(entry.postings)} posting(s); at least two are needed"
+        postings: list[Posting] = []
+        for index, recorded in enumerate(entry.postings):
+            posting = self._as_posting(recorded)
+            if isinstance(posting, str):
+                return Violation.INVALID_POSTING, f"posting {index}: {posting}"
+            postings.append(posting)
         problem = imbalance(postings)
-        return (_V.LEDGER_VIOLATION_UNBALANCED, problem) if problem else None
+        return (Violation.UNBALANCED, problem) if problem else None
 
-    def _posting_problem(self, posting: journal_entry_pb2.Posting) -> str:
-        if posting.amount.amount_minor <= 0:
+    def _as_posting(self, posting: RecordedPosting) -> Posting | str:
+        """The recorded posting as a posting of this tenant's chart, or what is wrong with it."""
+        if posting.amount_minor <= 0:
             return "amount is not positive"
         try:
-            Money.from_proto(posting.amount)
+            amount = Money(posting.currency_code, posting.amount_minor)
         except ValueError:
             return "currency code is malformed"
-        if posting.direction not in (journal_entry_pb2.POSTING_DIRECTION_DEBIT,
-                                     journal_entry_pb2.POSTING_DIRECTION_CREDIT):
+        if posting.direction is None:
             return "no direction"
         if not posting.account.startswith(self._account_prefix):
             return "account belongs to another tenant"
+        account_id = posting.account.removeprefix(self._account_prefix)
         try:
-            accounts.classify(posting.account.removeprefix(self._account_prefix))
+            accounts.classify(account_id)
         except AccountNotFound:
             return "account is not in the chart of accounts"
-        return ""
+        return Posting(account_id, posting.direction, amount)

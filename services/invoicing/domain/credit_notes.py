@@ -101,7 +101,7 @@ def issue_credit_note(invoice: Invoice, *, name: str, number: str, reason: Credi
         raise InvalidCreditNote("a credit note is either an amount or a set of lines")
     credits = _spread(invoice, amount) if amount is not None else _by_lines(invoice, lines)
     credited = invoice.apply_credit(credits, at=created_at)
-    note_lines = tuple(CreditNoteLine(credit.line_item, invoice.line(credit.line_item).description,
+    note_lines = tuple(CreditNoteLine(credit.line_item, _charge_line(invoice, credit.line_item).description,
                                       credit.amount, credit.tax) for credit in credits)
     note = CreditNote(name=name, number=number, invoice=invoice.name, lines=note_lines, reason=reason, memo=memo,
                       created_at=created_at)

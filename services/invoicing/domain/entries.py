@@ -3,7 +3,7 @@
 An EntryDraft is checked when it is made, so an unbalanced entry cannot reach the store: at least
 two postings, every amount positive, every account in the chart, and for every currency the
 debits equal the credits, separately for memo accounts (holds) and for the others, so a memo
-posting can never balance a real one. chain.seal gives a draft its place in the chain.
+posting can never balance a real one. journal_encoding.seal gives a draft its place in the chain.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import dataclasses
 import enum
 from collections.abc import Iterable
 
-from commerce.invoicing.v1 import journal_entry_pb2
 from mesh.money import Money
 from services.invoicing.domain import accounts
 from services.invoicing.domain.errors import AccountNotFound, UnbalancedEntry
@@ -22,8 +21,10 @@ __all__ = ["Direction", "EntryDraft", "Posting", "check_postings", "credit", "de
 
 
 class Direction(enum.Enum):
-    DEBIT = journal_entry_pb2.POSTING_DIRECTION_DEBIT
-    CREDIT = journal_entry_pb2.POSTING_DIRECTION_CREDIT
+    """The side a posting is on (PostingDirection, by name)."""
+
+    DEBIT = "debit"
+    CREDIT = "credit"
 
 
 @dataclasses.dataclass(frozen=True)

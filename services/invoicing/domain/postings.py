@@ -1,4 +1,4 @@
-"""The ledger postings of the payment events (the chart's rules, commerce.invoicing.v1.AccountType).
+"""The ledger postings of the payment events (the chart's rules, as account.proto describes them).
 
 - PaymentAuthorized: a hold, on the memo pair: debit authorization-holds-{psp}, credit
   authorization-holds-offset, the authorized amount. No money moved yet.
@@ -7,7 +7,7 @@
 - PaymentCanceled: the voided authorization leaves the hold; nothing when nothing was held.
 - PaymentRefunded: money back to the customer: debit accounts-receivable, credit cash-at-psp-{psp}.
 
-Each rule is a pure function of the event and its envelope; the entry's key is the event id, so
+Each rule is a pure function of the event (payment_events); the entry's key is the event id, so
 a redelivered event can only ever book the entry it booked the first time. An event that breaks
 the rules (no PSP named, a fee in another currency or above the amount) raises InvalidEvent:
 booking a guess would be worse than holding the event for an operator.
@@ -28,13 +28,20 @@ move, so each books once):
 
 from __future__ import annotations
 
-from commerce.event.v1 import envelope_pb2
-from commerce.payments.v1 import events_pb2
+from collections.abc import Iterable
+
 from mesh.money import CurrencyMismatch, Money
 from services.invoicing.domain import accounts
 from services.invoicing.domain.credit_notes import CreditNote
 from services.invoicing.domain.entries import EntryDraft, Posting, credit, debit
 from services.invoicing.domain.invoice import Invoice, InvoiceState
+from services.invoicing.domain.payment_events import (
+    PaymentAuthorized,
+    PaymentCanceled,
+    PaymentCaptured,
+    PaymentEvent,
+    PaymentRefunded,
+)
 
 __all__ = [
     "InvalidEvent",
@@ -43,6 +50,7 @@ __all__ = [
     "invoice_marked_uncollectible",
     "invoice_voided",
     "payment_authorized",
+    "payment_booking",
     "payment_canceled",
     "payment_captured",
     "payment_refunded",
@@ -54,17 +62,30 @@ class InvalidEvent(Exception):
     """The event cannot be booked as it is; the message says why (never with card data)."""
 
 
-def payment_authorized(event: events_pb2.PaymentAuthorized, envelope: envelope_pb2.EventEnvelope) -> EntryDraft:
-    amount, psp = _money(event.amount), _psp(event.psp)
-    return _draft(envelope, event.payment_intent, f"Authorization of {_show(amount)} held at {psp}", [
+def payment_booking(event: PaymentEvent) -> EntryDraft | None:
+    """The entry `event` books, by its rule below; None when it books nothing."""
+    match event:
+        case PaymentAuthorized():
+            return payment_authorized(event)
+        case PaymentCaptured():
+            return payment_captured(event)
+        case PaymentCanceled():
+            return payment_canceled(event)
+        case PaymentRefunded():
+            return payment_refunded(event)
+
+
+def payment_authorized(event: PaymentAuthorized) -> EntryDraft:
+    amount, psp = _positive(event.amount), _psp(event.psp)
+    return _draft(event, event.payment_intent, f"Authorization of {_show(amount)} held at {psp}", [
         debit(accounts.authorization_holds(psp), amount),
         credit(accounts.AUTHORIZATION_HOLDS_OFFSET, amount),
     ])
 
 
-def payment_captured(event: events_pb2.PaymentCaptured, envelope: envelope_pb2.EventEnvelope) -> EntryDraft:
-    amount, psp = _money(event.amount), _psp(event.psp)
-    fee = _money(event.fee, positive=False) if event.HasField("fee") else Money.zero(amount.currency_code)
+def payment_captured(event: PaymentCaptured) -> EntryDraft:
+    amount, psp = _positive(event.amount), _psp(event.psp)
+    fee = event.fee if event.fee is not None else Money.zero(amount.currency_code)
     try:
         net = amount - fee
     except CurrencyMismatch as err:
@@ -72,7 +93,7 @@ def payment_captured(event: events_pb2.PaymentCaptured, envelope: envelope_pb2.E
     if fee.amount_minor < 0 or net.amount_minor < 0:
         raise InvalidEvent(f"fee {_show(fee)} is outside 0..{_show(amount)}")
     description = f"Capture of {_show(amount)} at {psp} (fee {_show(fee)}, reference {event.psp_reference})"
-    return _draft(envelope, event.payment_intent, description, [
+    return _draft(event, event.payment_intent, description, [
         debit(accounts.cash_at_psp(psp), net),
         debit(accounts.psp_fees(psp), fee),
         credit(accounts.ACCOUNTS_RECEIVABLE, amount),
@@ -81,36 +102,34 @@ def payment_captured(event: events_pb2.PaymentCaptured, envelope: envelope_pb2.E
     ])
 
 
-def payment_canceled(event: events_pb2.PaymentCanceled, envelope: envelope_pb2.EventEnvelope) -> EntryDraft | None:
+def payment_canceled(event: PaymentCanceled) -> EntryDraft | None:
     if not event.psp:
         return None  # canceled before any PSP held funds: nothing to release
-    amount, psp = _money(event.amount), _psp(event.psp)
-    return _draft(envelope, event.payment_intent, f"Authorization of {_show(amount)} at {psp} voided", [
+    if event.amount is None:
+        raise InvalidEvent("malformed amount: the event has none")
+    amount, psp = _positive(event.amount), _psp(event.psp)
+    return _draft(event, event.payment_intent, f"Authorization of {_show(amount)} at {psp} voided", [
         debit(accounts.AUTHORIZATION_HOLDS_OFFSET, amount),
         credit(accounts.authorization_holds(psp), amount),
     ])
 
 
-def payment_refunded(event: events_pb2.PaymentRefunded, envelope: envelope_pb2.EventEnvelope) -> EntryDraft:
-    amount, psp = _money(event.amount), _psp(event.psp)
+def payment_refunded(event: PaymentRefunded) -> EntryDraft:
+    amount, psp = _positive(event.amount), _psp(event.psp)
     description = f"Refund of {_show(amount)} at {psp} (reference {event.psp_reference})"
-    return _draft(envelope, event.refund or event.payment_intent, description, [
+    return _draft(event, event.refund or event.payment_intent, description, [
         debit(accounts.ACCOUNTS_RECEIVABLE, amount),
         credit(accounts.cash_at_psp(psp), amount),
     ])
 
 
-def _draft(envelope: envelope_pb2.EventEnvelope, source: str, description: str, postings) -> EntryDraft:
-    return EntryDraft.of(f"event:{envelope.id}", postings, description=description, source_resource=source,
-                         source_event_id=envelope.id, source_event_type=envelope.type)
+def _draft(event: PaymentEvent, source: str, description: str, postings: Iterable[Posting]) -> EntryDraft:
+    return EntryDraft.of(f"event:{event.event_id}", postings, description=description, source_resource=source,
+                         source_event_id=event.event_id, source_event_type=event.event_type)
 
 
-def _money(message, *, positive: bool = True) -> Money:
-    try:
-        amount = Money.from_proto(message)
-    except (TypeError, ValueError) as err:
-        raise InvalidEvent(f"malformed amount: {err}") from err
-    if positive and amount.amount_minor <= 0:
+def _positive(amount: Money) -> Money:
+    if amount.amount_minor <= 0:
         raise InvalidEvent("amount is not positive")
     return amount
 

@@ -31,6 +31,7 @@ from services.invoicing.domain.billing_errors import TaxCodeUnknown
 from services.invoicing.domain.rounding import round_half_even
 
 __all__ = [
+    "CustomerTaxDetails",
     "Jurisdiction",
     "JurisdictionRules",
     "LineTax",
@@ -88,6 +89,22 @@ class TaxCustomer:
     def may_self_account(self) -> bool:
         """A registered business: cross-border supplies to it can be reverse-charged."""
         return self.business and bool(self.tax_id.strip())
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomerTaxDetails:
+    """What an invoice was told of its customer's tax when it was created; "" for no country is
+    the seller's country."""
+
+    country: str = ""
+    region: str = ""
+    tax_id: str = ""
+    business: bool = False
+
+    def customer(self, seller: Jurisdiction) -> TaxCustomer:
+        """Unset country: a consumer taxed where the seller is."""
+        location = Jurisdiction(self.country, self.region) if self.country else seller
+        return TaxCustomer(location, self.tax_id, self.business)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -107,7 +107,7 @@ class SettlementReader:
             yield parse(record, self._rows + 1)
         self._done = True
 
-    def _header(self, records: Iterator[list[str] | csv.Error]) -> list[str]:
+    def _header(self, records: Iterator[list[str]]) -> list[str]:
         header = _next_record(records)
         if not header or isinstance(header, csv.Error) or not _utf8(header):
             raise SettlementHeaderInvalid("the report has no readable header row")

@@ -12,19 +12,17 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from commerce.invoicing.v1 import ledger_service_pb2
 from mesh.money import Money
 from mesh.persistence import RUNTIME_MIGRATIONS, Database, migrate
 from services.invoicing import store
 from services.invoicing.app import InvoicingApp
 from services.invoicing.domain.accounts import NormalSide
-from services.invoicing.domain.chain import GENESIS, Verification
+from services.invoicing.domain.chain import GENESIS, Verification, Violation
 from services.invoicing.domain.entries import EntryDraft, credit, debit
 from services.invoicing.domain.errors import AccountNotFound
+from services.invoicing.domain.journal import EntryFilter, Totals
 from services.invoicing.migrations import INVOICING_MIGRATIONS
-from services.invoicing.store import EntryFilter, Totals
 
-V = ledger_service_pb2.LedgerViolation
 TENANT = "acme"
 OTHER = "globex"
 CASH = "cash-at-psp-sandbox-alpha"
@@ -104,7 +102,7 @@ async def execute(db: Database, *statements: str) -> None:
             await conn.execute(sa.text(statement))
 
 
-def broken(entries, sequence: int, violation: int, *, name: str | None = None,
+def broken(entries, sequence: int, violation: Violation, *, name: str | None = None,
            checked: int | None = None) -> Verification:
     """The verification of a chain found intact up to sequence − 1 and broken at `sequence`."""
     return Verification(False, sequence if checked is None else checked, sequence - 1,
@@ -410,7 +408,7 @@ async def test_a_changed_posting_amount_is_a_hash_mismatch(ledger_db: Database, 
                              f"WHERE tenant = '{TENANT}' AND entry_sequence = 2 AND position = 0")
 
     result = await app.verify(TENANT)
-    assert without_detail(result) == broken(booked, 2, V.LEDGER_VIOLATION_HASH_MISMATCH)
+    assert without_detail(result) == broken(booked, 2, Violation.HASH_MISMATCH)
     assert (await app.verify(OTHER)).ok
 
 
@@ -422,7 +420,7 @@ async def test_a_deleted_middle_entry_is_a_sequence_gap(ledger_db: Database, tam
 
     result = await app.verify(TENANT)
     # Entry 4 is found where 3 should be.
-    assert without_detail(result) == broken(booked, 3, V.LEDGER_VIOLATION_SEQUENCE_GAP, name=booked[3].name)
+    assert without_detail(result) == broken(booked, 3, Violation.SEQUENCE_GAP, name=booked[3].name)
     assert result.detail == "expected sequence 3, found 4"
 
 
@@ -433,7 +431,7 @@ async def test_a_deleted_last_entry_is_a_sequence_gap_at_the_head(ledger_db: Dat
                   f"DELETE FROM journal_entries WHERE tenant = '{TENANT}' AND sequence = 5")
 
     result = await app.verify(TENANT)
-    assert without_detail(result) == broken(booked, 5, V.LEDGER_VIOLATION_SEQUENCE_GAP, name="")
+    assert without_detail(result) == broken(booked, 5, Violation.SEQUENCE_GAP, name="")
     assert result.detail == "entry 5 is missing: the chain's head is past it"
 
 
@@ -444,7 +442,7 @@ async def test_a_range_whose_trusted_predecessor_was_deleted_is_a_sequence_gap(l
                   f"DELETE FROM journal_entries WHERE tenant = '{TENANT}' AND sequence = 3")
 
     result = await app.verify(TENANT, start_sequence=4)
-    assert (result.ok, result.violation, result.first_broken_sequence) == (False, V.LEDGER_VIOLATION_SEQUENCE_GAP, 3)
+    assert (result.ok, result.violation, result.first_broken_sequence) == (False, Violation.SEQUENCE_GAP, 3)
     assert result.detail == "entry 3 is missing: the chain's head is past it"
 
 
@@ -462,7 +460,7 @@ async def test_a_deleted_posting_is_a_hash_mismatch(ledger_db: Database, tampere
     await execute(ledger_db, f"DELETE FROM ledger_postings WHERE tenant = '{TENANT}' AND entry_sequence = 4 "
                              "AND position = 1")
 
-    assert without_detail(await app.verify(TENANT)) == broken(booked, 4, V.LEDGER_VIOLATION_HASH_MISMATCH)
+    assert without_detail(await app.verify(TENANT)) == broken(booked, 4, Violation.HASH_MISMATCH)
 
 
 async def test_a_rewritten_description_is_a_hash_mismatch(ledger_db: Database, tampered) -> None:
@@ -471,7 +469,7 @@ async def test_a_rewritten_description_is_a_hash_mismatch(ledger_db: Database, t
     await execute(ledger_db, f"UPDATE journal_entries SET description = 'nothing to see' "
                              f"WHERE tenant = '{TENANT}' AND sequence = 1")
 
-    assert without_detail(await app.verify(TENANT)) == broken(booked, 1, V.LEDGER_VIOLATION_HASH_MISMATCH)
+    assert without_detail(await app.verify(TENANT)) == broken(booked, 1, Violation.HASH_MISMATCH)
 
 
 # -- the schema -------------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
-"""The chart of accounts: every AccountType is reachable, sides and memo flags as account.proto says."""
+"""The chart of accounts: every AccountType is reachable, sides and memo flags as account.proto says.
+The domain's types are the proto's by name (the API maps them so)."""
 
 from __future__ import annotations
 
-import grpc
 import pytest
 
 from commerce.invoicing.v1 import account_pb2
+from mesh.errors import Code
 from services.invoicing.domain import accounts
-from services.invoicing.domain.accounts import NormalSide
+from services.invoicing.domain.accounts import AccountType, NormalSide
 from services.invoicing.domain.errors import AccountNotFound
 
 T = account_pb2.AccountType
@@ -44,6 +45,14 @@ SIDES = {
 ACCOUNT_TYPES = [value for value in T.values() if value != T.ACCOUNT_TYPE_UNSPECIFIED]
 
 
+def domain_type(account_type: int) -> AccountType:
+    return AccountType[T.Name(account_type).removeprefix("ACCOUNT_TYPE_")]
+
+
+def test_the_domain_types_are_the_enums_values() -> None:
+    assert {domain_type(value) for value in ACCOUNT_TYPES} == set(AccountType)
+
+
 @pytest.mark.parametrize("account_type", ACCOUNT_TYPES, ids=T.Name)
 def test_every_account_type_is_reachable(account_type: int) -> None:
     name = T.Name(account_type)
@@ -51,7 +60,7 @@ def test_every_account_type_is_reachable(account_type: int) -> None:
 
     account = accounts.classify(EXAMPLES[name])
 
-    assert account.type == account_type
+    assert account.type is domain_type(account_type)
     assert account.id == EXAMPLES[name]
 
 
@@ -80,20 +89,20 @@ def test_per_psp_ids_are_one_account_per_connector(helper, prefix: str, account_
     assert account_id == prefix + psp
     assert len(account_id) <= 64
     assert account.id == account_id
-    assert account.type == account_type
+    assert account.type is domain_type(account_type)
 
 
 def test_two_connectors_get_two_distinct_accounts() -> None:
     alpha, beta = accounts.classify("cash-at-psp-sandbox-alpha"), accounts.classify("cash-at-psp-sandbox-beta")
 
-    assert alpha.type == beta.type == T.ACCOUNT_TYPE_CASH_AT_PSP
+    assert alpha.type is beta.type is AccountType.CASH_AT_PSP
     assert alpha != beta
 
 
 def test_the_offset_account_is_fixed_not_a_connector_named_offset() -> None:
     offset = accounts.classify("authorization-holds-offset")
 
-    assert offset.type == T.ACCOUNT_TYPE_AUTHORIZATION_HOLDS_OFFSET
+    assert offset.type is AccountType.AUTHORIZATION_HOLDS_OFFSET
     assert offset.normal is NormalSide.CREDIT
     with pytest.raises(ValueError):
         accounts.authorization_holds("offset")  # its holds account would be the offset account
@@ -130,7 +139,7 @@ def test_unknown_ids_and_malformed_psp_names_are_not_found(account_id: str) -> N
         accounts.classify(account_id)
 
     error = raised.value
-    assert error.code is grpc.StatusCode.NOT_FOUND
+    assert error.code is Code.NOT_FOUND
     assert (error.reason.name, error.reason.domain) == ("ACCOUNT_NOT_FOUND", "commerce.invoicing.v1")
     assert error.metadata == {"account": account_id[:100]}
 

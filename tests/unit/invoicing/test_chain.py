@@ -1,4 +1,7 @@
-"""The hash chain: seal links entries, ChainVerifier finds the first tampered one and says how."""
+"""The hash chain: seal links entries, ChainVerifier finds the first tampered one and says how.
+
+The entries are tampered with as messages, the form they are stored and served in; the verifier
+sees them as journal_encoding.recorded makes them, as the app feeds it."""
 
 from __future__ import annotations
 
@@ -7,13 +10,12 @@ import hashlib
 
 import pytest
 
-from commerce.invoicing.v1 import journal_entry_pb2, ledger_service_pb2
+from commerce.invoicing.v1 import journal_entry_pb2
 from mesh.money import Money
-from services.invoicing.domain import chain
-from services.invoicing.domain.chain import GENESIS, ChainVerifier, Verification
+from services.invoicing import journal_encoding
+from services.invoicing.domain.chain import GENESIS, ChainVerifier, Verification, Violation
 from services.invoicing.domain.entries import EntryDraft, credit, debit
 
-V = ledger_service_pb2.LedgerViolation
 TENANT = "acme"
 N = 6
 T0 = datetime.datetime(2026, 11, 21, 9, 0, tzinfo=datetime.UTC)
@@ -36,8 +38,8 @@ def draft_number(number: int) -> EntryDraft:
 def build_chain(count: int = N, tenant: str = TENANT) -> list[journal_entry_pb2.JournalEntry]:
     entries, prev_hash = [], GENESIS
     for number in range(1, count + 1):
-        entry = chain.seal(draft_number(number), tenant=tenant, entry_id=f"je_{number}", sequence=number,
-                           prev_hash=prev_hash, create_time=T0 + datetime.timedelta(seconds=number))
+        entry = journal_encoding.seal(draft_number(number), tenant=tenant, entry_id=f"je_{number}", sequence=number,
+                                      prev_hash=prev_hash, create_time=T0 + datetime.timedelta(seconds=number))
         entries.append(entry)
         prev_hash = entry.hash
     return entries
@@ -46,18 +48,18 @@ def build_chain(count: int = N, tenant: str = TENANT) -> list[journal_entry_pb2.
 def verify(entries, start: int = 1, prev_hash: bytes = GENESIS, tenant: str = TENANT) -> Verification:
     verifier = ChainVerifier(tenant, start, prev_hash)
     for entry in entries:
-        if not verifier.feed(entry):
+        if not verifier.feed(journal_encoding.recorded(entry)):
             break
     return verifier.result()
 
 
 def resealed(entry: journal_entry_pb2.JournalEntry) -> journal_entry_pb2.JournalEntry:
     """`entry` with its hash recomputed, as a forger who knows the scheme would leave it."""
-    entry.hash = chain.entry_hash(entry)
+    entry.hash = journal_encoding.entry_hash(entry)
     return entry
 
 
-def broken_at(entries, index: int, violation: int, *, checked: int | None = None,
+def broken_at(entries, index: int, violation: Violation, *, checked: int | None = None,
               name: str | None = None) -> Verification:
     """What verify should say when the entry at list position `index` (sequence index + 1) breaks."""
     return Verification(False, index + 1 if checked is None else checked, index,
@@ -75,8 +77,8 @@ def without_detail(result: Verification) -> Verification:
 
 
 def test_seal_fills_every_field_of_the_entry() -> None:
-    entry = chain.seal(draft_number(1), tenant=TENANT, entry_id="je_1", sequence=1, prev_hash=GENESIS,
-                       create_time=T0)
+    entry = journal_encoding.seal(draft_number(1), tenant=TENANT, entry_id="je_1", sequence=1, prev_hash=GENESIS,
+                                  create_time=T0)
 
     assert entry.name == "tenants/acme/journalEntries/je_1"
     assert entry.sequence == 1
@@ -105,7 +107,7 @@ def test_the_hash_is_sha256_of_the_deterministic_encoding_with_hash_cleared() ->
 
         assert entry.hash == expected
         assert len(entry.hash) == 32
-        assert chain.entry_hash(entry) == expected
+        assert journal_encoding.entry_hash(entry) == expected
 
 
 def test_the_hash_covers_prev_hash() -> None:
@@ -114,7 +116,7 @@ def test_the_hash_covers_prev_hash() -> None:
     relinked.CopyFrom(entry)
     relinked.prev_hash = b"\x01" * 32
 
-    assert chain.entry_hash(relinked) != entry.hash
+    assert journal_encoding.entry_hash(relinked) != entry.hash
 
 
 def test_each_entry_links_to_its_predecessor() -> None:
@@ -152,7 +154,7 @@ def test_a_later_start_with_a_wrong_trusted_hash_breaks_at_once() -> None:
     result = verify(entries[3:], start=4, prev_hash=entries[1].hash)
 
     assert without_detail(result) == Verification(False, 1, 3, entries[1].hash, entries[3].name, 4,
-                                                  V.LEDGER_VIOLATION_PREV_HASH_MISMATCH)
+                                                  Violation.PREV_HASH_MISMATCH)
 
 
 def test_feed_refuses_once_broken() -> None:
@@ -160,7 +162,7 @@ def test_feed_refuses_once_broken() -> None:
     entries[1].description = "edited"
     verifier = ChainVerifier(TENANT, 1, GENESIS)
 
-    assert [verifier.feed(entries[0]), verifier.feed(entries[1])] == [True, False]
+    assert [verifier.feed(journal_encoding.recorded(entry)) for entry in entries[:2]] == [True, False]
     assert verifier.broken
 
 
@@ -174,7 +176,7 @@ def test_an_edited_amount_is_a_hash_mismatch_at_that_entry() -> None:
 
     result = verify(entries)
 
-    assert without_detail(result) == broken_at(entries, 2, V.LEDGER_VIOLATION_HASH_MISMATCH)
+    assert without_detail(result) == broken_at(entries, 2, Violation.HASH_MISMATCH)
     assert result.detail == "the entry's content does not match its hash"
 
 
@@ -197,7 +199,7 @@ def test_any_edit_is_a_hash_mismatch(edit) -> None:
     entries = build_chain()
     edit(entries[4])
 
-    assert without_detail(verify(entries)) == broken_at(entries, 4, V.LEDGER_VIOLATION_HASH_MISMATCH)
+    assert without_detail(verify(entries)) == broken_at(entries, 4, Violation.HASH_MISMATCH)
 
 
 def test_a_removed_entry_is_a_sequence_gap() -> None:
@@ -207,7 +209,7 @@ def test_a_removed_entry_is_a_sequence_gap() -> None:
     result = verify(remaining)
 
     # The entry found where 3 should be is 4: reported under its own name, at the expected sequence.
-    assert without_detail(result) == broken_at(entries, 2, V.LEDGER_VIOLATION_SEQUENCE_GAP, name=entries[3].name)
+    assert without_detail(result) == broken_at(entries, 2, Violation.SEQUENCE_GAP, name=entries[3].name)
     assert result.detail == "expected sequence 3, found 4"
 
 
@@ -215,14 +217,14 @@ def test_a_removed_first_entry_is_a_sequence_gap_with_no_head() -> None:
     entries = build_chain()
 
     assert without_detail(verify(entries[1:])) == Verification(False, 1, 0, b"", entries[1].name, 1,
-                                                               V.LEDGER_VIOLATION_SEQUENCE_GAP)
+                                                               Violation.SEQUENCE_GAP)
 
 
 def test_swapped_entries_are_a_sequence_gap() -> None:
     entries = build_chain()
     swapped = entries[:2] + [entries[3], entries[2]] + entries[4:]
 
-    assert without_detail(verify(swapped)) == broken_at(entries, 2, V.LEDGER_VIOLATION_SEQUENCE_GAP,
+    assert without_detail(verify(swapped)) == broken_at(entries, 2, Violation.SEQUENCE_GAP,
                                                         name=entries[3].name)
 
 
@@ -232,7 +234,7 @@ def test_swapped_and_renumbered_entries_break_the_link() -> None:
     third.sequence, fourth.sequence = 4, 3
     swapped = entries[:2] + [resealed(fourth), resealed(third)] + entries[4:]
 
-    assert without_detail(verify(swapped)) == broken_at(entries, 2, V.LEDGER_VIOLATION_PREV_HASH_MISMATCH,
+    assert without_detail(verify(swapped)) == broken_at(entries, 2, Violation.PREV_HASH_MISMATCH,
                                                         name=fourth.name)
 
 
@@ -240,7 +242,7 @@ def test_an_edited_prev_hash_is_a_prev_hash_mismatch() -> None:
     entries = build_chain()
     entries[3].prev_hash = entries[1].hash
 
-    assert without_detail(verify(entries)) == broken_at(entries, 3, V.LEDGER_VIOLATION_PREV_HASH_MISMATCH)
+    assert without_detail(verify(entries)) == broken_at(entries, 3, Violation.PREV_HASH_MISMATCH)
 
 
 def test_an_edited_and_resealed_entry_breaks_the_next_link() -> None:
@@ -253,7 +255,7 @@ def test_an_edited_and_resealed_entry_breaks_the_next_link() -> None:
 
     # The forged entry itself is consistent; its successor still points at the original hash.
     assert without_detail(result) == Verification(False, 4, 3, forged.hash, entries[3].name, 4,
-                                                  V.LEDGER_VIOLATION_PREV_HASH_MISMATCH)
+                                                  Violation.PREV_HASH_MISMATCH)
     assert result.detail == "prev_hash is not the previous entry's hash"
 
 
@@ -264,7 +266,7 @@ def test_an_unbalanced_resealed_head_is_unbalanced() -> None:
 
     result = verify(entries)
 
-    assert without_detail(result) == broken_at(entries, N - 1, V.LEDGER_VIOLATION_UNBALANCED)
+    assert without_detail(result) == broken_at(entries, N - 1, Violation.UNBALANCED)
     assert result.detail == "postings in EUR are off by 1 minor units (debits − credits)"
 
 
@@ -273,7 +275,7 @@ def test_a_resealed_head_where_a_memo_posting_balances_a_real_one_is_unbalanced(
     entries[-1].postings[2].account = "tenants/acme/accounts/authorization-holds-sandbox-alpha"
     resealed(entries[-1])
 
-    assert without_detail(verify(entries)) == broken_at(entries, N - 1, V.LEDGER_VIOLATION_UNBALANCED)
+    assert without_detail(verify(entries)) == broken_at(entries, N - 1, Violation.UNBALANCED)
 
 
 def _set_account(account: str):
@@ -320,7 +322,7 @@ def test_an_invalid_resealed_posting_is_an_invalid_posting(edit, detail: str) ->
 
     result = verify(entries)
 
-    assert without_detail(result) == broken_at(entries, 2, V.LEDGER_VIOLATION_INVALID_POSTING)
+    assert without_detail(result) == broken_at(entries, 2, Violation.INVALID_POSTING)
     assert result.detail == detail
 
 
@@ -332,7 +334,7 @@ def test_a_resealed_entry_with_fewer_than_two_postings_is_an_invalid_posting(kee
 
     result = verify(entries)
 
-    assert without_detail(result) == broken_at(entries, 1, V.LEDGER_VIOLATION_INVALID_POSTING)
+    assert without_detail(result) == broken_at(entries, 1, Violation.INVALID_POSTING)
     assert result.detail == f"{keep} posting(s); at least two are needed"
 
 
@@ -341,7 +343,7 @@ def test_a_chain_verified_as_another_tenant_breaks_on_the_first_posting() -> Non
 
     result = verify(entries, tenant="globex")
 
-    assert without_detail(result) == broken_at(entries, 0, V.LEDGER_VIOLATION_INVALID_POSTING)
+    assert without_detail(result) == broken_at(entries, 0, Violation.INVALID_POSTING)
     assert result.detail == "posting 0: account belongs to another tenant"
 
 
@@ -349,9 +351,9 @@ def test_missing_reports_a_gap_past_the_last_entry() -> None:
     entries = build_chain()
     verifier = ChainVerifier(TENANT, 1, GENESIS)
     for entry in entries[:-1]:
-        assert verifier.feed(entry)
+        assert verifier.feed(journal_encoding.recorded(entry))
 
     verifier.missing(N)
 
     assert without_detail(verifier.result()) == Verification(False, N, N - 1, entries[-2].hash, "", N,
-                                                             V.LEDGER_VIOLATION_SEQUENCE_GAP)
+                                                             Violation.SEQUENCE_GAP)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import grpc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mesh.errors import Code
 from mesh.money import Money
 from services.invoicing.domain.entries import Direction, EntryDraft, Posting, credit, debit, imbalance
 from services.invoicing.domain.errors import AccountNotFound, UnbalancedEntry
@@ -76,7 +76,7 @@ def test_unbalanced_entry_is_refused() -> None:
     with pytest.raises(UnbalancedEntry) as raised:
         draft(debit(AR, eur(10_000)), credit(REVENUE, eur(9_999)))
 
-    assert raised.value.detail == "postings in EUR are off by 1 minor units (debits − credits)"
+    assert raised.value.problem == "postings in EUR are off by 1 minor units (debits − credits)"
 
 
 def test_unbalanced_entry_is_internal_ledger_unbalanced() -> None:
@@ -84,9 +84,9 @@ def test_unbalanced_entry_is_internal_ledger_unbalanced() -> None:
         draft(debit(AR, eur(100)), credit(REVENUE, eur(101)))
 
     error = raised.value
-    assert error.code is grpc.StatusCode.INTERNAL
+    assert error.code is Code.INTERNAL
     assert (error.reason.name, error.reason.domain) == ("LEDGER_UNBALANCED", "commerce.invoicing.v1")
-    assert error.message == f"journal entry refused: {error.detail}"
+    assert error.message == f"journal entry refused: {error.problem}"
 
 
 def test_two_currencies_each_balanced_are_fine() -> None:
@@ -99,7 +99,7 @@ def test_two_currencies_one_off_by_a_cent_are_refused() -> None:
     with pytest.raises(UnbalancedEntry) as raised:
         draft(debit(AR, eur(100)), credit(REVENUE, eur(100)), debit(AR, usd(250)), credit(REVENUE, usd(249)))
 
-    assert raised.value.detail == "postings in USD are off by 1 minor units (debits − credits)"
+    assert raised.value.problem == "postings in USD are off by 1 minor units (debits − credits)"
 
 
 def test_currencies_never_balance_each_other() -> None:
@@ -117,14 +117,14 @@ def test_a_memo_posting_cannot_balance_a_real_one() -> None:
     with pytest.raises(UnbalancedEntry) as raised:
         draft(debit(CASH, eur(100)), credit(HOLDS, eur(100)))
 
-    assert raised.value.detail == "postings in EUR are off by 100 minor units (debits − credits)"
+    assert raised.value.problem == "postings in EUR are off by 100 minor units (debits − credits)"
 
 
 def test_an_unbalanced_memo_pair_is_named_as_such() -> None:
     with pytest.raises(UnbalancedEntry) as raised:
         draft(debit(CASH, eur(100)), credit(AR, eur(100)), debit(OFFSET, eur(100)), credit(HOLDS, eur(101)))
 
-    assert raised.value.detail == "memo postings in EUR are off by -1 minor units (debits − credits)"
+    assert raised.value.problem == "memo postings in EUR are off by -1 minor units (debits − credits)"
 
 
 def test_real_and_memo_imbalances_that_cancel_out_are_still_refused() -> None:

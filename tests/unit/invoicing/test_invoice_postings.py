@@ -24,7 +24,7 @@ def note_on(invoice, **request):
 def test_the_discounts_account_is_contra_revenue_on_the_debit_side() -> None:
     discounts = accounts.classify("discounts")
 
-    assert (discounts.type, discounts.normal, discounts.memo) == (accounts.ACCOUNT_TYPE_DISCOUNTS,
+    assert (discounts.type, discounts.normal, discounts.memo) == (accounts.AccountType.DISCOUNTS,
                                                                   accounts.NormalSide.DEBIT, False)
 
 

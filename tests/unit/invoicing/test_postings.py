@@ -1,4 +1,5 @@
-"""The postings each payment event books, exactly as account.proto's chart says."""
+"""The postings each payment event books, exactly as account.proto's chart says. The events are
+the contract's messages, decoded into domain events as the handler decodes them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from commerce.payments.v1 import events_pb2
 from mesh.money import Money
 from services.invoicing.domain import postings
 from services.invoicing.domain.entries import EntryDraft, credit, debit
+from services.invoicing.domain.payment_events import PaymentCanceled, PaymentCaptured
 from services.invoicing.domain.postings import InvalidEvent
+from services.invoicing.payment_event_messages import BOOKED_EVENTS, payment_event
 
 PSP = "sandbox-alpha"
 INTENT = "tenants/acme/paymentIntents/pi_123"
@@ -33,7 +36,7 @@ def envelope_for(event) -> envelope_pb2.EventEnvelope:
 
 
 def book(rule, event):
-    return rule(event, envelope_for(event))
+    return rule(payment_event(event, envelope_for(event)))
 
 
 def authorized(**fields) -> events_pb2.PaymentAuthorized:
@@ -180,8 +183,8 @@ def test_descriptions_name_nothing_beyond_amounts_psp_and_reference() -> None:
 def test_the_key_is_the_envelope_id_so_a_redelivery_books_the_same_draft() -> None:
     first = book(postings.payment_captured, captured())
     again = book(postings.payment_captured, captured())
-    other = postings.payment_captured(captured(), envelope_pb2.EventEnvelope(
-        id="another-event", type="commerce.payments.v1.PaymentCaptured"))
+    other = postings.payment_captured(payment_event(captured(), envelope_pb2.EventEnvelope(
+        id="another-event", type="commerce.payments.v1.PaymentCaptured", subject=INTENT, tenant="acme")))
 
     assert first == again
     assert first.key == f"event:{EVENT_ID}"
@@ -237,3 +240,36 @@ def test_a_non_positive_amount_is_invalid(rule, make, amount: dict) -> None:
 def test_a_missing_amount_is_invalid(rule, make) -> None:
     with pytest.raises(InvalidEvent, match="malformed amount"):
         book(rule, make(amount=None))
+
+
+# -- decoding ---------------------------------------------------------------------------------------
+
+
+def test_decoding_keeps_what_the_rules_read() -> None:
+    assert payment_event(captured(), envelope_for(captured())) == PaymentCaptured(
+        EVENT_ID, "commerce.payments.v1.PaymentCaptured", INTENT, money(10_000), money(320), PSP, "cap-1")
+    assert payment_event(captured(fee=None), envelope_for(captured())).fee is None
+
+
+def test_a_cancellation_without_a_psp_is_decoded_without_reading_its_amount() -> None:
+    event = canceled(psp="", amount={"currency_code": "eur", "amount_minor": 1})
+
+    assert payment_event(event, envelope_for(event)) == PaymentCanceled(
+        EVENT_ID, "commerce.payments.v1.PaymentCanceled", INTENT, None, "")
+
+
+@pytest.mark.parametrize(("rule", "make"), RULES, ids=RULE_IDS)
+def test_the_booking_of_an_event_is_its_rule(rule, make) -> None:
+    assert book(postings.payment_booking, make()) == book(rule, make())
+
+
+def test_the_booked_events_are_the_ones_with_rules() -> None:
+    assert {event.DESCRIPTOR.name for event in BOOKED_EVENTS} == {
+        "PaymentAuthorized", "PaymentCaptured", "PaymentCanceled", "PaymentRefunded"}
+
+
+def test_an_event_invoicing_does_not_book_is_not_decoded() -> None:
+    failed = events_pb2.PaymentFailed(payment_intent=INTENT)
+
+    with pytest.raises(TypeError, match="books no commerce.payments.v1.PaymentFailed"):
+        payment_event(failed, envelope_for(failed))
