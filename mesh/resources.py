@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 
-import grpc
+from mesh.errors import Code, DomainError, FieldViolation, common
 
-from mesh.errors import DomainError, FieldViolation, common
+__all__ = ["TENANT_ID", "TENANT_PREFIX", "ResourceName"]
 
-__all__ = ["ResourceName"]
+# A tenant id, the {tenant} of every top-level resource name: "tenants/{tenant}/…".
+TENANT_ID = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+TENANT_PREFIX = "tenants/"
 
 _VARIABLE = re.compile(r"^\{([a-z][a-z0-9_]*)\}$")
 
@@ -29,7 +31,7 @@ class ResourceName:
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         self._segments = pattern.split("/")
-        self.variables = tuple(_variable(segment) for segment in self._segments if _variable(segment))
+        self.variables = tuple(variable for variable in map(_variable, self._segments) if variable)
         if len(set(self.variables)) != len(self.variables):
             raise ValueError(f"{pattern!r} repeats a variable")
         self._regex = re.compile("^" + "/".join(_segment_regex(segment) for segment in self._segments) + "$")
@@ -39,7 +41,7 @@ class ResourceName:
         not match the pattern."""
         matched = self._regex.match(name)
         if matched is None:
-            raise DomainError(grpc.StatusCode.INVALID_ARGUMENT, common.VALIDATION_FAILED,
+            raise DomainError(Code.INVALID_ARGUMENT, common.VALIDATION_FAILED,
                               f"{field} is not a resource name of the form {self.pattern}",
                               violations=[FieldViolation(field, f"must match {self.pattern}")])
         return matched.groupdict()
@@ -52,7 +54,7 @@ class ResourceName:
         for variable, value in parts.items():
             if not value or "/" in value:
                 raise ValueError(f"{variable}={value!r} is not one resource name segment")
-        return "/".join(parts[_variable(s)] if _variable(s) else s for s in self._segments)
+        return "/".join(parts[name] if (name := _variable(s)) else s for s in self._segments)
 
     def __repr__(self) -> str:
         return f"ResourceName({self.pattern!r})"

@@ -3,6 +3,9 @@
 For each delivery:
 - undecodable data, or an event type this process's schema does not know → dead-lettered at once
   with the reason (retrying cannot help), and acked;
+- an envelope whose tenant is not a tenant id, or whose subject does not lie under that tenant
+  ("tenants/{tenant}/…") → dead-lettered at once, and acked: a handler acting on it could put one
+  tenant's data in another's, so every handler may rely on the envelope's tenant owning its subject;
 - a known event type this consumer has no handler for → acked and ignored (a subscription
   carries every event of its producer);
 - a duplicate (this consumer already handled the event id) → acked without effects;
@@ -32,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.events import inbox
 from mesh.events.bus import Delivery, EventBus, OutgoingMessage, SubscriptionHandle
-from mesh.events.envelope import EventEnvelope, UndecodableEvent, decode_envelope, unpack_event
+from mesh.events.envelope import EventEnvelope, UndecodableEvent, decode_envelope, tenant_owns, unpack_event
 from mesh.events.group_commit import GroupCommit
 from mesh.persistence import Database, is_unique_violation
 from mesh.telemetry import ConsumerMetrics, ConsumerOutcome, extract_context
@@ -95,6 +98,11 @@ class EventConsumer:
             envelope = decode_envelope(delivery.data)
         except UndecodableEvent as err:
             await self._dead_letter(delivery, None, f"undecodable: {err}")
+            return ConsumerOutcome.DEAD_LETTERED
+        if not tenant_owns(envelope.tenant, envelope.subject):
+            # The names only, truncated and quoted: never the event's data.
+            await self._dead_letter(delivery, envelope, f"tenant {envelope.tenant[:70]!r} does not own "
+                                                        f"subject {envelope.subject[:200]!r}")
             return ConsumerOutcome.DEAD_LETTERED
         try:
             event = unpack_event(envelope)
@@ -159,7 +167,11 @@ class EventConsumer:
         log.error("dead-lettering event: %s", reason, extra={"consumer": self.name,
                                                               "event_id": envelope.id if envelope else ""})
         if envelope is not None:
-            await self._transactions.run(lambda conn, _: inbox.record_dead_letter(conn, self.name, envelope, reason))
+            recorded = await self._transactions.run(
+                lambda conn, _: inbox.record_dead_letter(conn, self.name, envelope, reason))
+            if not recorded:  # still dead-lettered and acked below; the first event's record stands
+                log.warning("the dead-lettered envelope reuses the id of an event handled already: its inbox "
+                            "row stays handled", extra={"consumer": self.name, "event_id": envelope.id})
         attributes = {**delivery.attributes, DEAD_LETTER_REASON: reason[:1024]}
         await self._bus.publish(self._dead_letter_topic,
                                 OutgoingMessage(delivery.data, attributes, ordering_key=""))

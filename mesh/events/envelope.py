@@ -3,6 +3,10 @@
 The data of a Pub/Sub message is the binary EventEnvelope; its attributes repeat the CloudEvents
 core fields ("ce-*") and the W3C trace context, so routers and other consumers can read them
 without decoding, and one trace spans producer and consumers.
+
+An envelope's `subject` is the resource name of the aggregate the event is about, and that name
+lies under its `tenant` ("tenants/{tenant}/…"): `tenant_owns` is the check, and every consumer
+makes it before any handler sees the event (mesh.events.consumer).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from google.protobuf import any_pb2, descriptor_pool, message_factory, timestamp
 from google.protobuf.message import DecodeError, Message
 
 from commerce.event.v1 import envelope_pb2
+from mesh.resources import TENANT_ID, TENANT_PREFIX
 from mesh.telemetry import inject_traceparent
 
 EventEnvelope = envelope_pb2.EventEnvelope
@@ -52,6 +57,14 @@ def attributes_of(envelope: EventEnvelope) -> dict[str, str]:
     if envelope.tracestate:
         attributes["tracestate"] = envelope.tracestate
     return attributes
+
+
+def tenant_owns(tenant: str, name: str) -> bool:
+    """Whether `tenant` is a well-formed tenant id and the resource `name` lies under it
+    ("tenants/{tenant}/…"; "tenants/{tenant}" itself names the tenant, no resource of it)."""
+    prefix = f"{TENANT_PREFIX}{tenant}/"
+    # fullmatch: the pattern's "$" would also let a tenant end in a newline.
+    return TENANT_ID.fullmatch(tenant) is not None and name.startswith(prefix) and len(name) > len(prefix)
 
 
 def decode_envelope(data: bytes) -> EventEnvelope:

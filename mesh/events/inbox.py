@@ -24,8 +24,8 @@ DEAD_LETTERED = "dead_lettered"
 _THIS_EVENT = (inbox.c.consumer == sa.bindparam("of_consumer"), inbox.c.event_id == sa.bindparam("of_event_id"))
 
 
-def _insert_ignoring_conflict(dialect) -> sa.Insert:
-    return dialect.insert(inbox).values(
+def _insert_ignoring_conflict(insert: postgresql.Insert | sqlite.Insert) -> sa.Insert:
+    return insert.values(
         consumer=sa.bindparam("consumer"), event_id=sa.bindparam("event_id"), event_type=sa.bindparam("event_type"),
         outcome=sa.bindparam("outcome"), detail=sa.bindparam("detail"), processed_at=sa.bindparam("processed_at"),
     ).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
@@ -33,16 +33,19 @@ def _insert_ignoring_conflict(dialect) -> sa.Insert:
 
 # RETURNING, not rowcount: psycopg does not report a dependable rowcount for INSERT … ON CONFLICT
 # DO NOTHING, and a wrong answer here would ack a fresh event as a duplicate, losing its effects.
-_INSERT = {name: _insert_ignoring_conflict(dialect).returning(inbox.c.event_id)
-           for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_INSERT = {name: _insert_ignoring_conflict(insert).returning(inbox.c.event_id)
+           for name, insert in (("postgresql", postgresql.insert(inbox)), ("sqlite", sqlite.insert(inbox)))}
 _RETRY_DEAD_LETTERED = (sa.update(inbox).where(inbox.c.consumer == sa.bindparam("of_consumer"),
                                                 inbox.c.event_id.in_(sa.bindparam("seen_before", expanding=True)),
                                                 inbox.c.outcome == DEAD_LETTERED)
                         .values(outcome=HANDLED, detail=None, processed_at=sa.bindparam("processed_at"))
                         .returning(inbox.c.event_id))
-_OVERWRITE = (sa.update(inbox).where(*_THIS_EVENT)
-              .values(event_type=sa.bindparam("event_type"), outcome=sa.bindparam("outcome"),
-                      detail=sa.bindparam("detail"), processed_at=sa.bindparam("processed_at")))
+# A dead letter replaces an earlier dead letter of the event, never a handled row: that one's
+# effects are committed, and turning it dead-lettered would let a replay run the handler again.
+_REPLACE_DEAD_LETTER = (sa.update(inbox).where(*_THIS_EVENT, inbox.c.outcome == DEAD_LETTERED)
+                        .values(event_type=sa.bindparam("event_type"), outcome=sa.bindparam("outcome"),
+                                detail=sa.bindparam("detail"), processed_at=sa.bindparam("processed_at"))
+                        .returning(inbox.c.event_id))
 _OUTCOME = sa.select(inbox.c.outcome).where(*_THIS_EVENT)
 
 
@@ -62,10 +65,14 @@ async def claim_all(conn: AsyncConnection, consumer: str, envelopes: Sequence[Ev
     return claimed
 
 
-async def record_dead_letter(conn: AsyncConnection, consumer: str, envelope: EventEnvelope, reason: str) -> None:
+async def record_dead_letter(conn: AsyncConnection, consumer: str, envelope: EventEnvelope, reason: str) -> bool:
+    """Record the event as dead-lettered for `reason` (over an earlier dead letter of it). False
+    when this consumer handled its id already (an envelope reusing a handled event's id): the
+    handled row stays, so no replay handles that event again."""
     row = _row(consumer, envelope, DEAD_LETTERED, reason[:1000])
-    if (await conn.execute(_INSERT[conn.dialect.name], row)).first() is None:
-        await conn.execute(_OVERWRITE, row)
+    if (await conn.execute(_INSERT[conn.dialect.name], row)).first() is not None:
+        return True
+    return (await conn.execute(_REPLACE_DEAD_LETTER, row)).first() is not None
 
 
 async def handled(conn: AsyncConnection, consumer: str, event_id: str) -> bool:

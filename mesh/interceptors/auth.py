@@ -9,25 +9,23 @@ no handler can be tricked into reading or writing another tenant's data.
 
 from __future__ import annotations
 
-import re
 import time
+from collections.abc import Iterable
 
-import grpc
 from google.protobuf.message import Message
 
 from mesh import context as request_context
-from mesh.errors import DomainError, StatusError, common
+from mesh.errors import Code, DomainError, common
 from mesh.interceptors.chain import Call, Layer, Next
+from mesh.resources import TENANT_ID, TENANT_PREFIX
 
-TENANT_ID = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
-TENANT_PREFIX = "tenants/"
 IDENTITY_HEADERS = (request_context.TENANT_HEADER, request_context.CALLER_HEADER)
 
 
 def auth_layer() -> Layer:
     async def layer(call: Call, following: Next) -> Message:
         ctx = _context_of(call)
-        _check_resource_tenants(call.request, ctx.tenant)
+        _check_resource_tenants(call.message, ctx.tenant)
         token = request_context.bind(ctx)
         try:
             return await following(call)
@@ -51,7 +49,7 @@ def _context_of(call: Call) -> request_context.RequestContext:
     )
 
 
-def _refuse_repeated_identity(metadata) -> None:
+def _refuse_repeated_identity(metadata: Iterable[tuple[str, str | bytes]]) -> None:
     """Two tenant (or caller) entries are ambiguous: which one did the gateway verify? The
     metadata dict keeps only the last, so count the raw entries."""
     keys = [key for key, _ in metadata]
@@ -60,14 +58,14 @@ def _refuse_repeated_identity(metadata) -> None:
             raise _unauthenticated(f"{header} metadata must appear once, not {keys.count(header)} times")
 
 
-def _unauthenticated(message: str) -> StatusError:
-    return DomainError(grpc.StatusCode.UNAUTHENTICATED, common.UNAUTHENTICATED, message).to_status_error()
+def _unauthenticated(message: str) -> DomainError:
+    return DomainError(Code.UNAUTHENTICATED, common.UNAUTHENTICATED, message)
 
 
 def _check_resource_tenants(request: Message, tenant: str) -> None:
     for field, value in request.ListFields():
         if isinstance(value, str) and value.startswith(TENANT_PREFIX):
             if value.split("/", 2)[1] != tenant:
-                raise DomainError(grpc.StatusCode.PERMISSION_DENIED, common.TENANT_MISMATCH,
+                raise DomainError(Code.PERMISSION_DENIED, common.TENANT_MISMATCH,
                                   f"{field.name} names a tenant other than the caller's",
-                                  metadata={"field": field.name}).to_status_error()
+                                  metadata={"field": field.name})

@@ -17,7 +17,7 @@ from mesh.resilience.budget import RetryBudget, RetryBudgets
 from mesh.resilience.client import Fallback, ResilientClient, ResilientMethod
 from mesh.resilience.policy import DEFAULT_RETRYABLE_CODES, DEPENDENCY_FAILURE_CODES, CallPolicy
 from mesh.resilience.propagation import Deadline, outbound_deadline, outbound_metadata
-from mesh.resilience.rpc_errors import retry_delay_of, status_error_of
+from mesh.resilience.rpc_errors import code_of, domain_error_of, retry_delay_of
 
 __all__ = [
     "DEFAULT_RETRYABLE_CODES",
@@ -32,8 +32,9 @@ __all__ = [
     "ResilientMethod",
     "RetryBudget",
     "RetryBudgets",
+    "code_of",
+    "domain_error_of",
     "outbound_deadline",
     "outbound_metadata",
     "retry_delay_of",
-    "status_error_of",
 ]

@@ -30,10 +30,9 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-import grpc
 import purgatory
 
-from mesh.errors import DomainError, common
+from mesh.errors import Code, DomainError, common
 from mesh.resilience.policy import DEPENDENCY_FAILURE_CODES
 from mesh.resilience.rpc_errors import code_of
 
@@ -166,7 +165,7 @@ class BreakerRegistry:
 
 def _open_error(dependency: str, circuit: _Circuit) -> DomainError:
     return DomainError(
-        grpc.StatusCode.UNAVAILABLE,
+        Code.UNAVAILABLE,
         common.DEPENDENCY_UNAVAILABLE,
         "a dependency is unavailable; retry later",
         metadata={"dependency": dependency},

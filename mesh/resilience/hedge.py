@@ -35,7 +35,7 @@ async def _first_success(racing: set[asyncio.Future[T]]) -> T:
     try:
         while True:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            failures = [task.exception() for task in done if task.exception() is not None]
+            failures = [failure for task in done if (failure := task.exception()) is not None]
             winners = [task for task in done if task.exception() is None]
             if winners:
                 return winners[0].result()

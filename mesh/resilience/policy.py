@@ -71,10 +71,11 @@ class CallPolicy:
 
     def __post_init__(self) -> None:
         if self.retryable_codes is None:
-            object.__setattr__(self, "retryable_codes", self._default_retryable_codes())
+            retryable_codes = self._default_retryable_codes()
         else:
-            object.__setattr__(self, "retryable_codes", frozenset(self.retryable_codes))
-        for problem in self._problems():
+            retryable_codes = frozenset(self.retryable_codes)
+        object.__setattr__(self, "retryable_codes", retryable_codes)
+        for problem in self._problems(retryable_codes):
             raise ValueError(f"CallPolicy {self.name!r}: {problem}")
 
     @property
@@ -87,7 +88,7 @@ class CallPolicy:
             return DEFAULT_RETRYABLE_CODES | {grpc.StatusCode.DEADLINE_EXCEEDED}
         return DEFAULT_RETRYABLE_CODES
 
-    def _problems(self) -> list[str]:
+    def _problems(self, retryable_codes: frozenset[grpc.StatusCode]) -> list[str]:
         problems = []
         if not self.name or not self.dependency:
             problems.append("name and dependency are required")
@@ -99,7 +100,7 @@ class CallPolicy:
             problems.append("backoff must satisfy 0 <= backoff_base <= backoff_max")
         if not 0 < self.min_attempt_time < self.timeout:
             problems.append("min_attempt_time must be positive and below timeout")
-        if not self.idempotent and grpc.StatusCode.DEADLINE_EXCEEDED in self.retryable_codes:
+        if not self.idempotent and grpc.StatusCode.DEADLINE_EXCEEDED in retryable_codes:
             problems.append("DEADLINE_EXCEEDED is retryable only for idempotent calls")
         problems.extend(self._hedging_problems())
         return problems

@@ -12,10 +12,8 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 
-import grpc
-
 from mesh import context
-from mesh.errors import DomainError, common
+from mesh.errors import Code, DomainError, common
 from mesh.resilience.policy import CallPolicy
 
 __all__ = ["Deadline", "Metadata", "outbound_deadline", "outbound_metadata"]
@@ -43,7 +41,7 @@ def outbound_deadline(policy: CallPolicy, clock: Callable[[], float] = time.mono
         timeout = min(timeout, remaining)
     if timeout < policy.min_attempt_time:
         raise DomainError(
-            grpc.StatusCode.DEADLINE_EXCEEDED,
+            Code.DEADLINE_EXCEEDED,
             common.DEADLINE_EXCEEDED,
             "the deadline ran out before a downstream call could start",
         )

@@ -1,9 +1,15 @@
-"""The retry loop of one outbound call, on tenacity.
+"""The retry loops of outbound calls, on tenacity: the only module that imports it.
 
-An attempt is retried only when all of these hold: its code is in the policy's retryable codes,
-the call is idempotent and has attempts left, the deadline still fits the backoff plus another
-attempt, and the dependency's retry budget pays for it. The wait is exponential backoff with full
-jitter, stretched to at least the server's google.rpc.RetryInfo delay when it sent one.
+`retrying` is the loop of one gRPC call. An attempt is retried only when all of these hold: its
+code is in the policy's retryable codes, the call is idempotent and has attempts left, the
+deadline still fits the backoff plus another attempt, and the dependency's retry budget pays for
+it. The wait is exponential backoff with full jitter, stretched to at least the server's
+google.rpc.RetryInfo delay when it sent one.
+
+`retrying_on` is the loop of a call that speaks no gRPC (a PSP connector): an attempt is retried
+when it raises one of the given exception types, up to a number of attempts, with the same
+full-jitter backoff. The caller owns the rest: whether repeating the call is safe (its
+idempotency key), and what the errors it gives up with mean.
 """
 
 from __future__ import annotations
@@ -18,18 +24,21 @@ from mesh.resilience.policy import CallPolicy
 from mesh.resilience.propagation import Deadline
 from mesh.resilience.rpc_errors import code_of, retry_delay_of
 
-__all__ = ["retrying"]
+__all__ = ["retrying", "retrying_on"]
+
+Sleep = Callable[[float], Awaitable[None]]
 
 
 def retrying(
     policy: CallPolicy,
     deadline: Deadline,
     budget: RetryBudget,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    sleep: Sleep = asyncio.sleep,
 ) -> tenacity.AsyncRetrying:
     """A tenacity loop for one call; it re-raises the last attempt's error when it gives up."""
+    retryable_codes = policy.retryable_codes or frozenset()  # never None once the policy is built
     return tenacity.AsyncRetrying(
-        retry=tenacity.retry_if_exception(lambda error: code_of(error) in policy.retryable_codes),
+        retry=tenacity.retry_if_exception(lambda error: code_of(error) in retryable_codes),
         wait=_backoff(policy),
         stop=_stop(policy, deadline, budget),
         sleep=sleep,
@@ -37,12 +46,37 @@ def retrying(
     )
 
 
+def retrying_on(
+    retryable: tuple[type[BaseException], ...],
+    *,
+    attempts: int,
+    backoff_base: float,
+    backoff_max: float,
+    sleep: Sleep = asyncio.sleep,
+) -> tenacity.AsyncRetrying:
+    """A tenacity loop retrying what raises one of `retryable`, `attempts` in all (the first
+    included); any other error, and the last attempt's when it gives up, is re-raised as it is."""
+    return tenacity.AsyncRetrying(
+        retry=tenacity.retry_if_exception_type(retryable),
+        wait=_full_jitter(backoff_base, backoff_max),
+        stop=tenacity.stop_after_attempt(attempts),
+        sleep=sleep,
+        reraise=True,
+    )
+
+
+def _full_jitter(base: float, cap: float) -> tenacity.wait.wait_base:
+    """Before retry n: uniform(0, min(cap, base * 2 ** (n - 1))) seconds."""
+    return tenacity.wait_random_exponential(multiplier=base, max=cap)
+
+
 def _backoff(policy: CallPolicy) -> Callable[[tenacity.RetryCallState], float]:
-    jittered = tenacity.wait_random_exponential(multiplier=policy.backoff_base, max=policy.backoff_max)
+    jittered = _full_jitter(policy.backoff_base, policy.backoff_max)
 
     def wait(state: tenacity.RetryCallState) -> float:
-        asked = retry_delay_of(state.outcome.exception()) or 0.0
-        return max(jittered(state), asked)
+        error = state.outcome.exception() if state.outcome is not None else None
+        asked = retry_delay_of(error) if error is not None else None
+        return max(jittered(state), asked or 0.0)
 
     return wait
 

@@ -16,9 +16,10 @@ retry refused by the open circuit, or answered "unavailable", does not make it "
 the call stays an OutcomeUnknown at that PSP and is never routed elsewhere.
 Each PSP gets its own idempotency key derived from ours ("<key>:<psp>"), so a retry reaches the
 PSP's own idempotency and status() can find the call. Retrying a PSP call is safe only because
-of those keys. Failures of a connector (unavailable, timeout, processing error) count against
-its circuit breaker; declines and rejected requests do not. `before_send(psp, key)` runs before
-the first attempt at each PSP, so the caller can commit which PSP the call is about to reach.
+of those keys; the retry loop is the runtime's (mesh.resilience.retry.retrying_on). Failures of
+a connector (unavailable, timeout, processing error) count against its circuit breaker; declines
+and rejected requests do not. `before_send(psp, key)` runs before the first attempt at each PSP,
+so the caller can commit which PSP the call is about to reach.
 """
 
 from __future__ import annotations
@@ -26,13 +27,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 
-import grpc
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
-
 from commerce.payments.v1 import error_reason_pb2
-from mesh.errors import DomainError, reason_of
+from mesh.errors import Code, DomainError, Reason, reason_of
 from mesh.resilience import BreakerRegistry
 from mesh.resilience.hedge import hedged
+from mesh.resilience.retry import retrying_on
 from services.payments.psp.connector import (
     AuthorizeRequest,
     Outcome,
@@ -95,7 +94,7 @@ class _RetryableResult(DomainError):
     """A processing error answered by the PSP: a connector failure for its breaker."""
 
     def __init__(self, psp: str) -> None:
-        super().__init__(grpc.StatusCode.UNAVAILABLE, _reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
+        super().__init__(Code.UNAVAILABLE, _reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
                          f"PSP {psp} failed to process the call")
 
 
@@ -115,15 +114,14 @@ class PspRouter:
             if before_send is not None:
                 await before_send(psp, psp_key)
             try:
-                result = await self._call(
-                    psp, lambda c, psp_key=psp_key: c.authorize(dataclasses.replace(request, idempotency_key=psp_key)))
+                result = await self._call(psp, _authorization(request, psp_key))
             except PspTimeout:
                 return OutcomeUnknown(psp, psp_key)
             except (PspUnavailable, _RetryableResult) as err:
                 passed.append(f"{psp}: {err.reason.name}")
                 continue
             except DomainError as err:
-                if err.code is grpc.StatusCode.UNAVAILABLE:  # circuit open before the first attempt: never sent
+                if err.code is Code.UNAVAILABLE:  # circuit open before the first attempt: never sent
                     passed.append(f"{psp}: circuit open")
                     continue
                 raise
@@ -131,7 +129,7 @@ class PspRouter:
                 passed.append(f"{psp}: {result.outcome.value}")
                 continue
             return Routed(psp, psp_key, result, tuple(passed))
-        raise DomainError(grpc.StatusCode.UNAVAILABLE, _reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
+        raise DomainError(Code.UNAVAILABLE, _reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
                           "no PSP could process the payment; nothing was charged, retry with the same request_id",
                           metadata={"tried": "; ".join(passed)[:500]})
 
@@ -149,22 +147,18 @@ class PspRouter:
 
     async def _call(self, psp: str, operation: Callable[[PspConnector], Awaitable[PspResult]]) -> PspResult:
         connector = self._connectors[psp]
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._policy.attempts_per_psp),
-            wait=wait_random_exponential(multiplier=self._policy.backoff_base, max=self._policy.backoff_max),
-            retry=retry_if_exception_type((PspUnavailable, PspTimeout)), reraise=True)
+        # Built per call: a loop keeps the state of the call it runs.
+        retrying = retrying_on((PspUnavailable, PspTimeout), attempts=self._policy.attempts_per_psp,
+                               backoff_base=self._policy.backoff_base, backoff_max=self._policy.backoff_max)
         timeouts: list[PspTimeout] = []
         try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._attempt(psp, connector, operation, timeouts)
+            return await retrying(self._attempt, psp, connector, operation, timeouts)
         except DomainError as err:
             if timeouts and _not_sent(err):
                 # An earlier attempt may have executed: "unavailable" or "circuit open" now cannot
                 # mean "never sent", so the outcome at this PSP stays unknown.
                 raise timeouts[0] from err
             raise
-        raise AssertionError("unreachable: tenacity reraises the last failure")
 
     async def _attempt(self, psp: str, connector: PspConnector,
                        operation: Callable[[PspConnector], Awaitable[PspResult]],
@@ -182,10 +176,15 @@ class PspRouter:
             return result
 
 
+def _authorization(request: AuthorizeRequest, psp_key: str) -> Callable[[PspConnector], Awaitable[PspResult]]:
+    """The authorization of `request` at one PSP, under that PSP's own idempotency key."""
+    return lambda connector: connector.authorize(dataclasses.replace(request, idempotency_key=psp_key))
+
+
 def _not_sent(err: DomainError) -> bool:
     """This attempt never reached the PSP (unreachable, or refused by the open circuit)."""
-    return err.code is grpc.StatusCode.UNAVAILABLE and not isinstance(err, (PspTimeout, _RetryableResult))
+    return err.code is Code.UNAVAILABLE and not isinstance(err, (PspTimeout, _RetryableResult))
 
 
-def _reason(value: int):
+def _reason(value: int) -> Reason:
     return reason_of(error_reason_pb2.ErrorReason, value)

@@ -4,9 +4,10 @@ import grpc
 import pytest
 
 from commerce.payments.v1 import payment_service_pb2
-from mesh.errors import DomainError, StatusError, common
+from mesh.errors import Code, DomainError, common
 from mesh.resilience import BreakerRegistry, BreakerSettings, BreakerState, CallPolicy, ResilientClient
-from tests.fixtures.resilience import eventually, fail, succeed
+from tests.fixtures.resilience import fail, succeed
+from tests.waiting import eventually
 
 POLICY = CallPolicy(name="checkout->payments.GetPaymentIntent", dependency="payments", timeout=5.0,
                     idempotent=True, max_attempts=1)
@@ -16,7 +17,7 @@ def resilient_client(recovery: float = 30.0) -> ResilientClient:
     return ResilientClient(breakers=BreakerRegistry(BreakerSettings(failure_threshold=2, recovery_timeout=recovery)))
 
 
-async def call_failing(get_intent, intent_name: str, error_type: type[Exception] = StatusError) -> Exception:
+async def call_failing(get_intent, intent_name: str, error_type: type[Exception] = DomainError) -> Exception:
     with pytest.raises(error_type) as raised:
         await get_intent(payment_service_pb2.GetPaymentIntentRequest(name=intent_name))
     return raised.value
@@ -30,7 +31,7 @@ async def test_breaker_opens_and_fails_fast_without_calling_the_server(scripted_
         await call_failing(get_intent, intent_name)
     assert client.breakers.state("payments") is BreakerState.OPEN
     rejected = await call_failing(get_intent, intent_name, DomainError)
-    assert (rejected.code, rejected.reason) == (grpc.StatusCode.UNAVAILABLE, common.DEPENDENCY_UNAVAILABLE)
+    assert (rejected.code, rejected.reason) == (Code.UNAVAILABLE, common.DEPENDENCY_UNAVAILABLE)
     assert rejected.retry_after.total_seconds() > 0
     assert len(scripted_payments.servicer.calls) == 2
 
@@ -41,7 +42,8 @@ async def test_breaker_half_opens_after_recovery_and_closes_on_success(scripted_
     get_intent = client.wrap(POLICY, scripted_payments.stub.GetPaymentIntent)
     for _ in range(2):
         await call_failing(get_intent, intent_name)
-    await eventually(lambda: client.breakers.state("payments") is BreakerState.HALF_OPEN)
+    await eventually(lambda: client.breakers.state("payments") is BreakerState.HALF_OPEN,
+                     "the breaker half-opening")
     response = await get_intent(payment_service_pb2.GetPaymentIntentRequest(name=intent_name))
     assert response.payment_intent.name == intent_name
     assert client.breakers.state("payments") is BreakerState.CLOSED
@@ -54,7 +56,8 @@ async def test_breaker_half_open_reopens_when_the_dependency_still_fails(scripte
     get_intent = client.wrap(POLICY, scripted_payments.stub.GetPaymentIntent)
     for _ in range(2):
         await call_failing(get_intent, intent_name)
-    await eventually(lambda: client.breakers.state("payments") is BreakerState.HALF_OPEN)
+    await eventually(lambda: client.breakers.state("payments") is BreakerState.HALF_OPEN,
+                     "the breaker half-opening")
     await call_failing(get_intent, intent_name)
     assert client.breakers.state("payments") is BreakerState.OPEN
 

@@ -8,7 +8,7 @@ from google.rpc import error_details_pb2
 
 from commerce.payments.v1 import payment_service_pb2
 from mesh import context
-from mesh.errors import DomainError, StatusError, common
+from mesh.errors import Code, DomainError, common
 from mesh.resilience import CallPolicy, ResilientClient
 from tests.fixtures.resilience import fail, incoming_call
 
@@ -39,7 +39,7 @@ async def test_spent_incoming_deadline_fails_without_calling(scripted_payments, 
     get_intent = ResilientClient().wrap(POLICY, scripted_payments.stub.GetPaymentIntent)
     with incoming_call(deadline_in=0.0), pytest.raises(DomainError) as raised:
         await get_intent(payment_service_pb2.GetPaymentIntentRequest(name=intent_name))
-    assert (raised.value.code, raised.value.reason) == (grpc.StatusCode.DEADLINE_EXCEEDED, common.DEADLINE_EXCEEDED)
+    assert (raised.value.code, raised.value.reason) == (Code.DEADLINE_EXCEEDED, common.DEADLINE_EXCEEDED)
     assert scripted_payments.servicer.calls == []
 
 
@@ -58,7 +58,7 @@ async def test_tenant_caller_and_idempotency_key_reach_the_server(scripted_payme
 async def test_server_error_details_survive_as_status_error(scripted_payments, intent_name):
     scripted_payments.servicer.then(fail(grpc.StatusCode.NOT_FOUND, common.NOT_FOUND))
     get_intent = ResilientClient().wrap(POLICY, scripted_payments.stub.GetPaymentIntent)
-    with pytest.raises(StatusError) as raised:
+    with pytest.raises(DomainError) as raised:
         await get_intent(payment_service_pb2.GetPaymentIntentRequest(name=intent_name))
     info = raised.value.detail(error_details_pb2.ErrorInfo)
     assert (info.reason, info.domain) == ("NOT_FOUND", "commerce.type.v1")

@@ -7,7 +7,7 @@ import grpc
 import pytest
 
 from commerce.payments.v1 import payment_service_pb2
-from mesh.errors import StatusError, common
+from mesh.errors import Code, DomainError, common
 from mesh.resilience import CallPolicy, ResilientClient, RetryBudget, RetryBudgets
 from tests.fixtures.resilience import FakeClock, fail
 
@@ -35,9 +35,9 @@ async def test_flaky_dependency_is_retried_until_it_answers(scripted_payments, i
 async def test_not_found_is_not_retried_and_keeps_its_reason(scripted_payments, intent_name):
     scripted_payments.servicer.then(fail(grpc.StatusCode.NOT_FOUND, common.NOT_FOUND))
     get_intent = ResilientClient().wrap(read_policy(), scripted_payments.stub.GetPaymentIntent)
-    with pytest.raises(StatusError) as raised:
+    with pytest.raises(DomainError) as raised:
         await get_intent(get_request(intent_name))
-    assert (raised.value.code, raised.value.reason) == (grpc.StatusCode.NOT_FOUND, "NOT_FOUND")
+    assert (raised.value.code, raised.value.reason.name) == (Code.NOT_FOUND, "NOT_FOUND")
     assert len(scripted_payments.servicer.calls) == 1
 
 
@@ -46,7 +46,7 @@ async def test_spent_retry_budget_stops_retries(scripted_payments, intent_name):
     budgets = RetryBudgets(lambda: RetryBudget(capacity=1, ratio=0, min_per_second=0))
     get_intent = ResilientClient(budgets=budgets).wrap(read_policy(), scripted_payments.stub.GetPaymentIntent)
     for _ in range(2):
-        with pytest.raises(StatusError):
+        with pytest.raises(DomainError):
             await get_intent(get_request(intent_name))
     # One token: the first call retries once, the second call fails fast after its first attempt.
     assert len(scripted_payments.servicer.calls) == 3
@@ -58,9 +58,9 @@ async def test_non_idempotent_call_is_never_retried(scripted_payments, intent_na
         read_policy(name="checkout->payments.AuthorizePaymentIntent", idempotent=False),
         scripted_payments.stub.AuthorizePaymentIntent)
     request = payment_service_pb2.AuthorizePaymentIntentRequest(name=intent_name, request_id=str(uuid.uuid4()))
-    with pytest.raises(StatusError) as raised:
+    with pytest.raises(DomainError) as raised:
         await authorize(request)
-    assert raised.value.code is UNAVAILABLE
+    assert raised.value.code is Code.UNAVAILABLE
     assert len(scripted_payments.servicer.calls) == 1
 
 

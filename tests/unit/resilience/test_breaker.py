@@ -5,9 +5,10 @@ import asyncio
 import grpc
 import pytest
 
-from mesh.errors import DomainError, common
+from mesh.errors import Code, DomainError, common
 from mesh.resilience import BreakerRegistry, BreakerSettings, BreakerState
-from tests.fixtures.resilience import eventually, rpc_error
+from tests.fixtures.resilience import rpc_error
+from tests.waiting import eventually
 
 RECOVERY = 0.05
 
@@ -43,7 +44,7 @@ async def test_breaker_open_fails_fast_with_dependency_unavailable_and_retry_aft
         async with breakers.guard("payments"):
             ran = True
     assert ran is False
-    assert (raised.value.code, raised.value.reason) == (grpc.StatusCode.UNAVAILABLE, common.DEPENDENCY_UNAVAILABLE)
+    assert (raised.value.code, raised.value.reason) == (Code.UNAVAILABLE, common.DEPENDENCY_UNAVAILABLE)
     assert 0 < raised.value.retry_after.total_seconds() <= 30
 
 
@@ -66,7 +67,7 @@ async def test_breaker_counts_consecutive_failures_only():
 async def test_breaker_ignores_cancelled_attempts():
     breakers = registry(threshold=1, recovery=RECOVERY)
     await fail_through(breakers, "payments", rpc_error(grpc.StatusCode.UNAVAILABLE))
-    await eventually(lambda: breakers.state("payments") is BreakerState.HALF_OPEN)
+    await eventually(lambda: breakers.state("payments") is BreakerState.HALF_OPEN, "the breaker half-opening")
     await fail_through(breakers, "payments", asyncio.CancelledError())
     assert breakers.state("payments") is BreakerState.HALF_OPEN
 
@@ -74,7 +75,7 @@ async def test_breaker_ignores_cancelled_attempts():
 async def test_breaker_half_open_closes_on_success():
     breakers = registry(threshold=1, recovery=RECOVERY)
     await fail_through(breakers, "payments", rpc_error(grpc.StatusCode.UNAVAILABLE))
-    await eventually(lambda: breakers.state("payments") is BreakerState.HALF_OPEN)
+    await eventually(lambda: breakers.state("payments") is BreakerState.HALF_OPEN, "the breaker half-opening")
     await succeed_through(breakers, "payments")
     assert breakers.state("payments") is BreakerState.CLOSED
 
@@ -83,7 +84,7 @@ async def test_breaker_half_open_reopens_on_failure():
     breakers = registry(threshold=3, recovery=RECOVERY)
     for _ in range(3):
         await fail_through(breakers, "payments", rpc_error(grpc.StatusCode.UNAVAILABLE))
-    await eventually(lambda: breakers.state("payments") is BreakerState.HALF_OPEN)
+    await eventually(lambda: breakers.state("payments") is BreakerState.HALF_OPEN, "the breaker half-opening")
     await fail_through(breakers, "payments", rpc_error(grpc.StatusCode.UNAVAILABLE))
     assert breakers.state("payments") is BreakerState.OPEN
 
@@ -107,7 +108,7 @@ async def test_breaker_listener_sees_every_transition():
     seen = []
     breakers.add_listener(lambda dependency, state: seen.append((dependency, state)))
     await fail_through(breakers, "payments", rpc_error(grpc.StatusCode.UNAVAILABLE))
-    await eventually(lambda: breakers.state("payments") is BreakerState.HALF_OPEN)
+    await eventually(lambda: breakers.state("payments") is BreakerState.HALF_OPEN, "the breaker half-opening")
     await succeed_through(breakers, "payments")
     assert seen == [("payments", BreakerState.OPEN), ("payments", BreakerState.HALF_OPEN),
                     ("payments", BreakerState.CLOSED)]

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from mesh.resilience.hedge import hedged
-from tests.fixtures.resilience import eventually
+from tests.waiting import eventually
 
 
 class Racers:
@@ -47,7 +47,7 @@ async def test_hedge_waits_for_the_other_attempt_when_one_fails():
     racers = Racers("first", ConnectionError("second failed"))
     racers.gates[1].set()
     task = asyncio.ensure_future(hedged(racers, hedge_after=0.001, may_hedge=lambda: True))
-    await eventually(lambda: racers.started == 2)
+    await eventually(lambda: racers.started == 2, "the hedge starting its second racer")
     racers.gates[0].set()
     assert await task == "first"
 
@@ -56,7 +56,7 @@ async def test_hedge_raises_the_last_failure_when_both_fail():
     racers = Racers(ConnectionError("first failed"), ConnectionError("second failed"))
     racers.gates[1].set()
     task = asyncio.ensure_future(hedged(racers, hedge_after=0.001, may_hedge=lambda: True))
-    await eventually(lambda: racers.started == 2)
+    await eventually(lambda: racers.started == 2, "the hedge starting its second racer")
     racers.gates[0].set()
     with pytest.raises(ConnectionError, match="first failed"):
         await task
@@ -80,7 +80,7 @@ async def test_hedge_is_not_sent_when_not_allowed():
 async def test_hedge_cancelled_by_its_caller_cancels_both_attempts():
     racers = Racers("first", "second")
     task = asyncio.ensure_future(hedged(racers, hedge_after=0.001, may_hedge=lambda: True))
-    await eventually(lambda: racers.started == 2)
+    await eventually(lambda: racers.started == 2, "the hedge starting its second racer")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -1,10 +1,9 @@
 """Outbound deadline and metadata inherited from the bound request context."""
 
-import grpc
 import pytest
 
 from mesh import context
-from mesh.errors import DomainError
+from mesh.errors import Code, DomainError
 from mesh.resilience import CallPolicy, outbound_deadline, outbound_metadata
 from tests.fixtures.resilience import FakeClock, incoming_call
 
@@ -35,7 +34,7 @@ def test_deadline_keeps_policy_timeout_when_incoming_call_has_none():
 def test_deadline_already_spent_fails_deadline_exceeded():
     with incoming_call(deadline_in=0.0), pytest.raises(DomainError) as raised:
         outbound_deadline(POLICY, FakeClock())
-    assert raised.value.code is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert raised.value.code is Code.DEADLINE_EXCEEDED
     assert raised.value.reason.name == "DEADLINE_EXCEEDED"
 
 

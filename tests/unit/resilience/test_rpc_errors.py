@@ -5,22 +5,22 @@ import datetime
 import grpc
 from google.rpc import error_details_pb2
 
-from mesh.errors import common
-from mesh.resilience import retry_delay_of, status_error_of
+from mesh.errors import NO_REASON, Code, common
+from mesh.resilience import domain_error_of, retry_delay_of
 from tests.fixtures.resilience import rpc_error
 
 
-def test_status_error_keeps_the_servers_reason_and_details():
-    error = status_error_of(rpc_error(grpc.StatusCode.NOT_FOUND, common.NOT_FOUND))
-    assert error.code is grpc.StatusCode.NOT_FOUND
-    assert error.reason == "NOT_FOUND"
+def test_domain_error_keeps_the_servers_reason_and_details():
+    error = domain_error_of(rpc_error(grpc.StatusCode.NOT_FOUND, common.NOT_FOUND))
+    assert error.code is Code.NOT_FOUND
+    assert error.reason == common.NOT_FOUND
     assert error.detail(error_details_pb2.ErrorInfo).domain == "commerce.type.v1"
 
 
-def test_status_error_without_details_keeps_code_and_message():
-    error = status_error_of(rpc_error(grpc.StatusCode.UNAVAILABLE))
-    assert error.code is grpc.StatusCode.UNAVAILABLE
-    assert error.reason is None
+def test_domain_error_without_details_keeps_code_and_message():
+    error = domain_error_of(rpc_error(grpc.StatusCode.UNAVAILABLE))
+    assert error.code is Code.UNAVAILABLE
+    assert error.reason == NO_REASON
     assert str(error) == "fabricated UNAVAILABLE"
 
 
