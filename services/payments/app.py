@@ -25,12 +25,12 @@ import asyncio
 import dataclasses
 import datetime
 from collections.abc import Awaitable, Callable
+from typing import TypeVar, overload
 
-import grpc
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mesh.errors import DomainError, common
+from mesh.errors import Code, DomainError, common
 from mesh.events import EventWriter
 from mesh.idempotency import atomic_phase, current_recovery_point
 from mesh.ids import derive_id
@@ -50,12 +50,13 @@ from services.payments.settlement import (
     settled_transition,
     split_refund_detail,
 )
-from services.payments.vault import Vault
+from services.payments.vault import CardForPsp, Vault
 from services.payments.vault.cards import brand_of
 
 SOURCE = "//commerce-mesh/payments"
 TOPIC = "commerce.payments.events"
 BUSY_RETRY_AFTER = datetime.timedelta(milliseconds=200)
+T = TypeVar("T")
 
 
 @dataclasses.dataclass
@@ -64,7 +65,7 @@ class _Leased:
 
     intent: PaymentIntent
     call: store.PendingCall
-    card: object | None = None  # the vault's card, for an authorization begun in this request
+    card: CardForPsp | None = None  # the vault's card, for an authorization begun in this request
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +89,10 @@ class PaymentsApp:
 
     async def create(self, tenant: str, request_id: str, amount: Money, *, capture_method: CaptureMethod,
                      payment_method: str, order: str, description: str) -> PaymentIntent:
+        resumed = _resumed()  # read before this execution commits a phase of its own
         async with atomic_phase(self.db, "created") as conn:
+            if resumed and (created := await store.load(conn, tenant, derive_id("pi", tenant, request_id))):
+                return created  # committed by this request_id before its answer was lost: never insert twice
             if payment_method:
                 await self.vault.reveal_for_psp(conn, tenant, payment_method)  # the token must exist here
             intent = PaymentIntent.create(id=derive_id("pi", tenant, request_id), tenant=tenant, amount=amount,
@@ -212,8 +216,14 @@ class PaymentsApp:
         return await self._recorded(leased, result)
 
     async def cancel(self, tenant: str, intent_id: str, reason: str) -> PaymentIntent:
+        resumed = _resumed()  # read before this execution commits a phase of its own
         async with atomic_phase(self.db, "cancel_started") as conn:
             intent, pending = await self._locked(conn, tenant, intent_id)
+            if resumed and intent.state is IntentState.CANCELED:
+                # This request_id's cancel got that far before its answer was lost: it committed,
+                # or its void was settled after it gave up (the janitor asked the PSP). Either way
+                # what it asked for is done, so it answers the canceled intent, not "not allowed".
+                return intent
             transition = intent.cancel(reason, now=self._now())  # checks the state before the PSP is asked
             if intent.state is not IntentState.REQUIRES_CAPTURE and pending is None:
                 return await self._apply(conn, intent, transition)  # no funds held: nothing to void
@@ -255,6 +265,12 @@ class PaymentsApp:
         return store.PendingCall(intent.psp, key, operation, None if amount is None else amount.amount_minor,
                                  detail, until=self._lease_end())
 
+    @overload
+    async def _leased(self, tenant: str, intent_id: str,
+                      plan: Callable[[PaymentIntent], store.PendingCall]) -> _Leased: ...
+    @overload
+    async def _leased(self, tenant: str, intent_id: str, plan: Callable[[PaymentIntent], store.PendingCall], *,
+                      recorded: Callable[[AsyncConnection], Awaitable[object]]) -> _Leased | PaymentIntent: ...
     async def _leased(self, tenant: str, intent_id: str, plan: Callable[[PaymentIntent], store.PendingCall], *,
                       recorded: Callable[[AsyncConnection], Awaitable[object]] | None = None,
                       ) -> _Leased | PaymentIntent:
@@ -308,7 +324,8 @@ class PaymentsApp:
         result = await self.router.status(pending.psp, pending.key)
         if compensate and pending.operation == "authorize" and result is not None and result.psp_reference:
             # The customer moved to another card: release the first one's hold instead of keeping it.
-            await self.router.call(pending.psp, lambda psp: psp.void(f"{pending.key}:void", result.psp_reference))
+            held = result.psp_reference
+            await self.router.call(pending.psp, lambda psp: psp.void(f"{pending.key}:void", held))
             result = None
         async with atomic_phase(self.db, f"{pending.operation}_settled") as conn:
             intent, current = await self._locked(conn, tenant, intent_id)
@@ -355,7 +372,7 @@ class PaymentsApp:
             await asyncio.shield(self._clear(leased))
             raise
         except DomainError as err:
-            if err.code is grpc.StatusCode.UNAVAILABLE and err.reason.name == "PSP_UNAVAILABLE" \
+            if err.code is Code.UNAVAILABLE and err.reason.name == "PSP_UNAVAILABLE" \
                     and leased.call.operation == "authorize":
                 await asyncio.shield(self._not_received(leased))  # no PSP took the call: nothing is held
             else:
@@ -413,9 +430,7 @@ class PaymentsApp:
 
     async def _locked(self, conn: AsyncConnection, tenant: str,
                       intent_id: str) -> tuple[PaymentIntent, store.PendingCall | None]:
-        found = await store.load_for_update(conn, tenant, intent_id)
-        _found(found, intent_id)
-        return found
+        return _found(await store.load_for_update(conn, tenant, intent_id), intent_id)
 
     # Reads and tokenization, so the API reaches the store only through this class.
 
@@ -430,7 +445,7 @@ class PaymentsApp:
         async with self.db.read() as conn:
             row = await store.load_refund(conn, tenant, intent_id, refund_id)
         if row is None:
-            raise DomainError(grpc.StatusCode.NOT_FOUND, common.NOT_FOUND, "no such refund",
+            raise DomainError(Code.NOT_FOUND, common.NOT_FOUND, "no such refund",
                               metadata={"refund": refund_id})
         return row
 
@@ -442,9 +457,9 @@ class PaymentsApp:
                                              cardholder_name, self._now().date())
 
 
-def _found(found, intent_id: str):
+def _found(found: T | None, intent_id: str) -> T:
     if found is None:
-        raise DomainError(grpc.StatusCode.NOT_FOUND, common.NOT_FOUND, "no such payment intent",
+        raise DomainError(Code.NOT_FOUND, common.NOT_FOUND, "no such payment intent",
                           metadata={"payment_intent": intent_id})
     return found
 
@@ -455,7 +470,7 @@ def _resumed() -> bool:
 
 
 def _busy(intent_id: str) -> DomainError:
-    return DomainError(grpc.StatusCode.ABORTED, common.REQUEST_IN_PROGRESS,
+    return DomainError(Code.ABORTED, common.REQUEST_IN_PROGRESS,
                        "another operation on this payment intent is in progress; retry shortly",
                        metadata={"payment_intent": intent_id}, retry_after=BUSY_RETRY_AFTER)
 

@@ -49,7 +49,7 @@ payment_intents = sa.Table(
     # The PSP call in flight (an operation lease) or awaiting verification; "" when none.
     sa.Column("pending_operation", sa.String(16), nullable=False, server_default=""),
     sa.Column("pending_amount_minor", sa.BigInteger, nullable=True),
-    sa.Column("pending_detail", sa.String(200), nullable=False, server_default=""),  # a refund's id and reason
+    sa.Column("pending_detail", sa.String(500), nullable=False, server_default=""),  # a void's reason; refund id|reason
     sa.Column("pending_until", UtcDateTime, nullable=True, index=True),  # the lease's end; NULL: not leased
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
@@ -65,7 +65,7 @@ refunds = sa.Table(
     sa.Column("intent_id", sa.String(64), nullable=False),
     sa.Column("currency_code", sa.String(3), nullable=False),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
-    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),  # a RefundReason's name
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("psp_reference", sa.String(128), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),

@@ -23,7 +23,7 @@ from services.payments.app import PaymentsApp
 from services.payments.janitor import VerificationJanitor
 from services.payments.main import UNFINGERPRINTED, bindings
 from services.payments.migrations import PAYMENTS_MIGRATIONS
-from services.payments.psp.connector import PspTimeout
+from services.payments.psp.connector import PspResult, PspTimeout
 from services.payments.psp.factory import SANDBOX_ALPHA, SANDBOX_BETA, sandbox_psp
 from services.payments.routing import PspRouter, RoutingPolicy
 from services.payments.vault import KeyRing, Vault
@@ -45,6 +45,7 @@ class FlakySandbox:
         self.name = name
         self.lose_authorizations = 0  # how many authorize answers to lose
         self.lose_captures = 0
+        self.lose_voids = 0
         self.die_after: collections.Counter[str] = collections.Counter()
         self.authorize_calls: list[str] = []  # the idempotency key of every authorize that reached us
 
@@ -65,6 +66,14 @@ class FlakySandbox:
         self._maybe_die("capture")
         if self.lose_captures:
             self.lose_captures -= 1
+            raise PspTimeout(psp=self.name, idempotency_key=key)
+        return result
+
+    async def void(self, key: str, reference: str) -> PspResult:
+        result = await self.psp.void(key, reference)
+        self._maybe_die("void")
+        if self.lose_voids:
+            self.lose_voids -= 1
             raise PspTimeout(psp=self.name, idempotency_key=key)
         return result
 
