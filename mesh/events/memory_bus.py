@@ -17,8 +17,10 @@ Where it differs from Pub/Sub, deliberately:
 - delivery_attempt counts on every subscription; Pub/Sub reports it only where a dead-letter
   policy is set (elsewhere PubSubBus says 1).
 - Nothing survives the process, and one process holds at most one subscriber per subscription.
-- time_scale multiplies every delay (ack deadlines, backoff), so tests can run a 10 s deadline
-  in 0.1 s with time_scale=0.01 while keeping the topology's real values.
+
+Its delays (ack deadlines, backoff) keep the topology's real values and run out on `clock`, the
+event loop's unless given: a test passes a clock it advances itself, so an ack deadline expires
+when the test says and never because a healthy handler was slow on a busy machine.
 """
 
 from __future__ import annotations
@@ -34,21 +36,20 @@ from mesh.events.bus import (
     PublishError,
     SubscriptionHandle,
 )
-from mesh.events.memory_subscription import MemorySubscription, StoredMessage
+from mesh.events.memory_subscription import Clock, LoopClock, MemorySubscription, StoredMessage
 from mesh.events.topology import SubscriptionSpec, Topology
 
-__all__ = ["MemoryBus"]
+__all__ = ["Clock", "LoopClock", "MemoryBus"]
 
 
 class MemoryBus:
     """An EventBus over a Topology, held in this process's memory."""
 
-    def __init__(self, topology: Topology, *, time_scale: float = 1.0) -> None:
-        if time_scale <= 0:
-            raise ValueError("time_scale must be positive")
+    def __init__(self, topology: Topology, *, clock: Clock | None = None) -> None:
         self.topology = topology
+        timers = clock if clock is not None else LoopClock()
         self._subscriptions = {
-            spec.name: MemorySubscription(spec, time_scale=time_scale, dead_letter=self._dead_letter)
+            spec.name: MemorySubscription(spec, clock=timers, dead_letter=self._dead_letter)
             for spec in topology.subscriptions
         }
         self._message_ids = itertools.count(1)

@@ -9,6 +9,10 @@ Pub/Sub's delivery rules, kept in memory (MemoryBus explains where they differ):
   subscription with a dead-letter topic, the next failure forwards the message there;
 - on an ordered subscription only the oldest message of an ordering key is ever out: the next
   one waits until it is acked or dead-lettered, so a nacked message blocks its key.
+
+Every delay (an ack deadline, a backoff) runs out on a `Clock`: the event loop's by default; a
+test passes one that moves only when it says so, and so decides when a deadline expires instead
+of racing one.
 """
 
 from __future__ import annotations
@@ -16,17 +20,39 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import functools
 import logging
 import types
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from mesh.events.bus import Delivery, Handler
 from mesh.events.topology import SubscriptionSpec
 
-__all__ = ["MemorySubscription", "StoredMessage"]
+__all__ = ["Clock", "LoopClock", "MemorySubscription", "StoredMessage", "Timer"]
 
 _log = logging.getLogger(__name__)
+
+
+class Timer(Protocol):
+    """A callback a Clock will run, unless cancelled first."""
+
+    def cancel(self) -> None: ...
+
+
+class Clock(Protocol):
+    """Runs callbacks once their delay has passed."""
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        """Run callback (on the running event loop) once `delay` seconds have passed."""
+        ...
+
+
+class LoopClock:
+    """The running event loop's clock: real seconds."""
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        return asyncio.get_running_loop().call_later(delay, callback)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,14 +87,14 @@ DeadLetterSink = Callable[[SubscriptionSpec, StoredMessage, int], None]
 class MemorySubscription:
     """The backlog and delivery state of one SubscriptionSpec."""
 
-    def __init__(self, spec: SubscriptionSpec, *, time_scale: float, dead_letter: DeadLetterSink) -> None:
+    def __init__(self, spec: SubscriptionSpec, *, clock: Clock, dead_letter: DeadLetterSink) -> None:
         self.spec = spec
-        self._time_scale = time_scale
+        self._clock = clock
         self._dead_letter = dead_letter
         self._ready: collections.deque[_Pending] = collections.deque()
         # Ordered subscriptions: each key's messages in publish order; the head is the only one out.
         self._keys: dict[str, collections.deque[_Pending]] = {}
-        self._timers: set[asyncio.TimerHandle] = set()
+        self._timers: set[Timer] = set()
         self._subscriber: MemorySubscriber | None = None
 
     def enqueue(self, message: StoredMessage) -> None:
@@ -115,8 +141,7 @@ class MemorySubscription:
     async def _deliver(self, handler: Handler, pending: _Pending) -> None:
         pending.attempts += 1
         lease = _Lease(pending)
-        deadline = asyncio.get_running_loop().call_later(
-            self.spec.ack_deadline_seconds * self._time_scale, self._expire, lease)
+        deadline = self._clock.call_later(self.spec.ack_deadline_seconds, functools.partial(self._expire, lease))
         acked = False
         try:
             await handler(self._delivery(pending))
@@ -154,8 +179,7 @@ class MemorySubscription:
             self._dead_letter(self.spec, pending.message, pending.attempts)
             self._finish(pending)
             return
-        delay = self.spec.backoff_seconds(pending.attempts) * self._time_scale
-        self._schedule(delay, self._redeliver, pending)
+        self._schedule(self.spec.backoff_seconds(pending.attempts), self._redeliver, pending)
 
     def _redeliver(self, pending: _Pending) -> None:
         self._ready.append(pending)
@@ -177,7 +201,7 @@ class MemorySubscription:
             self._timers.discard(timer)
             callback(pending)
 
-        timer = asyncio.get_running_loop().call_later(delay, fire)
+        timer = self._clock.call_later(delay, fire)
         self._timers.add(timer)
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-import grpc
-
+from mesh.errors import Code
 from mesh.interceptors.shedding import SETTLE_TICK_SECONDS, Admission
 
 
@@ -25,13 +24,13 @@ def test_call_without_deadline_within_the_limit_is_admitted() -> None:
 def test_call_whose_deadline_has_passed_is_refused_deadline_exceeded() -> None:
     refused = Admission(max_concurrent_calls=1, min_deadline_seconds=0).refusal(FakeContext(remaining=0.0))
 
-    assert (refused.code, refused.reason.name) == (grpc.StatusCode.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED")
+    assert (refused.code, refused.reason.name) == (Code.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED")
 
 
 def test_call_with_less_than_the_minimum_left_is_refused_deadline_exceeded() -> None:
     refused = Admission(max_concurrent_calls=1, min_deadline_seconds=0.5).refusal(FakeContext(remaining=0.4))
 
-    assert refused.code == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert refused.code == Code.DEADLINE_EXCEEDED
 
 
 def test_call_at_the_limit_is_refused_resource_exhausted_with_a_retry_delay() -> None:
@@ -39,7 +38,7 @@ def test_call_at_the_limit_is_refused_resource_exhausted_with_a_retry_delay() ->
     with admission.running():
         refused = admission.refusal(FakeContext())
 
-    assert (refused.code, refused.reason.name) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "RATE_LIMITED")
+    assert (refused.code, refused.reason.name) == (Code.RESOURCE_EXHAUSTED, "RATE_LIMITED")
     assert refused.retry_after.total_seconds() > 0
     assert admission.refusal(FakeContext()) is None  # the slot is free again
 
@@ -50,7 +49,7 @@ def test_after_stop_accepting_every_call_is_refused_unavailable_with_a_retry_del
 
     refused = admission.refusal(FakeContext(remaining=30.0))
 
-    assert (refused.code, refused.reason.name) == (grpc.StatusCode.UNAVAILABLE, "DEPENDENCY_UNAVAILABLE")
+    assert (refused.code, refused.reason.name) == (Code.UNAVAILABLE, "DEPENDENCY_UNAVAILABLE")
     assert refused.retry_after.total_seconds() > 0
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import grpc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from commerce.type.v1 import money_pb2
-from mesh.errors import COMMON_DOMAIN
+from mesh.errors import COMMON_DOMAIN, Code
 from mesh.money import KNOWN_CURRENCIES, CurrencyMismatch, Money
 
 currencies = st.sampled_from(sorted(KNOWN_CURRENCIES))  # Money refuses any other code
@@ -93,7 +92,7 @@ def test_currency_mismatch_is_invalid_argument_with_common_reason() -> None:
 
     error = raised.value
     assert (error.code, error.reason.name, error.reason.domain) == (
-        grpc.StatusCode.INVALID_ARGUMENT, "CURRENCY_MISMATCH", COMMON_DOMAIN)
+        Code.INVALID_ARGUMENT, "CURRENCY_MISMATCH", COMMON_DOMAIN)
     assert error.metadata == {"left_currency": "EUR", "right_currency": "USD"}
 
 

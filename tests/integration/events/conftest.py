@@ -4,6 +4,7 @@ PostgreSQL (production). Each test gets its own topology names and its own datab
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
@@ -13,19 +14,19 @@ import sqlalchemy as sa
 
 from commerce.payments.v1 import events_pb2
 from commerce.type.v1 import money_pb2
-from mesh.events import EventBus, EventWriter, OutboxRelay
+from mesh.events import EventBus, EventWriter, OutboxRelay, OutgoingMessage
+from mesh.events.bus import Delivery, Handler, SubscriptionHandle
 from mesh.events.memory_bus import MemoryBus
 from mesh.events.provision import provision
 from mesh.events.pubsub_bus import PubSubBus
 from mesh.events.topology import Topology
 from mesh.persistence import RUNTIME_MIGRATIONS, Database, migrate
 from mesh.persistence.tables import outbox
+from tests.clock import ManualClock
 from tests.fixtures.pubsub import bus_test_topology, scoped, unique_prefix
+from tests.waiting import Changes, eventually
 
 TENANT = "acme"
-# MemoryBus time runs at 30 %: a 10 s ack deadline is 3 s, ample for SQLite's serialised writers
-# (the bus tests' 1 % would expire healthy handlers waiting for the write lock).
-MEMORY_TIME_SCALE = 0.3
 effects_metadata = sa.MetaData()
 # One row per handled event. No unique key on purpose: a double effect shows up as a second row.
 effects = sa.Table(
@@ -38,11 +39,55 @@ effects = sa.Table(
 )
 
 
+class TrackedBus:
+    """The path's bus, noting every message published and every one each subscription acked.
+
+    A test can thus wait until all it published has been handled: after that nothing more can
+    arrive but a broker's own duplicate (which the inbox drops), so "and nothing else happened"
+    needs no quiet period.
+    """
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+        self.published: dict[str, list[str]] = collections.defaultdict(list)  # topic: message ids
+        self.acked: dict[str, set[str]] = collections.defaultdict(set)  # subscription: message ids
+        self._changes = Changes()
+
+    async def publish(self, topic: str, message: OutgoingMessage) -> str:
+        message_id = await self._bus.publish(topic, message)
+        self.published[topic].append(message_id)
+        self._changes.announce()
+        return message_id
+
+    async def subscribe(self, subscription: str, handler: Handler, *,
+                        max_outstanding: int = 100) -> SubscriptionHandle:
+        async def tracked(delivery: Delivery) -> None:
+            await handler(delivery)  # raising nacks: not acked
+            self.acked[subscription].add(delivery.message_id)
+            self._changes.announce()
+
+        return await self._bus.subscribe(subscription, tracked, max_outstanding=max_outstanding)
+
+    async def close(self) -> None:
+        await self._bus.close()
+
+    async def all_acked(self, subscription: str, topic: str, *, since: int = 0, within: float = 120) -> None:
+        """Return once `subscription` acked every message published on `topic` (from the since-th on).
+
+        Call it once the publishing is over (the outbox published): it cannot know what is to come."""
+        def done() -> bool:
+            published = self.published[topic][since:]
+            return bool(published) and set(published) <= self.acked[subscription]
+
+        await self._changes.until(done, f"{subscription} acking all {len(self.published[topic]) - since} "
+                                        f"messages published on {topic}", within=within)
+
+
 @dataclasses.dataclass
 class EventPath:
     kind: str
     database: Database
-    bus: EventBus
+    bus: TrackedBus
     topology: Topology
     relay: OutboxRelay
 
@@ -68,12 +113,11 @@ class EventPath:
                                            .order_by(effects.c.id)))
 
     async def wait_for_effects(self, consumer: str, count: int, timeout: float = 60) -> list:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(rows := await self.effect_rows(consumer)) < count:
-            if asyncio.get_running_loop().time() > deadline:
-                pytest.fail(f"{consumer}: {len(rows)} of {count} effects after {timeout} s", pytrace=False)
-            await asyncio.sleep(0.1)
-        return rows
+        async def reached() -> bool:
+            return len(await self.effect_rows(consumer)) >= count
+
+        await eventually(reached, f"{consumer} taking {count} effects", within=timeout)
+        return await self.effect_rows(consumer)
 
 
 def captured(n: int) -> events_pb2.PaymentCaptured:
@@ -86,7 +130,9 @@ async def open_path(kind: str, database: Database, bus: EventBus, topology: Topo
     await migrate(database, RUNTIME_MIGRATIONS)
     async with database.engine.begin() as conn:
         await conn.run_sync(effects_metadata.create_all)
-    return EventPath(kind, database, bus, topology, OutboxRelay(database, bus, backoff_base=0.05, backoff_max=0.5))
+    tracked = TrackedBus(bus)
+    return EventPath(kind, database, tracked, topology,
+                     OutboxRelay(database, tracked, backoff_base=0.05, backoff_max=0.5))
 
 
 async def open_pubsub_path(emulator, database_url: str) -> EventPath:
@@ -101,7 +147,7 @@ async def event_path(request, tmp_path) -> AsyncIterator[EventPath]:
     if request.param == "memory":
         topology = bus_test_topology().with_prefix(unique_prefix())
         path = await open_path("memory", Database.from_url(f"sqlite+aiosqlite:///{tmp_path}/events.db"),
-                               MemoryBus(topology, time_scale=MEMORY_TIME_SCALE), topology)
+                               MemoryBus(topology, clock=ManualClock()), topology)  # no deadline expires
     else:
         path = await open_pubsub_path(request.getfixturevalue("pubsub_emulator"),
                                       request.getfixturevalue("postgres_schema_url"))
@@ -133,8 +179,7 @@ async def unpublished(path: EventPath) -> int:
 
 
 async def wait_until_published(path: EventPath, timeout: float = 60) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while (left := await unpublished(path)):
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail(f"{left} outbox rows still unpublished after {timeout} s", pytrace=False)
-        await asyncio.sleep(0.05)
+    async def none_left() -> bool:
+        return await unpublished(path) == 0
+
+    await eventually(none_left, "the relay publishing every outbox row", within=timeout)

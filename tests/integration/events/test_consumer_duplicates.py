@@ -14,6 +14,7 @@ from mesh.persistence import Database
 from mesh.persistence.tables import inbox
 from tests.fixtures.pubsub import WAIT_SECONDS, Recorder
 from tests.integration.events.conftest import TENANT, EventPath, captured
+from tests.waiting import eventually
 
 CAPTURED = "commerce.payments.v1.PaymentCaptured"
 handler_metadata = sa.MetaData()
@@ -137,11 +138,11 @@ async def test_concurrent_deliveries_of_one_event_take_effect_once_and_both_ack(
 async def wait_until_blocked(database: Database, task: asyncio.Task) -> None:
     """Until the second delivery waits for the first's inbox row (PostgreSQL: an ungranted lock)
     or for SQLite's one writer."""
-    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
-    while not await _blocked(database):
+    async def blocked() -> bool:
         assert not task.done(), "the second delivery finished before the first committed"
-        assert asyncio.get_running_loop().time() < deadline, "the second delivery never blocked"
-        await asyncio.sleep(0.01)
+        return await _blocked(database)
+
+    await eventually(blocked, "the second delivery blocking on the first", within=WAIT_SECONDS)
 
 
 async def _blocked(database: Database) -> bool:
@@ -186,10 +187,10 @@ async def commit(path: EventPath, envelope: EventEnvelope) -> None:
 
 
 async def wait_for_outcome(database: Database, event_id: str) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
-    while await inbox_outcome(database, event_id) is None:
-        assert asyncio.get_running_loop().time() < deadline, f"{event_id} was never handled"
-        await asyncio.sleep(0.05)
+    async def outcome_recorded() -> bool:
+        return await inbox_outcome(database, event_id) is not None
+
+    await eventually(outcome_recorded, f"{event_id} being handled", within=WAIT_SECONDS)
 
 
 class HeldFirstDelivery:
@@ -212,7 +213,7 @@ async def handle_behind_a_held_transaction(consumer: EventConsumer, held: HeldFi
     first = asyncio.ensure_future(consumer.handle(delivery_of(first_event)))
     await asyncio.wait_for(held.inside.wait(), WAIT_SECONDS)
     queued = [asyncio.ensure_future(consumer.handle(delivery)) for delivery in deliveries]
-    await asyncio.sleep(0)  # all queued behind the first
+    await asyncio.sleep(0)  # one loop turn: each starts in creation order and queues behind the first
     held.release.set()
     return (await asyncio.wait_for(asyncio.gather(first, *queued, return_exceptions=True), WAIT_SECONDS))[1:]
 

@@ -25,6 +25,7 @@ from tests.integration.events.conftest import (
     relaying,
     wait_until_published,
 )
+from tests.waiting import eventually
 
 CAPTURED = "commerce.payments.v1.PaymentCaptured"
 
@@ -64,7 +65,8 @@ async def test_thousand_events_with_duplicates_nacks_and_crashes_take_effect_onc
             second = await consumer(event_path, "audit", handle).start(subscription)
         await wait_until_published(event_path)
         await event_path.wait_for_effects("audit", 1000, timeout=120)
-        await asyncio.sleep(1.0)  # let late duplicates and redeliveries arrive
+        # Every duplicate and redelivery handled: all that could add a row has had its chance.
+        await event_path.bus.all_acked(subscription, event_path.name("orders"))
         await second.stop()
 
     rows = await event_path.effect_rows("audit")
@@ -174,12 +176,15 @@ async def test_dead_letters_replayed_after_a_fix_take_effect_once(event_path: Ev
     async with relaying(event_path):
         await event_path.emit(5)
         await wait_until_published(event_path)
-        async def dead_lettered() -> int:
+        async def all_dead_lettered() -> bool:
             async with event_path.database.transaction() as conn:
                 return (await conn.execute(sa.select(sa.func.count()).select_from(inbox)
-                                           .where(inbox.c.outcome == "dead_lettered"))).scalar_one()
-        while await dead_lettered() < 5:
-            await asyncio.sleep(0.05)
+                                           .where(inbox.c.outcome == "dead_lettered"))).scalar_one() == 5
+
+        await eventually(all_dead_lettered, "5 events dead-lettered in the inbox")
+        # ... and on the dead-letter topic (the consumer publishes there after its inbox row).
+        await eventually(lambda: len(event_path.bus.published[event_path.name("orders-dead-letter")]) == 5,
+                         "5 events published to the dead-letter topic")
 
         fixed.set()
         moved = await replay_dead_letters(event_path.bus, event_path.name("orders-dead-letter-inspect"),
@@ -203,6 +208,7 @@ async def test_emulator_restart_mid_stream_loses_nothing_committed(own_pubsub_em
             await path.emit(300, per_transaction=10)
             await path.wait_for_effects("audit", 60)
             await asyncio.to_thread(own_pubsub_emulator.restart)  # forgets topics, subscriptions, messages
+        lost = len(path.bus.published[path.name("orders")])  # what the restart took, as far as acks go
         # Recovery after a broker restart (README, "Operating the event path"): relay and consumers
         # stopped, topology healed, consumers started, the window since the outage began re-driven.
         # What the broker lost was published but not consumed; the inbox drops what took effect.
@@ -213,7 +219,7 @@ async def test_emulator_restart_mid_stream_loses_nothing_committed(own_pubsub_em
         async with relaying(path):
             await path.wait_for_effects("audit", 300, timeout=120)
             await wait_until_published(path)
-            await asyncio.sleep(1.0)
+            await path.bus.all_acked(path.name("orders-audit"), path.name("orders"), since=lost)
         await handle_.stop()
     finally:
         await path.bus.close()
@@ -238,9 +244,11 @@ async def test_known_event_types_without_a_handler_are_acked_and_ignored(event_p
     handle_ = await event_path.bus.subscribe(event_path.name("orders-audit"), observe)
     async with relaying(event_path):
         await event_path.emit(3)
-        await seen.wait_for_count(3)
-    await asyncio.sleep(0.5)
+        await wait_until_published(event_path)
+        await event_path.bus.all_acked(event_path.name("orders-audit"), event_path.name("orders"))
     await handle_.stop()
     await inspect.stop()
 
+    # A dead-letter would have been published before its delivery was acked: none was.
+    assert event_path.bus.published[event_path.name("orders-dead-letter")] == []
     assert len(seen.acked) == 3 and dead.deliveries == []

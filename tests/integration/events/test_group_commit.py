@@ -72,7 +72,7 @@ async def test_works_queued_behind_a_transaction_share_the_next_one(rows_databas
     commit = GroupCommit(rows_database, max_batch=32, concurrency=1, opening=openings)
     first, release = await hold_the_transaction(commit)
     queued = [asyncio.ensure_future(commit.run(insert(f"w{n}"), tag=f"w{n}")) for n in range(10)]
-    await asyncio.sleep(0)  # they all queue behind the first
+    await asyncio.sleep(0)  # one loop turn: they start in creation order and queue behind the first
     release.set()
 
     results = await asyncio.wait_for(asyncio.gather(first, *queued), WAIT_SECONDS)
@@ -87,7 +87,7 @@ async def test_a_failing_work_fails_alone_and_the_others_commit_once(rows_databa
     first, release = await hold_the_transaction(commit)
     works = [insert("a"), failing("b"), insert("c")]
     queued = [asyncio.ensure_future(commit.run(work)) for work in works]
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one loop turn: they start in creation order and queue behind the first
     release.set()
 
     outcomes = await asyncio.wait_for(asyncio.gather(first, *queued, return_exceptions=True), WAIT_SECONDS)
@@ -102,7 +102,7 @@ async def test_a_batch_never_takes_more_than_max_batch_works(rows_database: Data
     commit = GroupCommit(rows_database, max_batch=4, concurrency=1, opening=openings)
     first, release = await hold_the_transaction(commit)
     queued = [asyncio.ensure_future(commit.run(insert(f"w{n}"), tag=n)) for n in range(10)]
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one loop turn: they start in creation order and queue behind the first
     release.set()
 
     await asyncio.wait_for(asyncio.gather(first, *queued), WAIT_SECONDS)
@@ -124,7 +124,7 @@ async def test_a_cancelled_callers_queued_work_never_runs(rows_database: Databas
     first, release = await hold_the_transaction(commit)
     doomed = asyncio.ensure_future(commit.run(insert("doomed")))
     kept = asyncio.ensure_future(commit.run(insert("kept")))
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one loop turn: they start in creation order and queue behind the first
     doomed.cancel()
     release.set()
 

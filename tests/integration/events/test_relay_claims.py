@@ -157,16 +157,19 @@ async def test_no_transaction_is_open_while_the_relay_publishes(database: Databa
 
 
 class KeyOrder:
-    """The real bus, recording the sequence of every publish per ordering key."""
+    """One relay's view of the real bus: records the sequence of every publish per ordering key
+    in `sequences` (shared by the relays), and says when this relay has first published."""
 
-    def __init__(self, bus) -> None:
+    def __init__(self, bus, sequences: dict[str, list[int]]) -> None:
         self._bus = bus
-        self.sequences: dict[str, list[int]] = {}
+        self.sequences = sequences
+        self.published = asyncio.Event()
 
     async def publish(self, topic: str, message: OutgoingMessage) -> str:
         self.sequences.setdefault(message.ordering_key, []).append(sequence_of(message.data))
-        await asyncio.sleep(0.001)  # a broker round trip: the other relay claims meanwhile
-        return await self._bus.publish(topic, message)
+        message_id = await self._bus.publish(topic, message)
+        self.published.set()
+        return message_id
 
 
 async def test_two_relays_of_one_database_share_the_work_and_keep_each_aggregates_order(
@@ -175,19 +178,30 @@ async def test_two_relays_of_one_database_share_the_work_and_keep_each_aggregate
     subjects = [f"tenants/{TENANT}/paymentIntents/pi_{n}" for n in range(8)]
     for subject in subjects:
         await emit(database, scoped(topology, "orders"), subject, 40)
-    broker = KeyOrder(bus)
-    relays = [OutboxRelay(database, broker, batch_size=20, rows_per_aggregate=5) for _ in range(2)]
+    sequences: dict[str, list[int]] = {}
+    first, second = KeyOrder(bus, sequences), KeyOrder(bus, sequences)
+    relays = [OutboxRelay(database, broker, batch_size=20, rows_per_aggregate=5) for broker in (first, second)]
 
-    async def drain(relay: OutboxRelay) -> int:
+    async def drain(relay: OutboxRelay, *, before: asyncio.Event | None = None,
+                    after_one_pass: asyncio.Event | None = None) -> int:
+        if before is not None:
+            await before.wait()
         published = 0
         while await unpublished_total(database):
             published += await relay.publish_pending()
+            if after_one_pass is not None:
+                await after_one_pass.wait()
+                after_one_pass = None
         return published
 
-    shares = await asyncio.wait_for(asyncio.gather(*(drain(relay) for relay in relays)), WAIT_SECONDS * 2)
+    # One claim each to begin with, whatever the machine's load: the first relay claims while the
+    # second waits, then pauses until the second has claimed and published; from then on both
+    # run freely, competing for every claim.
+    shares = await asyncio.wait_for(asyncio.gather(drain(relays[0], after_one_pass=second.published),
+                                                   drain(relays[1], before=first.published)), WAIT_SECONDS * 2)
 
     assert sum(shares) == 320 and all(shares)  # both worked, nothing twice
-    assert broker.sequences == {subject: list(range(1, 41)) for subject in subjects}
+    assert sequences == {subject: list(range(1, 41)) for subject in subjects}
 
 
 async def unpublished_total(database: Database) -> int:

@@ -166,23 +166,28 @@ async def test_poison_message_moves_to_the_dead_letter_topic_while_healthy_messa
 async def test_stop_returns_only_after_in_flight_handlers_finish(bus: BusAndTopology) -> None:
     event_bus, topology = bus
     started, release = asyncio.Event(), asyncio.Event()
-    finished: list[bytes] = []
+    timeline: list[str] = []
 
-    async def slow(delivery: Delivery) -> None:
+    async def held(delivery: Delivery) -> None:
         started.set()
         await release.wait()
-        await asyncio.sleep(0.05)  # still working after the release, while stop() is waiting
-        finished.append(delivery.data)
+        timeline.append(f"handled {delivery.data.decode()}")
 
-    handle = await event_bus.subscribe(scoped(topology, "orders-audit"), Recorder(slow))
+    handle = await event_bus.subscribe(scoped(topology, "orders-audit"), Recorder(held))
     await event_bus.publish(scoped(topology, "orders"), event(b"in-flight"))
     await asyncio.wait_for(started.wait(), 30)
 
-    stopping = asyncio.create_task(handle.stop())
+    async def stop() -> None:
+        await handle.stop()
+        timeline.append("stopped")
+
+    stopping = asyncio.create_task(stop())
+    await asyncio.sleep(0)  # one loop turn: stop() runs up to its wait for the handler
+    assert not stopping.done()
     release.set()
     await asyncio.wait_for(stopping, 30)
 
-    assert finished == [b"in-flight"]
+    assert timeline == ["handled in-flight", "stopped"]
 
 
 async def test_handlers_run_concurrently_but_never_beyond_max_outstanding(bus: BusAndTopology) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
 
 import pytest
 
@@ -12,6 +10,7 @@ from mesh.events.bus import OutgoingMessage, PublishError
 from mesh.events.provision import provision
 from mesh.events.pubsub_bus import PubSubBus
 from tests.fixtures.pubsub import PubSubEmulator, Recorder, bus_test_topology, scoped, unique_prefix
+from tests.waiting import eventually
 
 
 async def test_failed_ordered_publish_leaves_its_key_usable_for_the_retry(pubsub_emulator: PubSubEmulator) -> None:
@@ -44,8 +43,9 @@ async def test_subscriber_opened_before_provisioning_reopens_its_stream_and_rece
         recorder = Recorder()
         with caplog.at_level(logging.WARNING, logger="mesh.events.pubsub_subscriber"):
             await bus.subscribe(audit, recorder)
-            await until(lambda: any("Subscription does not exist" in record.getMessage()
-                                    for record in caplog.records))
+            # State only the subscriber's log reveals: polled.
+            await eventually(lambda: any("Subscription does not exist" in record.getMessage()
+                                         for record in caplog.records), "the subscriber's stream failing")
         await provision(topology, pubsub_emulator.project, emulator_host=pubsub_emulator.host)
 
         await bus.publish(orders, OutgoingMessage(b"late-subscription"))
@@ -55,11 +55,3 @@ async def test_subscriber_opened_before_provisioning_reopens_its_stream_and_rece
     finally:
         await bus.close()
 
-
-async def until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Poll condition (for state only logs reveal) until it holds; fail after timeout."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail(f"condition not met within {timeout} s", pytrace=False)
-        await asyncio.sleep(0.05)

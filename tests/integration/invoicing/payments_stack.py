@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import datetime
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 
 import grpc
 import pytest
@@ -50,7 +50,9 @@ from services.payments.psp.factory import SANDBOX_ALPHA, SANDBOX_BETA, sandbox_p
 from services.payments.psp.sandbox import SandboxPsp
 from services.payments.routing import PspRouter, RoutingPolicy
 from services.payments.vault import KeyRing, Vault
-from tests.fixtures.pubsub import MEMORY_TIME_SCALE, unique_prefix
+from tests.clock import ManualClock
+from tests.fixtures.pubsub import unique_prefix
+from tests.waiting import eventually
 
 KEYS = f"k1:{base64.b64encode(b'k' * 32).decode()}"
 APPROVED, STOLEN = "4242424242424242", "4000000000009979"
@@ -59,18 +61,6 @@ WAIT_SECONDS = 60.0
 
 def eur(minor: int) -> dict:
     return {"currency_code": "EUR", "amount_minor": minor}
-
-
-async def eventually(condition: Callable[[], Awaitable[bool]], what: str, timeout: float = WAIT_SECONDS) -> None:
-    """Return once `condition()` holds; fail the test after `timeout` seconds."""
-    async def polled() -> None:
-        while not await condition():
-            await asyncio.sleep(0.05)
-
-    try:
-        await asyncio.wait_for(polled(), timeout)
-    except TimeoutError:
-        pytest.fail(f"{what} did not happen in {timeout} s")
 
 
 @dataclasses.dataclass
@@ -137,7 +127,7 @@ class Stack:
         async def holds() -> bool:
             return condition(await self.invoice(name))
 
-        await eventually(holds, what)
+        await eventually(holds, what, within=WAIT_SECONDS)
         return await self.invoice(name)
 
     async def reconcile(self, psp: str, day: datetime.date, content: bytes,
@@ -161,14 +151,14 @@ class Stack:
         async def reached() -> bool:
             return len(await self.entries()) >= count
 
-        await eventually(reached, f"the ledger reaching {count} entries")
+        await eventually(reached, f"the ledger reaching {count} entries", within=WAIT_SECONDS)
         return await self.entries()
 
     async def wait_for_handled(self, count: int) -> None:
         async def reached() -> bool:
             return len(self.handled) >= count
 
-        await eventually(reached, f"invoicing handling {count} deliveries")
+        await eventually(reached, f"invoicing handling {count} deliveries", within=WAIT_SECONDS)
 
     async def published_events(self) -> list[str]:
         """The type of every event in the payments outbox."""
@@ -201,7 +191,7 @@ async def _event_types(runtime: Runtime) -> list[str]:
 async def _bus(request: pytest.FixtureRequest, kind: str, prefix: str) -> EventBus:
     topology = load_topology(MESH_TOPOLOGY).with_prefix(prefix)
     if kind == "embedded":
-        return MemoryBus(topology, time_scale=MEMORY_TIME_SCALE)
+        return MemoryBus(topology, clock=ManualClock())  # no ack deadline expires under a slow handler
     emulator = request.getfixturevalue("pubsub_emulator")
     await provision(topology, emulator.project, emulator_host=emulator.host)
     return PubSubBus(emulator.project, emulator_host=emulator.host, publish_timeout=10.0)

@@ -9,7 +9,7 @@ from google.rpc import error_details_pb2
 from commerce.invoicing.v1 import account_pb2
 from commerce.invoicing.v1 import ledger_service_pb2 as ls
 from commerce.payments.v1 import events_pb2
-from mesh.resilience.rpc_errors import status_error_of
+from mesh.resilience.rpc_errors import domain_error_of
 from tests.integration.invoicing.conftest import PSP, LedgerUnderTest, eur
 
 V = ls.LedgerViolation
@@ -94,7 +94,7 @@ async def test_an_account_outside_the_chart_is_not_found(ledger: LedgerUnderTest
     err = await rpc_error(balance(ledger, "petty-cash"))
 
     assert err.code() is grpc.StatusCode.NOT_FOUND
-    info = status_error_of(err).detail(error_details_pb2.ErrorInfo)
+    info = domain_error_of(err).detail(error_details_pb2.ErrorInfo)
     assert (info.reason, info.domain, dict(info.metadata)) == (
         "ACCOUNT_NOT_FOUND", "commerce.invoicing.v1", {"account": "petty-cash"})
 
@@ -104,7 +104,7 @@ async def test_another_tenants_ledger_is_out_of_reach(ledger: LedgerUnderTest) -
 
     err = await rpc_error(ledger.ledger.GetAccountBalance(
         ls.GetAccountBalanceRequest(account=ledger.account("revenue")), metadata=ledger.md("intruder")))
-    assert err.code() is grpc.StatusCode.PERMISSION_DENIED and status_error_of(err).reason == "TENANT_MISMATCH"
+    assert err.code() is grpc.StatusCode.PERMISSION_DENIED and domain_error_of(err).reason.name == "TENANT_MISMATCH"
 
     theirs = await ledger.ledger.ListJournalEntries(ls.ListJournalEntriesRequest(parent="tenants/intruder"),
                                                     metadata=ledger.md("intruder"))
@@ -146,7 +146,7 @@ async def test_a_page_token_only_serves_its_own_query(ledger: LedgerUnderTest) -
         parent=f"tenants/{ledger.tenant}", page_size=1, page_token=page.next_page_token,
         account=ledger.account("revenue")), metadata=ledger.md()))
 
-    assert err.code() is grpc.StatusCode.INVALID_ARGUMENT and status_error_of(err).reason == "INVALID_PAGE_TOKEN"
+    assert err.code() is grpc.StatusCode.INVALID_ARGUMENT and domain_error_of(err).reason.name == "INVALID_PAGE_TOKEN"
 
 
 @pytest.mark.parametrize("request_fields", [
@@ -160,7 +160,7 @@ async def test_oversized_or_malformed_list_requests_are_refused(ledger: LedgerUn
     err = await rpc_error(ledger.ledger.ListJournalEntries(ls.ListJournalEntriesRequest(
         parent=f"tenants/{ledger.tenant}", **fields), metadata=ledger.md()))
 
-    assert err.code() is grpc.StatusCode.INVALID_ARGUMENT and status_error_of(err).reason == "VALIDATION_FAILED"
+    assert err.code() is grpc.StatusCode.INVALID_ARGUMENT and domain_error_of(err).reason.name == "VALIDATION_FAILED"
 
 
 async def test_verify_reports_the_head_of_an_intact_chain(ledger: LedgerUnderTest) -> None:
@@ -209,9 +209,9 @@ async def test_verify_refuses_a_range_that_ends_before_it_starts(ledger: LedgerU
     err = await rpc_error(ledger.ledger.VerifyLedger(ls.VerifyLedgerRequest(
         parent=f"tenants/{ledger.tenant}", start_sequence=5, end_sequence=2), metadata=ledger.md()))
 
-    assert err.code() is grpc.StatusCode.INVALID_ARGUMENT and status_error_of(err).reason == "VALIDATION_FAILED"
+    assert err.code() is grpc.StatusCode.INVALID_ARGUMENT and domain_error_of(err).reason.name == "VALIDATION_FAILED"
     # A rule on the whole message has no field path; its message says what is wrong.
-    (violation,) = status_error_of(err).detail(error_details_pb2.BadRequest).field_violations
+    (violation,) = domain_error_of(err).detail(error_details_pb2.BadRequest).field_violations
     assert (violation.field, violation.description) == ("", "end_sequence must be 0 or not below start_sequence")
 
 

@@ -19,7 +19,7 @@ from commerce.invoicing.v1 import invoice_service_pb2 as ins
 from commerce.payments.v1 import payment_intent_pb2
 from mesh import context as request_context
 from mesh.money import Money
-from mesh.resilience.rpc_errors import status_error_of
+from mesh.resilience.rpc_errors import domain_error_of
 from services.invoicing.payments_client import Collection
 from tests.integration.invoicing.payments_stack import APPROVED, STOLEN, Stack, eur
 
@@ -101,7 +101,7 @@ async def test_a_declined_card_fails_the_payment_and_leaves_the_invoice_open(sta
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await pay_with_card(stack, invoice, token, request_id)
 
-    status = status_error_of(raised.value)
+    status = domain_error_of(raised.value)
     info = status.detail(error_details_pb2.ErrorInfo)
     (intent,) = await stack.payment_intents()
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
@@ -116,6 +116,6 @@ async def test_a_declined_card_fails_the_payment_and_leaves_the_invoice_open(sta
     # The same request_id again answers the same refusal, asking nobody again.
     with pytest.raises(grpc.aio.AioRpcError) as replayed:
         await pay_with_card(stack, invoice, token, request_id)
-    assert status_error_of(replayed.value).status == status.status
+    assert domain_error_of(replayed.value).status == status.status
     assert len(await stack.payment_intents()) == 1
     assert (await stack.invoicing_events()).count("InvoicePaymentFailed") == 1

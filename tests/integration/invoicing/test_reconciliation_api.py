@@ -14,7 +14,7 @@ from google.rpc import error_details_pb2
 from commerce.invoicing.v1 import reconciliation_report_pb2 as rr
 from commerce.invoicing.v1 import reconciliation_service_pb2 as rs
 from commerce.payments.v1 import events_pb2
-from mesh.resilience.rpc_errors import status_error_of
+from mesh.resilience.rpc_errors import domain_error_of
 from services.invoicing.cli import EXIT_UNMATCHED, _reconcile
 from tests.integration.invoicing.conftest import PSP, BillingUnderTest, eur
 
@@ -102,8 +102,8 @@ async def test_a_malformed_line_is_reported_by_number_and_reconciles_nothing(bil
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await reconcile(billing, settlement(AGREEING[0], "cap-2,capture,EUR,40.00,141,3859", *AGREEING[2:]))
 
-    status = status_error_of(raised.value)
-    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT and status.reason == "SETTLEMENT_REPORT_INVALID"
+    status = domain_error_of(raised.value)
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT and status.reason.name == "SETTLEMENT_REPORT_INVALID"
     assert status.detail(error_details_pb2.ErrorInfo).metadata["line"] == "3"
     assert [v.field for v in status.detail(error_details_pb2.BadRequest).field_violations] == [
         "content.line[3].gross_minor"]

@@ -1,13 +1,14 @@
 """A small PaymentService that exercises the runtime: counts executions, writes an effect row
 in the request's transaction, and fails or stalls on demand (driven by `description`: "boom",
-"decline", "decline-kept" for a CARD_DECLINED that keeps its effects)."""
+"decline", "decline-kept" for a CARD_DECLINED that keeps its effects). Every change to what it has
+seen is announced on `seen.changes`, so a test awaits "the call is inside the handler" instead
+of polling for it."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 
-import grpc
 import sqlalchemy as sa
 
 from commerce.payments.v1 import (
@@ -17,11 +18,12 @@ from commerce.payments.v1 import (
     payment_service_pb2_grpc,
 )
 from mesh import context as request_context
-from mesh.errors import DomainError, reason_of
+from mesh.errors import Code, DomainError, reason_of
 from mesh.idempotency import atomic_phase
 from mesh.ids import derive_id
 from mesh.persistence import Database
 from mesh.server import ServiceBinding
+from tests.waiting import Changes
 
 metadata = sa.MetaData()
 effects = sa.Table(
@@ -38,21 +40,22 @@ class Observed:
     executions: int = 0
     time_remaining: list[float | None] = dataclasses.field(default_factory=list)
     callers: list[str] = dataclasses.field(default_factory=list)
+    held: int = 0  # calls waiting at a gate right now
+    changes: Changes = dataclasses.field(default_factory=Changes)
 
 
 class FakePayments(payment_service_pb2_grpc.PaymentServiceServicer):
     def __init__(self, database: Database) -> None:
         self.db = database
         self.seen = Observed()
-        self.delay = 0.0
         self.gate: asyncio.Event | None = None  # GetPaymentIntent waits on it
         self.create_gate: asyncio.Event | None = None  # CreatePaymentIntent waits on it
 
     async def CreatePaymentIntent(self, request, context):
         self.seen.executions += 1
-        await asyncio.sleep(self.delay)
+        self.seen.changes.announce()
         if self.create_gate is not None:
-            await self.create_gate.wait()
+            await self._held(self.create_gate)
         tenant = request_context.current().tenant
         intent_id = derive_id("pi", tenant, request.request_id)
         # One atomic phase: an error raised inside it rolls its writes back, unless it keeps them.
@@ -74,10 +77,20 @@ class FakePayments(payment_service_pb2_grpc.PaymentServiceServicer):
         ctx = request_context.current()
         self.seen.time_remaining.append(ctx.time_remaining())
         self.seen.callers.append(ctx.caller)
+        self.seen.changes.announce()
         if self.gate is not None:
-            await self.gate.wait()
+            await self._held(self.gate)
         return payment_service_pb2.GetPaymentIntentResponse(
             payment_intent=payment_intent_pb2.PaymentIntent(name=request.name))
+
+    async def _held(self, gate: asyncio.Event) -> None:
+        self.seen.held += 1
+        self.seen.changes.announce()
+        try:
+            await gate.wait()
+        finally:
+            self.seen.held -= 1
+            self.seen.changes.announce()
 
     def binding(self) -> ServiceBinding:
         return ServiceBinding(
@@ -85,7 +98,7 @@ class FakePayments(payment_service_pb2_grpc.PaymentServiceServicer):
 
 
 def declined(*, keep_effects: bool) -> DomainError:
-    return DomainError(grpc.StatusCode.FAILED_PRECONDITION,
+    return DomainError(Code.FAILED_PRECONDITION,
                        reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_CARD_DECLINED),
                        "the card was declined", metadata={"decline_code": "insufficient_funds"},
                        keep_effects=keep_effects)

@@ -12,21 +12,21 @@ from google.rpc import error_details_pb2, status_pb2
 
 from commerce.payments.v1 import payment_service_pb2 as ps
 from mesh.config import MeshSettings
-from mesh.errors import DomainError, StatusError, common
+from mesh.errors import Code, DomainError, common
 from mesh.idempotency import TRANSIENT_CODES
 from mesh.persistence.tables import idempotency_records
-from mesh.resilience.rpc_errors import status_error_of
-from tests.fixtures.resilience import eventually
+from mesh.resilience.rpc_errors import domain_error_of
 from tests.integration.runtime.conftest import Mesh, start_mesh, status_of, stop_mesh
 from tests.integration.runtime.fake_payments import effect_count
+from tests.waiting import WAIT_SECONDS
 
 
-def reason_of(err: grpc.aio.AioRpcError) -> str | None:
-    return status_error_of(err).reason
+def reason_of(err: grpc.aio.AioRpcError) -> str:
+    return domain_error_of(err).reason.name
 
 
-async def call_until_answered(mesh: Mesh, request) -> tuple[object, int]:
-    """What a well-behaved client does: retry ABORTED after the server's RetryInfo delay."""
+async def call_until_answered(mesh: Mesh, request, refused: asyncio.Event | None = None) -> tuple[object, int]:
+    """What a well-behaved client does: retry ABORTED after a short backoff (set `refused` on each)."""
     aborted = 0
     while True:
         try:
@@ -37,14 +37,20 @@ async def call_until_answered(mesh: Mesh, request) -> tuple[object, int]:
                 raise
             assert reason_of(err) == "REQUEST_IN_PROGRESS"
             aborted += 1
-            await asyncio.sleep(0.05)
+            if refused is not None:
+                refused.set()
+            await asyncio.sleep(0.05)  # the client's backoff between attempts, not a wait for anything
 
 
 async def test_fifty_concurrent_calls_with_one_request_id_execute_once(mesh: Mesh) -> None:
-    mesh.service.delay = 0.3  # the first execution is still running while the others arrive
+    mesh.service.create_gate = asyncio.Event()  # the first execution runs until another call was refused
     request = mesh.create_request()
+    refused = asyncio.Event()
 
-    results = await asyncio.gather(*(call_until_answered(mesh, request) for _ in range(50)))
+    calls = asyncio.gather(*(call_until_answered(mesh, request, refused) for _ in range(50)))
+    await asyncio.wait_for(refused.wait(), WAIT_SECONDS)
+    mesh.service.create_gate.set()
+    results = await calls
 
     responses = {r.SerializeToString(deterministic=True) for r, _ in results}
     assert len(responses) == 1
@@ -121,7 +127,7 @@ async def test_error_that_keeps_effects_commits_them_with_the_stored_error(mesh:
     second = await call_failing(mesh, request)
 
     assert first.code() == second.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert status_error_of(first).detail(error_details_pb2.ErrorInfo).metadata["decline_code"] == "insufficient_funds"
+    assert domain_error_of(first).detail(error_details_pb2.ErrorInfo).metadata["decline_code"] == "insufficient_funds"
     assert status_of(first) == status_of(second)  # code, message and details: the replay is the first answer
     assert mesh.service.seen.executions == 1
     assert await effect_count(mesh.runtime.database, mesh.tenant) == 1  # the effect committed
@@ -161,21 +167,17 @@ async def test_keep_effects_on_a_read_changes_nothing(mesh: Mesh) -> None:
     assert await stored_records(mesh) == []
 
 
-@pytest.mark.parametrize("code", sorted(TRANSIENT_CODES, key=lambda c: c.name) + [grpc.StatusCode.OK])
-def test_keep_effects_is_refused_with_a_code_a_retry_could_change(code: grpc.StatusCode) -> None:
+@pytest.mark.parametrize("code", sorted(TRANSIENT_CODES, key=lambda c: c.name) + [Code.OK])
+def test_keep_effects_is_refused_with_a_code_a_retry_could_change(code: Code) -> None:
     with pytest.raises(ValueError, match="keep_effects"):
         DomainError(code, common.INTERNAL, "try again", keep_effects=True)
-    with pytest.raises(ValueError, match="keep_effects"):
-        StatusError(status_pb2.Status(code=code.value[0]), keeps_effects=True)
 
 
-def test_keep_effects_travels_from_domain_error_to_status_error() -> None:
-    kept = DomainError(grpc.StatusCode.FAILED_PRECONDITION, common.NOT_FOUND, "gone", keep_effects=True)
-    plain = DomainError(grpc.StatusCode.FAILED_PRECONDITION, common.NOT_FOUND, "gone")
+def test_an_error_formed_elsewhere_never_keeps_effects() -> None:
+    kept = DomainError(Code.FAILED_PRECONDITION, common.NOT_FOUND, "gone", keep_effects=True)
 
-    assert kept.to_status_error().keeps_effects is True
-    assert plain.to_status_error().keeps_effects is False
-    assert StatusError(plain.to_status()).keeps_effects is False  # the old one-argument form still works
+    assert kept.keep_effects is True
+    assert DomainError.from_status(kept.status).keep_effects is False  # a replay, or a downstream's answer
 
 
 async def test_validation_failure_is_not_stored(mesh: Mesh) -> None:
@@ -219,7 +221,7 @@ async def test_redis_flushed_mid_flight_still_executes_once(mesh: Mesh, redis_se
     mesh.service.create_gate = asyncio.Event()
     request = mesh.create_request()
     first = asyncio.ensure_future(mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata()))
-    await eventually(lambda: mesh.service.seen.executions == 1)
+    await mesh.service.seen.changes.until(lambda: mesh.service.seen.held == 1, "the first execution held")
     redis_server.client().flushall()  # the in-progress claim is gone: the database must guard
 
     with pytest.raises(grpc.aio.AioRpcError) as raised:  # the durable record says it is running

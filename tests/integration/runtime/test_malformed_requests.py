@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from commerce.payments.v1 import payment_service_pb2, vault_service_pb2  # noqa: F401 (descriptors for methods_of)
 from mesh.config import MeshSettings
 from mesh.context import CALLER_HEADER, TENANT_HEADER
-from mesh.errors import COMMON_DOMAIN, StatusError
+from mesh.errors import COMMON_DOMAIN, DomainError
 from mesh.rpc import MethodInfo, methods_of
 from tests.integration.runtime.metered_mesh import requests_counted, start_metered_mesh
 from tests.integration.runtime.service_process import ServiceProcess
@@ -92,7 +92,7 @@ def raw_call(channel: grpc.Channel, path: str, body: bytes) -> grpc.RpcError:
 
 def assert_contract_refusal(error: grpc.RpcError) -> None:
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, f"{error.code()}: {error.details()}"
-    info = StatusError(rpc_status.from_call(error)).detail(error_details_pb2.ErrorInfo)
+    info = DomainError.from_status(rpc_status.from_call(error)).detail(error_details_pb2.ErrorInfo)
     assert (info.reason, info.domain) == ("VALIDATION_FAILED", COMMON_DOMAIN)
     assert not LEAKED_INTERNALS.search(error.details()), error.details()
 

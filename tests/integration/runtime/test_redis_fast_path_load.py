@@ -19,6 +19,7 @@ import pytest
 from mesh.idempotency.fast_path import Claim, ClaimState, FastPathUnavailable
 from mesh.idempotency.keys import IdempotencyKey
 from mesh.idempotency.redis_fast_path import RedisFastPath, RedisLimits
+from tests.waiting import eventually
 
 LOCK_TTL = datetime.timedelta(seconds=30)
 OLD_TIMEOUT_SECONDS = 0.5  # what the fast path used to allow a reply: healthy calls failed under load
@@ -162,10 +163,13 @@ async def test_frozen_redis_opens_the_circuit_then_it_closes_when_redis_answers(
 
 
 async def first_successful_claim(fast_path: RedisFastPath, deadline_seconds: float) -> Claim:
-    deadline = time.monotonic() + deadline_seconds
-    while True:
-        outcome, _ = await timed_claim(fast_path)
-        if isinstance(outcome, Claim) or time.monotonic() > deadline:
-            assert isinstance(outcome, Claim), f"still unavailable after {deadline_seconds} s: {outcome}"
-            return outcome
-        await asyncio.sleep(0.05)
+    outcomes: list[Claim | FastPathUnavailable] = []
+
+    async def claimed() -> bool:
+        outcomes.append((await timed_claim(fast_path))[0])
+        return isinstance(outcomes[-1], Claim)
+
+    await eventually(claimed, "a claim getting through once Redis answers", within=deadline_seconds)
+    claim = outcomes[-1]
+    assert isinstance(claim, Claim)
+    return claim

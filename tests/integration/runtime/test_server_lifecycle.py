@@ -11,6 +11,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from commerce.payments.v1 import payment_service_pb2 as ps
 from tests.integration.runtime.conftest import Mesh
+from tests.waiting import WAIT_SECONDS
 
 SERVICE = "commerce.payments.v1.PaymentService"
 
@@ -42,17 +43,22 @@ async def test_graceful_shutdown_finishes_in_flight_calls_while_not_serving(mesh
     name = f"tenants/{mesh.tenant}/paymentIntents/pi_1"
     in_flight = asyncio.ensure_future(mesh.stub.GetPaymentIntent(
         ps.GetPaymentIntentRequest(name=name), metadata=mesh.metadata(), timeout=10))
-    while not mesh.service.seen.callers:  # the call has reached the handler
-        await asyncio.sleep(0.01)
+    await mesh.service.seen.changes.until(lambda: mesh.service.seen.held == 1, "the call held in the handler")
+    watch = health_pb2_grpc.HealthStub(mesh.channel).Watch(health_pb2.HealthCheckRequest(service=SERVICE),
+                                                            timeout=WAIT_SECONDS)
+    statuses = [(await watch.read()).status]
 
     shutdown = asyncio.ensure_future(mesh.server.shutdown())
-    await asyncio.sleep(0.05)
+    statuses.append((await watch.read()).status)  # the server's own word that shutdown began
+    watch.cancel()
     status_while_draining = await health_of(mesh)
+    held_meanwhile = mesh.service.seen.held
     mesh.service.gate.set()
     response = await in_flight
     await shutdown
 
-    assert status_while_draining == health_pb2.HealthCheckResponse.NOT_SERVING
+    assert statuses == [health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING]
+    assert status_while_draining == health_pb2.HealthCheckResponse.NOT_SERVING and held_meanwhile == 1
     assert response.payment_intent.name == name
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await mesh.stub.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name), metadata=mesh.metadata(), timeout=2)

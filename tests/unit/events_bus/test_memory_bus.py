@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -10,14 +9,17 @@ import pytest
 from mesh.events.bus import DEAD_LETTER_DELIVERY_COUNT, Delivery, OutgoingMessage
 from mesh.events.memory_bus import MemoryBus
 from mesh.events.topology import SubscriptionSpec, Topic, Topology
-from tests.fixtures.pubsub import MEMORY_TIME_SCALE, Recorder
+from tests.clock import ManualClock
+from tests.fixtures.pubsub import Recorder
 
 KEY = "tenants/t1/orders/1"
+ACK_DEADLINE = 10
 
 
 def topology(*, min_backoff: float = 0, max_backoff: float = 0) -> Topology:
     def spec(name: str, topic: str, *, ordered: bool = False, dead_letter_topic: str = "") -> SubscriptionSpec:
-        return SubscriptionSpec(name=name, topic=topic, consumer="tests", ordered=ordered, ack_deadline_seconds=10,
+        return SubscriptionSpec(name=name, topic=topic, consumer="tests", ordered=ordered,
+                                ack_deadline_seconds=ACK_DEADLINE,
                                 max_delivery_attempts=5, dead_letter_topic=dead_letter_topic,
                                 min_backoff_seconds=min_backoff, max_backoff_seconds=max_backoff)
 
@@ -30,14 +32,19 @@ def topology(*, min_backoff: float = 0, max_backoff: float = 0) -> Topology:
 
 
 @pytest.fixture
-async def bus() -> AsyncIterator[MemoryBus]:
-    memory_bus = MemoryBus(topology(), time_scale=MEMORY_TIME_SCALE)
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def bus(clock: ManualClock) -> AsyncIterator[MemoryBus]:
+    memory_bus = MemoryBus(topology(), clock=clock)
     yield memory_bus
     await memory_bus.close()
 
 
 async def test_handler_slower_than_its_ack_deadline_gets_redelivered_and_its_late_acks_ignored(
-        bus: MemoryBus) -> None:
+        bus: MemoryBus, clock: ManualClock) -> None:
     async def ack_after_the_next_attempt_began(delivery: Delivery) -> None:
         # Each attempt of A outlives its ack deadline, then returns normally: a late ack.
         if delivery.data != b"A":
@@ -53,6 +60,10 @@ async def test_handler_slower_than_its_ack_deadline_gets_redelivered_and_its_lat
 
     await bus.publish("orders", OutgoingMessage(b"A", ordering_key=KEY))
     await bus.publish("orders", OutgoingMessage(b"B", ordering_key=KEY))
+    for attempt in range(1, 6):  # each attempt's deadline passes while its handler still runs
+        await ledger.wait_for_count(attempt)
+        await clock.until_pending(clock.now + ACK_DEADLINE)
+        clock.advance(ACK_DEADLINE)
 
     # A late ack that counted would settle A early and let B overtake it.
     await ledger.wait_for(lambda: b"B" in [d.data for d in ledger.acked])
@@ -90,13 +101,12 @@ async def test_dead_lettered_ordered_message_releases_its_key(bus: MemoryBus) ->
     assert [d.data for d in ledger.deliveries] == [b"poison"] * 5 + [b"next"]
 
 
-async def test_redelivery_waits_at_least_the_subscription_backoff() -> None:
-    bus = MemoryBus(topology(min_backoff=10, max_backoff=20), time_scale=MEMORY_TIME_SCALE)
-    loop = asyncio.get_running_loop()
+async def test_redelivery_waits_the_subscription_backoff(clock: ManualClock) -> None:
+    bus = MemoryBus(topology(min_backoff=4, max_backoff=8), clock=clock)
     seen_at: list[float] = []
 
     async def nack_first(delivery: Delivery) -> None:
-        seen_at.append(loop.time())
+        seen_at.append(clock.now)
         if delivery.delivery_attempt == 1:
             raise RuntimeError("retry later")
 
@@ -104,11 +114,15 @@ async def test_redelivery_waits_at_least_the_subscription_backoff() -> None:
     try:
         await bus.subscribe("orders-audit", audit)
         await bus.publish("orders", OutgoingMessage(b"backoff"))
+        await audit.wait_for_count(1)
+        await clock.until_pending(4)  # nacked: its ack deadline cancelled, the 4 s backoff set
+        clock.advance(3.999)
+        assert clock.pending() == [4] and len(audit.deliveries) == 1  # timers never fire early
+        clock.advance(0.001)
         await audit.wait_for(lambda: len(audit.acked) == 1)
     finally:
         await bus.close()
-    # 10 s of backoff at the test time scale; timers never fire early.
-    assert seen_at[1] - seen_at[0] >= 10 * MEMORY_TIME_SCALE
+    assert seen_at == [0, 4]
 
 
 async def test_stopped_subscription_keeps_its_backlog_for_the_next_subscriber(bus: MemoryBus) -> None:

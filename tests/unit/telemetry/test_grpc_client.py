@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import grpc
@@ -13,6 +12,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from mesh.telemetry import client_interceptors, extract_context
+from tests.waiting import eventually
 
 METHOD = "/commerce.payments.v1.PaymentService/GetPaymentIntent"
 
@@ -58,9 +58,7 @@ def _details(metadata=None) -> grpc.aio.ClientCallDetails:
 
 async def _wait_for_spans(memory: InMemorySpanExporter, count: int) -> None:
     """The span ends from a task started by the call's done callback: wait for it, boundedly."""
-    async with asyncio.timeout(5):
-        while len(memory.get_finished_spans()) < count:
-            await asyncio.sleep(0)
+    await eventually(lambda: len(memory.get_finished_spans()) >= count, f"{count} client spans ending")
 
 
 async def test_interceptor_hands_back_the_call_before_it_completes(tracing):

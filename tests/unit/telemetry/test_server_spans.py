@@ -14,7 +14,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from commerce.payments.v1 import payment_service_pb2 as ps
 from commerce.payments.v1 import payment_service_pb2_grpc
-from mesh.errors import DomainError, StatusError, common
+from mesh.errors import DomainError, common
+from mesh.grpc_codes import from_grpc
 from mesh.interceptors import Call, MeshInterceptor
 from mesh.interceptors.telemetry import telemetry_layer
 from mesh.rpc import methods_of
@@ -100,9 +101,9 @@ async def test_mapped_status_sets_the_code_and_only_server_faults_are_errors(exp
     recorded = Recorded()
 
     async def refuse(call: Call):
-        raise DomainError(code, common.INTERNAL, "scripted refusal").to_status_error()
+        raise DomainError(from_grpc(code), common.INTERNAL, "scripted refusal")
 
-    with pytest.raises(StatusError):
+    with pytest.raises(DomainError):
         await telemetry_layer(recorded, ServerSpans(provider))(incoming(), refuse)
 
     [span] = memory.get_finished_spans()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 
 import grpc
@@ -27,6 +26,7 @@ from mesh.telemetry import (
     span_exporter_for,
 )
 from tests.fixtures.telemetry import telemetry_settings
+from tests.waiting import eventually
 
 SAMPLED_PARENT = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
 UNSAMPLED_PARENT = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"}
@@ -209,9 +209,8 @@ async def test_instrumented_channel_records_client_span_with_status(captured_spa
             with pytest.raises(grpc.aio.AioRpcError) as refused:
                 await channel.unary_unary("/mesh.test.v1.Probe/Ping")(b"", timeout=10)
 
-    async with asyncio.timeout(5):  # the span ends from the call's done callback, a loop turn later
-        while not captured_spans.get_finished_spans():
-            await asyncio.sleep(0)
+    # The span ends from the call's done callback, a loop turn later.
+    await eventually(captured_spans.get_finished_spans, "the client span ending")
     [span] = captured_spans.get_finished_spans()
     assert span.kind is trace.SpanKind.CLIENT
     assert span.attributes["rpc.service"] == "mesh.test.v1.Probe"

@@ -13,9 +13,9 @@ import pytest
 from commerce.payments.v1 import payment_intent_pb2 as pi
 from mesh.persistence import current_connection
 from services.payments.psp.factory import SANDBOX_ALPHA
-from tests.fixtures.resilience import eventually
 from tests.integration.payments.service.conftest import PaymentsUnderTest
 from tests.integration.payments.service.test_payments_service import APPROVE
+from tests.waiting import eventually
 
 CONCURRENT_AUTHORIZATIONS = 64
 
@@ -53,7 +53,7 @@ async def test_authorizations_waiting_on_the_psp_hold_no_transaction_and_block_n
     payments.app.router._connectors[SANDBOX_ALPHA] = gated
 
     waiting = [asyncio.ensure_future(payments.authorize(intent.name)) for intent in intents]
-    await eventually(lambda: gated.inside == CONCURRENT_AUTHORIZATIONS, within=60)
+    await eventually(lambda: gated.inside == CONCURRENT_AUTHORIZATIONS, "every authorization at the PSP", within=60)
     gated.note_pool()
 
     # While all 64 are inside the PSP: a read, a new intent and its authorization's first phase go through.
@@ -74,7 +74,7 @@ async def test_an_operation_on_an_intent_whose_call_is_in_flight_is_refused_as_r
     gated = GatedPsp(payments.psps[SANDBOX_ALPHA], payments.runtime.database)
     payments.app.router._connectors[SANDBOX_ALPHA] = gated
     first = asyncio.ensure_future(payments.authorize(intent.name))
-    await eventually(lambda: gated.inside == 1)
+    await eventually(lambda: gated.inside == 1, "the authorization at the PSP")
 
     with pytest.raises(grpc.aio.AioRpcError) as refused:  # another client confirms it at the same time
         await payments.authorize(intent.name, request_id=str(uuid.uuid4()))

@@ -39,6 +39,7 @@ from services.payments.psp.sandbox_control import HeldCall, SandboxControl
 from services.payments.psp.sandbox_holds import AFTER, BEFORE
 from services.payments.store import refunds
 from tests.integration.payments.service.drill_processes import ChildProcess, port_line, python_module, serving_port
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -168,13 +169,10 @@ class Drill:
 
     async def settled_by_janitor(self, point: KillPoint, name: str) -> None:
         """Wait until the janitor has recorded what the PSP did with the abandoned call."""
-        intent = None
-        try:
-            async with asyncio.timeout(JANITOR_DEADLINE):
-                while not _settled(point, intent := await self.intent(name)):
-                    await asyncio.sleep(0.1)  # the janitor's progress shows only in the intent
-        except TimeoutError:
-            raise AssertionError(f"the janitor did not settle {name} within {JANITOR_DEADLINE}s: {intent}") from None
+        async def settled() -> bool:  # the janitor's progress shows only in the intent
+            return _settled(point, await self.intent(name))
+
+        await eventually(settled, f"the janitor settling {name}", within=JANITOR_DEADLINE)
 
     async def intent(self, name: str) -> pi.PaymentIntent:
         return (await self._api.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name), metadata=self._md(),

@@ -12,7 +12,7 @@ from google.rpc.error_details_pb2 import ErrorInfo
 
 from commerce.event.v1 import envelope_pb2
 from mesh.persistence.tables import outbox
-from mesh.resilience.rpc_errors import status_error_of
+from mesh.resilience.rpc_errors import domain_error_of
 from services.payments.psp.cards import luhn_valid
 from tests.integration.payments.service.conftest import PaymentsUnderTest
 from tests.integration.payments.service.test_payments_service import capture, refund
@@ -36,7 +36,7 @@ async def run_flows(p: PaymentsUnderTest) -> list[str]:
             intent = await p.authorized_intent(pan, 1000, cvc)
         except grpc.aio.AioRpcError as declined:  # CARD_DECLINED: its message and details must not echo the card
             responses.append(declined.details() + repr(declined.trailing_metadata()))
-            intent = await p.get(status_error_of(declined).detail(ErrorInfo).metadata["payment_intent"])
+            intent = await p.get(domain_error_of(declined).detail(ErrorInfo).metadata["payment_intent"])
         responses.append(str(intent))
         if intent.state == 6:  # REQUIRES_CAPTURE
             responses.append(str(await capture(p, intent.name)))

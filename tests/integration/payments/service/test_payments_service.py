@@ -16,7 +16,7 @@ from commerce.payments.v1 import payment_intent_pb2 as pi
 from commerce.payments.v1 import payment_service_pb2 as ps
 from commerce.type.v1 import money_pb2
 from mesh.persistence.tables import outbox
-from mesh.resilience.rpc_errors import status_error_of, status_of
+from mesh.resilience.rpc_errors import domain_error_of, status_of
 from services.payments.psp.factory import SANDBOX_ALPHA, SANDBOX_BETA
 from tests.integration.payments.service.conftest import PaymentsUnderTest
 
@@ -31,7 +31,7 @@ def eur(minor: int) -> money_pb2.Money:
 
 
 def reason(err: grpc.aio.AioRpcError) -> str | None:
-    return status_error_of(err).reason
+    return domain_error_of(err).reason.name
 
 
 async def event_types(p: PaymentsUnderTest) -> list[str]:
@@ -103,7 +103,7 @@ async def test_hard_decline_fails_the_intent_and_publishes_payment_failed(paymen
     replayed = await declined(payments, created.name, request_id)  # the client retries, same request_id
 
     assert first.code() == grpc.StatusCode.FAILED_PRECONDITION
-    error = status_error_of(first)
+    error = domain_error_of(first)
     info = error.detail(error_details_pb2.ErrorInfo)
     assert (info.reason, info.domain) == ("CARD_DECLINED", "commerce.payments.v1")
     assert dict(info.metadata) == {"decline_code": "stolen_card", "hard_decline": "true",
@@ -128,7 +128,7 @@ async def test_soft_decline_with_automatic_capture_answers_card_declined_and_cap
 
     err = await declined(payments, created.name, str(uuid.uuid4()))
 
-    info = status_error_of(err).detail(error_details_pb2.ErrorInfo)
+    info = domain_error_of(err).detail(error_details_pb2.ErrorInfo)
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and info.reason == "CARD_DECLINED"
     assert (info.metadata["decline_code"], info.metadata["hard_decline"]) == ("insufficient_funds", "false")
     intent = await payments.get(created.name)

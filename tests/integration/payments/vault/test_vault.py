@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import grpc
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from mesh.errors import DomainError
+from mesh.errors import Code, DomainError
 from mesh.ids import derive_id
 from mesh.persistence import Database
 from services.payments.vault import (
@@ -108,7 +107,7 @@ async def test_tokenize_refuses_a_request_id_reused_for_another_card(vault_db: D
     with pytest.raises(DomainError) as caught:
         await tokenize(vault_db, vault, tenant, request_id=request_id, **change)  # type: ignore[arg-type]
 
-    assert (caught.value.code, caught.value.reason.name) == (grpc.StatusCode.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED")
+    assert (caught.value.code, caught.value.reason.name) == (Code.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED")
     assert caught.value.metadata == {"request_id": request_id}
     assert (await reveal(vault_db, vault, tenant, first.token)).pan == VISA
     assert await count_rows(vault_db) == 1
@@ -146,7 +145,7 @@ async def test_reveal_for_psp_of_an_unknown_token_is_not_found(vault_db: Databas
         await reveal(vault_db, new_vault(), unique_tenant(), "tok_missing")
 
     error = caught.value
-    assert error.code is grpc.StatusCode.NOT_FOUND
+    assert error.code is Code.NOT_FOUND
     assert (error.reason.name, error.reason.domain) == ("PAYMENT_METHOD_NOT_FOUND", "commerce.payments.v1")
     assert (error.message, error.metadata) == ("payment method tok_missing not found", {"token": "tok_missing"})
 

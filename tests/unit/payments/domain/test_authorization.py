@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import grpc
 import pytest
 from google.rpc.error_details_pb2 import ErrorInfo
 
+from mesh.errors import Code
 from services.payments.domain import (
     CARD_DECLINED,
     ActionRequired,
@@ -148,11 +148,11 @@ def test_decline_refuses_a_hard_decline_that_is_not_a_bool() -> None:
 def test_card_declined_names_the_decline_and_keeps_the_failed_intent(hard: bool, flag: str) -> None:
     name = "tenants/acme/paymentIntents/pi_1"
 
-    error = CardDeclined(name, "stolen_card", hard).to_status_error()
+    error = CardDeclined(name, "stolen_card", hard)
 
-    assert error.code is grpc.StatusCode.FAILED_PRECONDITION
+    assert error.code is Code.FAILED_PRECONDITION
     assert (CARD_DECLINED.name, CARD_DECLINED.domain) == ("CARD_DECLINED", "commerce.payments.v1")
-    assert error.reason == CARD_DECLINED.name
+    assert error.reason == CARD_DECLINED
     assert dict(error.detail(ErrorInfo).metadata) == {
         "decline_code": "stolen_card", "hard_decline": flag, "payment_intent": name}
-    assert error.keeps_effects  # the FAILED intent and its PaymentFailed commit with the error
+    assert error.keep_effects  # the FAILED intent and its PaymentFailed commit with the error

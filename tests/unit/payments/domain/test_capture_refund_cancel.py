@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import grpc
 import pytest
 
-from mesh.errors import DomainError, common
+from mesh.errors import Code, DomainError, common
 from mesh.money import CurrencyMismatch, Money
 from services.payments.domain import (
     AMOUNT_EXCEEDS_CAPTURABLE,
@@ -73,7 +72,7 @@ def test_capture_above_what_is_left_fails_with_amount_exceeds_capturable(capture
     with pytest.raises(AmountExceedsCapturable) as caught:
         intent.capture(eur(requested), now=LATER)
 
-    assert caught.value.code is grpc.StatusCode.FAILED_PRECONDITION
+    assert caught.value.code is Code.FAILED_PRECONDITION
     assert caught.value.reason == AMOUNT_EXCEEDS_CAPTURABLE
     assert caught.value.metadata == {"currency": "EUR", "capturable_minor": str(10_000 - captured),
                                      "requested_minor": str(requested)}
@@ -92,7 +91,7 @@ def test_non_positive_amount_is_invalid_argument(operation: str, amount_minor: i
     with pytest.raises(DomainError) as caught:
         getattr(intent, operation)(eur(amount_minor), now=LATER)
 
-    assert caught.value.code is grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.code is Code.INVALID_ARGUMENT
     assert caught.value.reason == common.VALIDATION_FAILED
     assert [violation.field for violation in caught.value.violations] == ["amount"]
 
@@ -104,7 +103,7 @@ def test_amount_in_another_currency_is_a_currency_mismatch(operation: str) -> No
     with pytest.raises(CurrencyMismatch) as caught:
         getattr(intent, operation)(Money("USD", 100), now=LATER)
 
-    assert caught.value.code is grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.code is Code.INVALID_ARGUMENT
     assert caught.value.metadata == {"left_currency": "EUR", "right_currency": "USD"}
 
 
@@ -148,7 +147,7 @@ def test_refund_is_bounded_by_what_was_captured_not_by_the_amount() -> None:
     with pytest.raises(AmountExceedsRefundable) as caught:
         half_captured.refund(eur(5_001), now=LATER)
 
-    assert caught.value.code is grpc.StatusCode.FAILED_PRECONDITION
+    assert caught.value.code is Code.FAILED_PRECONDITION
     assert caught.value.reason == AMOUNT_EXCEEDS_REFUNDABLE
     assert caught.value.metadata["refundable_minor"] == "5000"
 

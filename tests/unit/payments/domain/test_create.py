@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
-import grpc
 import pytest
 
-from mesh.errors import DomainError, common
+from mesh.errors import Code, DomainError, common
 from mesh.money import Money
 from services.payments.domain import CaptureMethod, IntentState, PaymentIntent
 from tests.unit.payments.domain.paths import START, TOKEN, eur, intent_in, new_intent
@@ -51,7 +50,7 @@ def test_create_refuses_non_positive_amount_as_invalid_argument(amount_minor: in
     with pytest.raises(DomainError) as caught:
         new_intent(amount_minor=amount_minor)
 
-    assert caught.value.code is grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.code is Code.INVALID_ARGUMENT
     assert caught.value.reason == common.VALIDATION_FAILED
     assert [violation.field for violation in caught.value.violations] == ["amount"]
 
@@ -61,7 +60,7 @@ def test_create_refuses_a_payment_method_that_is_not_a_vault_token(token: str) -
     with pytest.raises(DomainError) as caught:
         new_intent(token=token)
 
-    assert caught.value.code is grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.code is Code.INVALID_ARGUMENT
     assert [violation.field for violation in caught.value.violations] == ["payment_method"]
     assert token not in str(caught.value)
 
@@ -72,7 +71,7 @@ def test_attach_refuses_a_card_number_without_repeating_it() -> None:
     with pytest.raises(DomainError) as caught:
         intent.attach_payment_method(PAN, now=START)
 
-    assert caught.value.code is grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.code is Code.INVALID_ARGUMENT
     assert PAN not in str(caught.value) and PAN not in repr(caught.value.violations)
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-import grpc
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from mesh.errors import DomainError, common
+from mesh.errors import Code, DomainError, common
 from mesh.money import CurrencyMismatch, Money
 from services.payments.domain import (
     AMOUNT_EXCEEDS_CAPTURABLE,
@@ -204,7 +203,7 @@ class PaymentIntentMachine(RuleBasedStateMachine):
     def non_positive_amount(self, operation: str, amount_minor: int) -> None:
         with pytest.raises(DomainError) as caught:
             getattr(self.intent, operation)(self._money(amount_minor), now=self._tick())
-        assert (caught.value.code, caught.value.reason) == (grpc.StatusCode.INVALID_ARGUMENT, common.VALIDATION_FAILED)
+        assert (caught.value.code, caught.value.reason) == (Code.INVALID_ARGUMENT, common.VALIDATION_FAILED)
 
     @rule(operation=st.sampled_from(["capture", "refund"]), amount_minor=st.integers(1, 100))
     def foreign_currency(self, operation: str, amount_minor: int) -> None:
@@ -261,7 +260,7 @@ class PaymentIntentMachine(RuleBasedStateMachine):
                         metadata: dict[str, str] | None) -> None:
         with pytest.raises(DomainError) as caught:
             call(before, now)
-        assert caught.value.code is grpc.StatusCode.FAILED_PRECONDITION
+        assert caught.value.code is Code.FAILED_PRECONDITION
         assert caught.value.reason == reason
         if metadata is not None:
             assert caught.value.metadata == metadata

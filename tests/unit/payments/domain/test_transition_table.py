@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import grpc
 import pytest
 
+from mesh.errors import Code
 from services.payments.domain import (
     PAYMENT_INTENT_STATE_INVALID,
     TRANSITIONS,
@@ -80,7 +80,7 @@ def test_refused_operation_fails_with_state_invalid(pair: tuple[Operation, Inten
         VALID_CALLS[operation](before, LATER)
 
     error = caught.value
-    assert error.code is grpc.StatusCode.FAILED_PRECONDITION
+    assert error.code is Code.FAILED_PRECONDITION
     assert error.reason == PAYMENT_INTENT_STATE_INVALID
     assert error.reason.name == "PAYMENT_INTENT_STATE_INVALID"
     assert error.reason.domain == "commerce.payments.v1"

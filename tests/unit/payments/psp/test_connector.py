@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import inspect
 
-import grpc
 import pytest
 from google.rpc import error_details_pb2
 
+from mesh.errors import Code
 from services.payments.psp import (
     Outcome,
     PspConnector,
@@ -30,14 +30,14 @@ def test_sandbox_implements_each_connector_method_as_coroutine(method) -> None:
 
 
 @pytest.mark.parametrize(("error", "code", "reason", "domain"), [
-    (PspTimeout(psp="p", idempotency_key="k"), grpc.StatusCode.UNAVAILABLE, "OUTCOME_UNKNOWN", "commerce.payments.v1"),
-    (PspUnavailable(psp="p", idempotency_key="k"), grpc.StatusCode.UNAVAILABLE, "PSP_UNAVAILABLE",
+    (PspTimeout(psp="p", idempotency_key="k"), Code.UNAVAILABLE, "OUTCOME_UNKNOWN", "commerce.payments.v1"),
+    (PspUnavailable(psp="p", idempotency_key="k"), Code.UNAVAILABLE, "PSP_UNAVAILABLE",
      "commerce.payments.v1"),
-    (PspIdempotencyConflict(psp="p", idempotency_key="k"), grpc.StatusCode.INVALID_ARGUMENT,
+    (PspIdempotencyConflict(psp="p", idempotency_key="k"), Code.INVALID_ARGUMENT,
      "IDEMPOTENCY_KEY_REUSED", "commerce.type.v1"),
 ])
 def test_psp_errors_carry_their_code_reason_and_call(error, code, reason, domain) -> None:
-    status = error.to_status()
+    status = error.status
     info = error_details_pb2.ErrorInfo()
     status.details[0].Unpack(info)
 

@@ -24,13 +24,13 @@ async def exercise(psp: SandboxPsp, pan: str, texts: list[str]) -> None:
     try:
         result = await psp.authorize(request)
     except PspError as error:
-        texts.extend([str(error), repr(error), repr(error.metadata), repr(error.to_status())])
+        texts.extend([str(error), repr(error), repr(error.metadata), repr(error.status)])
         result = await psp.status(request.idempotency_key)
     texts.extend([repr(result), repr(await psp.status(request.idempotency_key))])
     try:
         await psp.authorize(dataclasses.replace(request, amount=Money("EUR", 1)))
     except PspError as error:
-        texts.extend([str(error), repr(error), repr(error.metadata), repr(error.to_status())])
+        texts.extend([str(error), repr(error), repr(error.metadata), repr(error.status)])
     if result.psp_reference:
         texts.append(repr(psp.payments_for(request.reference)))
         await try_money_calls(psp, result.psp_reference, texts)
@@ -44,7 +44,7 @@ async def try_money_calls(psp: SandboxPsp, reference: str, texts: list[str]) -> 
         try:
             texts.append(repr(await call()))
         except PspError as error:
-            texts.extend([str(error), repr(error), repr(error.metadata), repr(error.to_status())])
+            texts.extend([str(error), repr(error), repr(error.metadata), repr(error.status)])
 
 
 @pytest.mark.parametrize("name", ["sandbox-alpha", "sandbox-beta"])

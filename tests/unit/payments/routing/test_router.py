@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
-import grpc
 import pytest
 
-from mesh.errors import DomainError
+from mesh.errors import Code, DomainError
 from mesh.money import Money
 from mesh.resilience import BreakerRegistry, BreakerSettings, BreakerState
 from services.payments.psp.connector import AuthorizeRequest, Outcome, PspTimeout, PspUnavailable
 from services.payments.psp.factory import SANDBOX_ALPHA, SANDBOX_BETA, sandbox_psp
 from services.payments.routing import OutcomeUnknown, PspRouter, Routed, RoutingPolicy, RoutingRule
+from tests.waiting import eventually
 
 APPROVE = "4242424242424242"
 INSUFFICIENT_FUNDS = "4000000000009995"
@@ -137,7 +136,7 @@ async def test_every_psp_down_is_psp_unavailable_and_nothing_charged() -> None:
     with pytest.raises(DomainError) as raised:
         await routing.authorize("key-8", request(APPROVE), tenant="acme", brand="visa")
 
-    assert raised.value.code is grpc.StatusCode.UNAVAILABLE and raised.value.reason.name == "PSP_UNAVAILABLE"
+    assert raised.value.code is Code.UNAVAILABLE and raised.value.reason.name == "PSP_UNAVAILABLE"
     assert await routing.status(SANDBOX_ALPHA, "key-8:sandbox-alpha") is None
 
 
@@ -154,8 +153,8 @@ async def test_breaker_opens_skips_the_psp_then_half_opens_and_closes() -> None:
     assert skipped.psp == SANDBOX_BETA and "sandbox-alpha: circuit open" in skipped.skipped
 
     alpha.down = False
-    while breakers.state(SANDBOX_ALPHA) is not BreakerState.HALF_OPEN:
-        await asyncio.sleep(0.02)
+    # purgatory half-opens on the wall clock, after recovery_timeout: state only polling can see.
+    await eventually(lambda: breakers.state(SANDBOX_ALPHA) is BreakerState.HALF_OPEN, "the breaker half-opening")
     recovered = await routing.authorize("key-11", request(APPROVE), tenant="acme", brand="visa")
 
     assert recovered.psp == SANDBOX_ALPHA

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-import grpc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from commerce.payments.v1 import card_pb2
+from mesh.errors import Code
 from services.payments.vault import CardBrand, CardInvalid, brand_of, fingerprint, last4, luhn_valid, validate_card
 from tests.unit.payments.vault.samples import (
     FINGERPRINT_KEY,
@@ -121,7 +121,7 @@ def test_validate_card_refuses_malformed_number(number: str, message: str) -> No
 def test_card_invalid_carries_the_payments_reason_and_field() -> None:
     error = invalid(number="4242424242424241")
 
-    assert error.code is grpc.StatusCode.INVALID_ARGUMENT
+    assert error.code is Code.INVALID_ARGUMENT
     assert (error.reason.name, error.reason.domain) == ("CARD_INVALID", "commerce.payments.v1")
     assert error.metadata == {"field": "card_number"}
     assert [(v.field, v.description) for v in error.violations] == [("card_number", "card number fails the Luhn check")]
@@ -202,7 +202,7 @@ def test_card_invalid_never_shows_the_number(card: tuple[str, CardBrand], flaw: 
     error = invalid(**arguments)
 
     shown = [str(error), repr(error), repr(error.args), repr(error.metadata), repr(error.violations),
-             error.to_status().SerializeToString().decode("latin-1")]
+             error.status.SerializeToString().decode("latin-1")]
     for text in shown:
         assert_no_pan(text, number)
         assert_no_pan(text, arguments["number"])
