@@ -52,9 +52,9 @@ def current_tenant() -> str:
     return ctx.tenant
 
 
-def bind(ctx: RequestContext) -> contextvars.Token:
+def bind(ctx: RequestContext) -> contextvars.Token[RequestContext | None]:
     return _current.set(ctx)
 
 
-def reset(token: contextvars.Token) -> None:
+def reset(token: contextvars.Token[RequestContext | None]) -> None:
     _current.reset(token)

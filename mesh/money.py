@@ -28,11 +28,10 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 
-import grpc
 import iso4217
 
 from commerce.type.v1 import money_pb2
-from mesh.errors import DomainError, common
+from mesh.errors import Code, DomainError, common
 
 __all__ = [
     "AMOUNT_CEILING_MINOR",
@@ -79,7 +78,7 @@ class CurrencyMismatch(DomainError):
 
     def __init__(self, left: str, right: str) -> None:
         super().__init__(
-            grpc.StatusCode.INVALID_ARGUMENT,
+            Code.INVALID_ARGUMENT,
             common.CURRENCY_MISMATCH,
             f"amounts in {left} and {right} cannot be combined",
             metadata={"left_currency": left, "right_currency": right},

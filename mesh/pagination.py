@@ -21,12 +21,11 @@ import hashlib
 import json
 import operator
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
-import grpc
 import sqlalchemy as sa
 
-from mesh.errors import DomainError, common
+from mesh.errors import Code, DomainError, common
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Keyset", "Page", "PageRequest", "page_size"]
 
@@ -38,6 +37,7 @@ MAX_PAGE_SIZE = 500
 T = TypeVar("T")
 U = TypeVar("U")
 KeyPart = int | str | datetime.datetime
+P = TypeVar("P", int, str, datetime.datetime)  # one KeyPart type
 
 
 def page_size(requested: int) -> int:
@@ -72,7 +72,11 @@ class PageRequest:
     def limit(self) -> int:
         return self.size + 1  # one row more than shown tells whether another page follows
 
-    def after(self, *types: type) -> tuple | None:
+    @overload
+    def after(self, kind: type[P], /) -> tuple[P] | None: ...
+    @overload
+    def after(self, *types: type) -> tuple[KeyPart, ...] | None: ...
+    def after(self, *types: type) -> tuple[KeyPart, ...] | None:
         """The previous page's last key with its parts as `types` (None on the first page)."""
         if self.last_key is None:
             return None
@@ -91,11 +95,11 @@ class Keyset:
     """A listing's order, by columns that together are unique (all ascending or all descending),
     and the rows that come after a key in it."""
 
-    def __init__(self, *columns: sa.ColumnElement, descending: bool = False) -> None:
+    def __init__(self, *columns: sa.ColumnElement[Any], descending: bool = False) -> None:
         self.columns = columns
         self.descending = descending
 
-    def order_by(self) -> list[sa.UnaryExpression]:
+    def order_by(self) -> list[sa.UnaryExpression[Any]]:
         return [column.desc() if self.descending else column.asc() for column in self.columns]
 
     def after(self, page: PageRequest) -> sa.ColumnElement[bool]:
@@ -106,17 +110,17 @@ class Keyset:
         if key is None:
             return sa.true()
         beyond = operator.lt if self.descending else operator.gt
-        clause = beyond(self.columns[-1], key[-1])
+        clause: sa.ColumnElement[bool] = beyond(self.columns[-1], key[-1])
         for column, part in zip(reversed(self.columns[:-1]), reversed(key[:-1]), strict=True):
             clause = sa.or_(beyond(column, part), sa.and_(column == part, clause))
         return clause
 
-    def key_of(self, row) -> tuple:
+    def key_of(self, row: object) -> tuple[KeyPart, ...]:
         """The key of a selected row (the key columns must be among those selected)."""
         return tuple(getattr(row, column.name) for column in self.columns)
 
 
-def _python_type(column_type: sa.types.TypeEngine) -> type:
+def _python_type(column_type: sa.types.TypeEngine[Any]) -> type:
     """What a column holds in Python; a TypeDecorator (UtcDateTime) answers `object`, its impl knows."""
     if isinstance(column_type, sa.types.TypeDecorator):
         return column_type.impl_instance.python_type
@@ -155,7 +159,7 @@ def _typed(part: object, kind: type) -> KeyPart:
 
 
 def _invalid() -> DomainError:
-    return DomainError(grpc.StatusCode.INVALID_ARGUMENT, common.INVALID_PAGE_TOKEN,
+    return DomainError(Code.INVALID_ARGUMENT, common.INVALID_PAGE_TOKEN,
                        "page_token was not issued for this query")
 
 

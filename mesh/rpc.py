@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from google.protobuf import descriptor, descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.message import Message
 
 IDEMPOTENT = descriptor_pb2.MethodOptions.IDEMPOTENT
 NO_SIDE_EFFECTS = descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS
@@ -15,8 +16,8 @@ class MethodInfo:
     """One unary RPC: its gRPC path, message classes and idempotency level."""
 
     path: str  # "/commerce.payments.v1.PaymentService/CreatePaymentIntent"
-    request_class: type
-    response_class: type
+    request_class: type[Message]
+    response_class: type[Message]
     idempotency_level: int
 
     @property

@@ -23,7 +23,7 @@ Worker = Callable[[asyncio.Event], Awaitable[None]]
 
 def every(interval_seconds: float, step: Callable[[], Awaitable[object]], *, name: str | None = None) -> Worker:
     """A worker running `step()` now and then every `interval_seconds` until stopped."""
-    label = name or getattr(step, "__qualname__", repr(step))
+    label = name or str(getattr(step, "__qualname__", repr(step)))
 
     async def run(stop: asyncio.Event) -> None:
         while not stop.is_set():

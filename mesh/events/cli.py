@@ -10,7 +10,7 @@ import pathlib
 from mesh.config import MeshSettings
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     events = commands.add_parser("events", help="the event path: topology, replay").add_subparsers(
         required=True, metavar="ACTION")
 

@@ -25,7 +25,7 @@ import collections
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,15 +35,15 @@ __all__ = ["GroupCommit"]
 
 log = logging.getLogger("mesh.events.group_commit")
 T = TypeVar("T")
-Work = Callable[[AsyncConnection, Any], Awaitable[Any]]  # (connection, what the opening step returned)
+Work = Callable[[AsyncConnection, Any], Awaitable[T]]  # (connection, what the opening step returned)
 Opening = Callable[[AsyncConnection, list[Any]], Awaitable[Any]]  # (connection, the works' tags)
 
 
 @dataclasses.dataclass(eq=False)
-class _Queued:
-    work: Work
+class _Queued(Generic[T]):
+    work: Work[T]
     tag: Any
-    outcome: asyncio.Future[Any]
+    outcome: asyncio.Future[T]
 
 
 class GroupCommit:
@@ -57,12 +57,12 @@ class GroupCommit:
         self._max_batch = max_batch
         self._concurrency = concurrency
         self._open = 0  # shared transactions running
-        self._waiting: collections.deque[_Queued] = collections.deque()
+        self._waiting: collections.deque[_Queued[Any]] = collections.deque()
         self._batch_ended: asyncio.Future[None] | None = None  # resolved, and replaced, as each batch ends
 
     async def run(self, work: Callable[[AsyncConnection, Any], Awaitable[T]], tag: Any = None) -> T:
         """work(connection, opened) inside a transaction, perhaps shared; its result, or its error."""
-        queued = _Queued(work, tag, asyncio.get_running_loop().create_future())
+        queued: _Queued[T] = _Queued(work, tag, asyncio.get_running_loop().create_future())
         self._waiting.append(queued)
         try:
             while not queued.outcome.done():
@@ -90,19 +90,19 @@ class GroupCommit:
             self._batch_ended = asyncio.get_running_loop().create_future()
         return self._batch_ended
 
-    def _forget(self, queued: _Queued) -> None:
+    def _forget(self, queued: _Queued[Any]) -> None:
         if queued in self._waiting:
             self._waiting.remove(queued)  # nobody took it: it never runs
         else:  # it runs anyway; nobody will read its outcome
             queued.outcome.add_done_callback(lambda outcome: outcome.exception())
 
-    def _take(self) -> list[_Queued]:
-        batch: list[_Queued] = []
+    def _take(self) -> list[_Queued[Any]]:
+        batch: list[_Queued[Any]] = []
         while self._waiting and len(batch) < self._max_batch:
             batch.append(self._waiting.popleft())
         return batch
 
-    async def _run_batch(self, batch: list[_Queued]) -> None:
+    async def _run_batch(self, batch: list[_Queued[Any]]) -> None:
         try:
             if len(batch) > 1 and await self._together(batch):
                 return
@@ -113,7 +113,7 @@ class GroupCommit:
                 if not queued.outcome.done():
                     queued.outcome.set_exception(RuntimeError("the transaction was cancelled"))
 
-    async def _together(self, batch: list[_Queued]) -> bool:
+    async def _together(self, batch: list[_Queued[Any]]) -> bool:
         results = []
         try:
             async with self._db.transaction() as conn:
@@ -127,7 +127,7 @@ class GroupCommit:
             queued.outcome.set_result(result)
         return True
 
-    async def _alone(self, queued: _Queued) -> None:
+    async def _alone(self, queued: _Queued[Any]) -> None:
         try:
             async with self._db.transaction() as conn:
                 result = await queued.work(conn, await self._open_transaction(conn, [queued]))
@@ -136,5 +136,5 @@ class GroupCommit:
         else:
             queued.outcome.set_result(result)
 
-    async def _open_transaction(self, conn: AsyncConnection, batch: list[_Queued]) -> Any:
+    async def _open_transaction(self, conn: AsyncConnection, batch: list[_Queued[Any]]) -> Any:
         return None if self._opening is None else await self._opening(conn, [queued.tag for queued in batch])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -65,10 +65,12 @@ async def claim_due(conn: AsyncConnection, *, now: datetime.datetime, lease_unti
 # The statements are built once, with their values as parameters: building and hashing these
 # per claim cost the relay more CPU than running them.
 _NOW = sa.bindparam("now", type_=UtcDateTime)
-_POSITIONS = sa.bindparam("positions", expanding=True)
+_POSITIONS: sa.BindParameter[int] = sa.bindparam("positions", expanding=True)
+# What a claim selects: position, topic, ordering_key, payload, attempts, next_attempt_at, rank.
+_Ranked = sa.Row[int, str, str, bytes, int, datetime.datetime, int]
 
 
-def _ready_aggregates() -> sa.Select:
+def _ready_aggregates() -> sa.Select[str]:
     """Ordering keys whose oldest unpublished row is due and not leased, oldest head first."""
     heads = (sa.select(outbox.c.ordering_key, sa.func.min(outbox.c.position).label("head"))
              .where(outbox.c.published_at.is_(None)).group_by(outbox.c.ordering_key).subquery("heads"))
@@ -80,7 +82,7 @@ def _ready_aggregates() -> sa.Select:
             .order_by(heads.c.head).limit(sa.bindparam("rows")))
 
 
-def _ranked_rows_of_ready_aggregates() -> sa.Select:
+def _ranked_rows_of_ready_aggregates() -> sa.Select[int, str, str, bytes, int, datetime.datetime, int]:
     """The first rows of each ready aggregate, every aggregate's first row before any second one."""
     ranked = (sa.select(outbox.c.position, outbox.c.topic, outbox.c.ordering_key, outbox.c.payload,
                         outbox.c.attempts, outbox.c.next_attempt_at,
@@ -104,7 +106,7 @@ _OLDEST = (sa.select(sa.type_coerce(sa.func.min(outbox.c.created_at), UtcDateTim
            .where(outbox.c.published_at.is_(None)))
 
 
-def _cut_at_first_row_not_due(rows, now: datetime.datetime) -> dict[str, list[ClaimedRow]]:
+def _cut_at_first_row_not_due(rows: Iterable[_Ranked], now: datetime.datetime) -> dict[str, list[ClaimedRow]]:
     # A row behind the head can still be backing off (a replayed range ahead of it): it and
     # everything after it in its aggregate wait, so the order survives.
     by_key: dict[str, list[ClaimedRow]] = {}

@@ -21,8 +21,8 @@ import asyncio
 import dataclasses
 import datetime
 
+import google.cloud.pubsub_v1 as pubsub_v1
 from google.api_core import exceptions
-from google.cloud import pubsub_v1
 from google.protobuf import field_mask_pb2
 from google.pubsub_v1 import types
 

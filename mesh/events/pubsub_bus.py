@@ -45,9 +45,9 @@ from __future__ import annotations
 
 import asyncio
 
+import google.cloud.pubsub_v1 as pubsub_v1
 from google.api_core import exceptions
 from google.api_core import retry as retries
-from google.cloud import pubsub_v1
 
 from mesh.events.bus import Handler, OutgoingMessage, PublishError, SubscriptionHandle
 from mesh.events.pubsub_clients import publisher_client, subscriber_client, subscription_path, topic_path

@@ -23,8 +23,9 @@ import asyncio
 import concurrent.futures
 import logging
 import types
+from typing import Any
 
-from google.cloud import pubsub_v1
+import google.cloud.pubsub_v1 as pubsub_v1
 from google.cloud.pubsub_v1.subscriber.futures import StreamingPullFuture
 from google.cloud.pubsub_v1.subscriber.message import Message
 from google.cloud.pubsub_v1.subscriber.scheduler import ThreadScheduler
@@ -117,8 +118,9 @@ class PubSubSubscriber:
             return False
         return True
 
-    def _on_stream_end(self, stream: StreamingPullFuture) -> None:
-        """Runs on a client thread when the stream ends for good; reopen unless stopping."""
+    def _on_stream_end(self, stream: concurrent.futures.Future[Any]) -> None:
+        """Runs on a client thread when the stream ends for good; reopen unless stopping. `stream` is
+        the StreamingPullFuture, which add_done_callback() types as the Future it subclasses."""
         if self._stopping:
             return
         try:

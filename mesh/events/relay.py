@@ -28,7 +28,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 from opentelemetry import metrics
@@ -163,5 +163,5 @@ class OutboxRelay:
         oldest = await oldest_unpublished(conn)
         self.lag_seconds = 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
 
-    def _observe_lag(self, _options):
+    def _observe_lag(self, _options: metrics.CallbackOptions) -> Iterator[metrics.Observation]:
         yield metrics.Observation(self.lag_seconds)

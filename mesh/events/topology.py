@@ -104,7 +104,8 @@ class SubscriptionSpec:
 
     def backoff_seconds(self, failed_attempts: int) -> float:
         """Delay before redelivering after the n-th failed delivery: doubling from min, capped at max."""
-        return min(self.max_backoff_seconds, self.min_backoff_seconds * 2 ** max(0, failed_attempts - 1))
+        doublings: int = 2 ** max(0, failed_attempts - 1)  # int ** int is typed Any: a negative power is a float
+        return min(self.max_backoff_seconds, self.min_backoff_seconds * doublings)
 
 
 @dataclasses.dataclass(frozen=True)

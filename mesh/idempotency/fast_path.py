@@ -11,6 +11,7 @@ import datetime
 import enum
 import json
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from mesh.idempotency.keys import IdempotencyKey
@@ -62,7 +63,7 @@ def claim_from_value(value: str | bytes, fingerprint: str) -> Claim:
 class MemoryFastPath:
     """In-process store for the embedded default and unit tests (one process only)."""
 
-    def __init__(self, clock=time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._values: dict[IdempotencyKey, tuple[str, float]] = {}
         self._clock = clock
 

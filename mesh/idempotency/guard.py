@@ -25,7 +25,6 @@ import datetime
 import uuid
 from collections.abc import Awaitable, Callable
 
-import grpc
 from google.protobuf.message import Message
 from google.rpc import status_pb2
 
@@ -51,12 +50,12 @@ class IdempotencyGuard:
         self._fingerprint = fingerprinter
         self._now = clock
 
-    async def run(self, key: IdempotencyKey, request: Message, response_class: type,
+    async def run(self, key: IdempotencyKey, request: Message, response_class: type[Message],
                   execute: Callable[[], Awaitable[Message]]) -> Message:
         fp = self._fingerprint(request)
         claim = await self._claim_fast(key, fp)
         if claim.state is ClaimState.COMPLETED:
-            return _replay(claim.outcome, response_class)
+            return _replay(_completed(claim.outcome), response_class)
         self._refuse_unless_acquired(claim.state)
         lease = durable.Lease(key, str(uuid.uuid4()), self._policy.lock_ttl, self._policy.ttl)
         try:
@@ -66,8 +65,9 @@ class IdempotencyGuard:
             raise
         if claimed.held is durable.Held.COMPLETED:
             # The fast path had forgotten this key (flush, failover, expiry): the database remembers.
-            await self.fast_path.complete(key, claimed.outcome, self._policy.ttl)
-            return _replay(claimed.outcome, response_class)
+            outcome = _completed(claimed.outcome)
+            await self.fast_path.complete(key, outcome, self._policy.ttl)
+            return _replay(outcome, response_class)
         if claimed.held is not durable.Held.NEW and claimed.held is not durable.Held.RESUMED:
             await self.fast_path.release(key, fp)
             self._refuse_unless_acquired(_FAST_STATE[claimed.held])
@@ -79,9 +79,9 @@ class IdempotencyGuard:
             return await self.fast_path.claim(key, fp, self._policy.lock_ttl)
         except FastPathUnavailable as err:
             raise errors.DomainError(
-                grpc.StatusCode.UNAVAILABLE, errors.common.IDEMPOTENCY_UNAVAILABLE,
+                errors.Code.UNAVAILABLE, errors.common.IDEMPOTENCY_UNAVAILABLE,
                 "the idempotency store is unavailable; nothing was executed, retry with the same request_id",
-                retry_after=datetime.timedelta(seconds=1)).to_status_error() from err
+                retry_after=datetime.timedelta(seconds=1)) from err
 
     async def _claim_durable(self, lease: durable.Lease, fp: str) -> durable.Claimed:
         # The common case, a fresh key, is one self-committing INSERT; an existing row is read
@@ -98,22 +98,23 @@ class IdempotencyGuard:
         if state is ClaimState.IN_PROGRESS:
             raise self._in_progress()
 
-    def _in_progress(self) -> errors.StatusError:
+    def _in_progress(self) -> errors.DomainError:
         return errors.DomainError(
-            grpc.StatusCode.ABORTED, errors.common.REQUEST_IN_PROGRESS,
+            errors.Code.ABORTED, errors.common.REQUEST_IN_PROGRESS,
             "a request with this request_id is still in progress; retry with the same request_id",
-            retry_after=self._policy.in_progress_retry_after).to_status_error()
+            retry_after=self._policy.in_progress_retry_after)
 
-    async def _execute(self, execution: Execution, fp: str, response_class: type,
+    async def _execute(self, execution: Execution, fp: str, response_class: type[Message],
                        execute: Callable[[], Awaitable[Message]]) -> Message:
         try:
             with running(execution):
                 outcome = Outcome(fp, 0, response=(await execute()).SerializeToString(deterministic=True))
-        except errors.StatusError as err:
+        except errors.DomainError as err:
             if not is_final(err.code):
                 await self._give_up(execution, fp)
                 raise
-            outcome = Outcome(fp, err.status.code, status=err.status.SerializeToString(deterministic=True))
+            status = err.status
+            outcome = Outcome(fp, status.code, status=status.SerializeToString(deterministic=True))
         except LockLost:
             raise self._in_progress() from None  # the execution that took over answers for the key
         except BaseException:
@@ -139,13 +140,27 @@ class IdempotencyGuard:
 _FAST_STATE = {durable.Held.IN_PROGRESS: ClaimState.IN_PROGRESS, durable.Held.MISMATCH: ClaimState.MISMATCH}
 
 
-def _replay(outcome: Outcome, response_class: type) -> Message:
+def _completed(outcome: Outcome | None) -> Outcome:
+    """The outcome of a completed claim: the fast path and the durable record always give one."""
+    if outcome is None:
+        raise RuntimeError("a completed idempotency claim without its outcome")
+    return outcome
+
+
+def _replay(outcome: Outcome, response_class: type[Message]) -> Message:
     if outcome.status_code != 0:
-        raise errors.StatusError(status_pb2.Status.FromString(outcome.status))
-    return response_class.FromString(outcome.response)
+        raise errors.DomainError.from_status(status_pb2.Status.FromString(_stored(outcome.status)))
+    return response_class.FromString(_stored(outcome.response))
 
 
-def _key_reused() -> errors.StatusError:
+def _stored(data: bytes | None) -> bytes:
+    """An outcome's status (code != 0) or response (code 0): stored with it, never None."""
+    if data is None:
+        raise RuntimeError("an idempotency outcome without its status or response")
+    return data
+
+
+def _key_reused() -> errors.DomainError:
     return errors.DomainError(
-        grpc.StatusCode.INVALID_ARGUMENT, errors.common.IDEMPOTENCY_KEY_REUSED,
-        "this request_id was already used with a different request; use a new request_id").to_status_error()
+        errors.Code.INVALID_ARGUMENT, errors.common.IDEMPOTENCY_KEY_REUSED,
+        "this request_id was already used with a different request; use a new request_id")

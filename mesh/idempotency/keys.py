@@ -44,7 +44,9 @@ class Fingerprinter:
         self._cleared: dict[Descriptor, tuple[str, ...]] = {}
 
     def __call__(self, request: Message) -> str:
-        cleared = self._cleared_fields(request.DESCRIPTOR)
+        # The stubs type Message.DESCRIPTOR as Descriptor | the upb Descriptor, but upb's is a
+        # descriptor.Descriptor at run time (its metaclass says so to isinstance).
+        cleared = self._cleared_fields(request.DESCRIPTOR)  # type: ignore[arg-type]
         if cleared:
             request = _without(request, cleared)
         encoded = request.SerializeToString(deterministic=True)

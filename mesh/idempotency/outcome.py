@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+from collections.abc import Mapping
+from typing import Any
 
 # Which outcomes are final lives in mesh.status_codes, shared with mesh.errors; re-exported here.
 from mesh.status_codes import TRANSIENT_CODES, is_final
@@ -28,7 +30,8 @@ class Outcome:
         }, sort_keys=True)
 
     @classmethod
-    def from_mapping(cls, raw: dict) -> Outcome:
+    def from_mapping(cls, raw: Mapping[str, Any]) -> Outcome:
+        """The outcome `to_json` wrote, as json.loads read it back."""
         return cls(raw["fp"], raw["code"], _unb64(raw.get("response")), _unb64(raw.get("status")))
 
 

@@ -15,8 +15,8 @@ ABORTED and commits nothing. Outside a guarded request (workers, consumers, read
 plain transaction.
 
 No network call may happen inside a phase: a PSP's 300 ms would hold a pooled connection,
-row locks and SQLite's single writer. An error that keeps its effects (DomainError or
-StatusError with keep_effects) commits the phase before it propagates.
+row locks and SQLite's single writer. An error that keeps its effects (a DomainError with
+keep_effects) commits the phase before it propagates.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ import contextlib
 import contextvars
 import dataclasses
 import datetime
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from mesh.errors import DomainError
 from mesh.idempotency import durable
 from mesh.persistence import Database
 
@@ -78,7 +79,7 @@ async def atomic_phase(database: Database, recovery_point: str) -> AsyncIterator
 
 
 @contextlib.contextmanager
-def running(execution: Execution):
+def running(execution: Execution) -> Iterator[Execution]:
     """Bind `execution` for the handler's phases (the guard's side of this module)."""
     token = _current.set(execution)
     try:
@@ -94,4 +95,4 @@ async def _advance(conn: AsyncConnection, execution: Execution, point: str) -> N
 
 
 def _keeps_effects(err: Exception) -> bool:
-    return bool(getattr(err, "keep_effects", False) or getattr(err, "keeps_effects", False))
+    return isinstance(err, DomainError) and err.keep_effects

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, NoReturn, TypeAlias
 
 import grpc
 from google.protobuf.message import DecodeError, Message
+from grpc_status import rpc_status
 
-from mesh.errors import StatusError
+from mesh.errors import DomainError
 from mesh.rpc import MethodInfo
 
 Next = Callable[["Call"], Awaitable[Message]]
 Layer = Callable[["Call", Next], Awaitable[Message]]
 Deserializer = Callable[[bytes], Message]
+# The servicer context of a unary call. Its type parameters type read() and write(), which only
+# streaming calls have. (A string: grpc.aio.ServicerContext is generic only in the stubs.)
+Context: TypeAlias = "grpc.aio.ServicerContext[Message, Message]"
 
 
 class UndecodableRequest:
@@ -32,6 +37,7 @@ class UndecodableRequest:
 
 
 UNDECODABLE = UndecodableRequest()
+TolerantDeserializer = Callable[[bytes], Message | UndecodableRequest]
 
 
 @dataclasses.dataclass
@@ -39,9 +45,16 @@ class Call:
     """One incoming unary call as the layers see it."""
 
     info: MethodInfo
-    request: Message  # UNDECODABLE until the decoding layer has refused it
-    context: grpc.aio.ServicerContext
+    request: Message | UndecodableRequest  # UNDECODABLE until the decoding layer has refused it
+    context: Context
     metadata: Mapping[str, str]
+
+    @property
+    def message(self) -> Message:
+        """The request, for the layers after decoding: that layer has refused an UNDECODABLE one."""
+        if isinstance(self.request, UndecodableRequest):
+            raise RuntimeError(f"{self.info.path}: a layer ahead of decoding read the request")
+        return self.request
 
 
 class MeshInterceptor(grpc.aio.ServerInterceptor):
@@ -51,7 +64,13 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         self._methods = methods
         self._layers = tuple(layers)
 
-    async def intercept_service(self, continuation, handler_call_details):
+    # Any: one interceptor serves every method, each with its own message types, and the
+    # handler it returns takes what `tolerant` decodes (a message, or UNDECODABLE).
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
         info = self._methods.get(handler_call_details.method)
         if handler is None or info is None or handler.unary_unary is None:
@@ -62,25 +81,26 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
             response_serializer=handler.response_serializer,
         )
 
-    def _wrap(self, info: MethodInfo, behaviour) -> Callable:
+    def _wrap(self, info: MethodInfo, behaviour: Callable[..., Awaitable[Message]],
+              ) -> Callable[[Message | UndecodableRequest, Context], Awaitable[Message]]:
         async def innermost(call: Call) -> Message:
             return await behaviour(call.request, call.context)
 
-        pipeline = innermost
+        pipeline: Next = innermost
         for layer in reversed(self._layers):
             pipeline = _bind(layer, pipeline)
 
-        async def serve(request: Message, context: grpc.aio.ServicerContext) -> Message:
+        async def serve(request: Message | UndecodableRequest, context: Context) -> Message:
             metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
             try:
                 return await pipeline(Call(info, request, context, metadata))
-            except StatusError as err:
+            except DomainError as err:
                 await _abort(context, err)
 
         return serve
 
 
-def tolerant(deserialize: Deserializer | None) -> Deserializer | None:
+def tolerant(deserialize: Deserializer | None) -> TolerantDeserializer | None:
     """`deserialize`, answering UNDECODABLE instead of raising for bytes that do not parse."""
     if deserialize is None:
         return None
@@ -101,6 +121,6 @@ def _bind(layer: Layer, following: Next) -> Next:
     return step
 
 
-async def _abort(context: grpc.aio.ServicerContext, err: StatusError) -> None:
-    status = err.to_grpc_status()
+async def _abort(context: Context, err: DomainError) -> NoReturn:
+    status = rpc_status.to_status(err.status)
     await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)

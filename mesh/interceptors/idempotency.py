@@ -13,8 +13,17 @@ def idempotency_layer(guard: IdempotencyGuard) -> Layer:
     async def layer(call: Call, following: Next) -> Message:
         if not call.info.is_mutation:
             return await following(call)
-        ctx = request_context.current()
-        key = IdempotencyKey(ctx.tenant, call.info.path, call.request.request_id)
-        return await guard.run(key, call.request, call.info.response_class, lambda: following(call))
+        # The auth layer, ahead of this one, bound the context: current_tenant() never guesses.
+        request = call.message
+        key = IdempotencyKey(request_context.current_tenant(), call.info.path, _request_id(request))
+        return await guard.run(key, request, call.info.response_class, lambda: following(call))
 
     return layer
+
+
+def _request_id(request: Message) -> str:
+    """The request's request_id: the contract gives one to the request of every IDEMPOTENT method."""
+    request_id = getattr(request, "request_id", None)
+    if not isinstance(request_id, str):
+        raise TypeError(f"{request.DESCRIPTOR.full_name} is a mutation's request without a request_id")
+    return request_id

@@ -21,10 +21,12 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from typing import cast
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from commerce.type.v1 import money_pb2
 from mesh.errors import FieldViolation
 from mesh.interceptors.field_paths import join, subscript
 from mesh.luhn import contains_card_number
@@ -38,7 +40,8 @@ _IDENTIFIERS = frozenset({"name", "parent", "request_id", "page_token"})
 _WELL_FORMED_CURRENCY = re.compile(r"[A-Z]{3}")
 
 Found = list[FieldViolation]
-Check = Callable[[object, str, Found], None]
+# A string field's check, or a message field's (the value's walk through its own plan).
+Check = Callable[[str, str, Found], None] | Callable[[Message, str, Found], None]
 
 
 @dataclasses.dataclass(eq=False)
@@ -68,7 +71,9 @@ _plans: dict[str, _Plan] = {}
 def request_violations(request: Message) -> list[FieldViolation]:
     """The violations of the rules above in `request`, in field order; [] when it keeps them."""
     found: Found = []
-    _walk(request, _plan_for(request.DESCRIPTOR, building=set()), "", found)
+    # The stubs type Message.DESCRIPTOR as Descriptor | the upb Descriptor, but upb's is a
+    # descriptor.Descriptor at run time (its metaclass says so to isinstance).
+    _walk(request, _plan_for(request.DESCRIPTOR, building=set()), "", found)  # type: ignore[arg-type]
     return found
 
 
@@ -84,21 +89,21 @@ def _walk(message: Message, plan: _Plan, path: str, found: Found) -> None:
         else:
             for key, item in value.items() if step.shape == "map" else enumerate(value):
                 step.check(item, join(path, step.name) + subscript(key), found)
-    if plan.is_money:
-        _check_amount(message, path, found)
+    if plan.is_money:  # the message's type is commerce.type.v1.Money
+        _check_amount(cast(money_pb2.Money, message), path, found)
 
 
-def _check_text(value: object, path: str, found: Found) -> None:
+def _check_text(value: str, path: str, found: Found) -> None:
     if contains_card_number(value):
         found.append(FieldViolation(path, CARD_NUMBER_IN_TEXT))
 
 
-def _check_currency(value: object, path: str, found: Found) -> None:
+def _check_currency(value: str, path: str, found: Found) -> None:
     if _WELL_FORMED_CURRENCY.fullmatch(value) and not is_known_currency(value):
         found.append(FieldViolation(path, f"{value} is not an ISO 4217 currency code"))
 
 
-def _check_amount(money: Message, path: str, found: Found) -> None:
+def _check_amount(money: money_pb2.Money, path: str, found: Found) -> None:
     if not is_known_currency(money.currency_code):
         return  # the currency's own violation says it all
     ceiling = amount_ceiling_minor(money.currency_code)
@@ -118,8 +123,9 @@ def _plan_for(descriptor: Descriptor, building: set[str]) -> _Plan:
 
 
 def _step_for(field: FieldDescriptor, building: set[str]) -> _Step | None:
-    is_map = field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry
-    target = field.message_type.fields_by_name["value"] if is_map else field
+    entry = field.message_type if field.type == FieldDescriptor.TYPE_MESSAGE else None
+    is_map = entry is not None and entry.GetOptions().map_entry
+    target = entry.fields_by_name["value"] if entry is not None and is_map else field
     check = _check_for(field, target, building)
     if check is None:
         return None
@@ -130,7 +136,7 @@ def _step_for(field: FieldDescriptor, building: set[str]) -> _Step | None:
 
 def _check_for(field: FieldDescriptor, target: FieldDescriptor, building: set[str]) -> Check | None:
     """The check for each value of `field` (whose values are `target`: itself, or a map's value)."""
-    if target.type == FieldDescriptor.TYPE_MESSAGE:
+    if target.type == FieldDescriptor.TYPE_MESSAGE and target.message_type is not None:  # (never None for one)
         return _message_check(target.message_type, building)
     if target.type != FieldDescriptor.TYPE_STRING:
         return None
@@ -145,7 +151,11 @@ def _message_check(descriptor: Descriptor, building: set[str]) -> Check | None:
     child = _plan_for(descriptor, building)
     if child.empty and descriptor.full_name not in building:
         return None  # nothing inside can break a rule: never walk it
-    return lambda value, path, found: _walk(value, child, path, found)
+
+    def check(value: Message, path: str, found: Found) -> None:
+        _walk(value, child, path, found)
+
+    return check
 
 
 def _is_identifier(name: str) -> bool:

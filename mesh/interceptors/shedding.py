@@ -20,12 +20,11 @@ import datetime
 import math
 from collections.abc import Iterator
 
-import grpc
 from google.protobuf.message import Message
 
 from mesh.config import MeshSettings
-from mesh.errors import DomainError, common
-from mesh.interceptors.chain import Call, Layer, Next
+from mesh.errors import Code, DomainError, common
+from mesh.interceptors.chain import Call, Context, Layer, Next
 
 SETTLE_TICK_SECONDS = 0.01  # long enough for gRPC's poller thread to hand over a queued call
 OVERLOADED_RETRY_AFTER = datetime.timedelta(milliseconds=100)  # a running call usually ends by then
@@ -51,7 +50,7 @@ class Admission:
     def arrived(self) -> None:
         self.arrivals += 1
 
-    def refusal(self, context: grpc.aio.ServicerContext) -> DomainError | None:
+    def refusal(self, context: Context) -> DomainError | None:
         """Why this call must not start, or None to start it."""
         if not self.accepting:
             return _shutting_down()
@@ -96,7 +95,7 @@ def shedding_layer(admission: Admission) -> Layer:
         admission.arrived()
         refused = admission.refusal(call.context)
         if refused is not None:
-            raise refused.to_status_error()
+            raise refused
         with admission.running():
             return await following(call)
 
@@ -104,17 +103,17 @@ def shedding_layer(admission: Admission) -> Layer:
 
 
 def _shutting_down() -> DomainError:
-    return DomainError(grpc.StatusCode.UNAVAILABLE, common.DEPENDENCY_UNAVAILABLE, "server shutting down",
+    return DomainError(Code.UNAVAILABLE, common.DEPENDENCY_UNAVAILABLE, "server shutting down",
                        metadata={"cause": "shutting_down"}, retry_after=SHUTTING_DOWN_RETRY_AFTER)
 
 
 def _too_late(min_deadline_seconds: float) -> DomainError:
-    return DomainError(grpc.StatusCode.DEADLINE_EXCEEDED, common.DEADLINE_EXCEEDED,
+    return DomainError(Code.DEADLINE_EXCEEDED, common.DEADLINE_EXCEEDED,
                        f"the deadline leaves less than {min_deadline_seconds:g}s: the call was not started",
                        metadata={"min_deadline_seconds": f"{min_deadline_seconds:g}"})
 
 
 def _overloaded(limit: int) -> DomainError:
-    return DomainError(grpc.StatusCode.RESOURCE_EXHAUSTED, common.RATE_LIMITED, "server overloaded, retry later",
+    return DomainError(Code.RESOURCE_EXHAUSTED, common.RATE_LIMITED, "server overloaded, retry later",
                        metadata={"cause": "overloaded", "max_concurrent_calls": str(limit)},
                        retry_after=OVERLOADED_RETRY_AFTER)

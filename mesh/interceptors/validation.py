@@ -8,11 +8,10 @@ INVALID_ARGUMENT / VALIDATION_FAILED with one BadRequest field violation per bad
 
 from __future__ import annotations
 
-import grpc
 import protovalidate
 from google.protobuf.message import Message
 
-from mesh.errors import DomainError, FieldViolation, common
+from mesh.errors import Code, DomainError, FieldViolation, common
 from mesh.interceptors.chain import Call, Layer, Next
 from mesh.interceptors.field_paths import field_path
 from mesh.interceptors.request_checks import request_violations
@@ -24,11 +23,11 @@ def validation_layer(validator: protovalidate.Validator | None = None) -> Layer:
     checker = validator or protovalidate.Validator()  # compiled rules are cached per message type
 
     async def layer(call: Call, following: Next) -> Message:
-        violations = violations_of(call.request, checker)
+        violations = violations_of(call.message, checker)
         if violations:
-            raise DomainError(grpc.StatusCode.INVALID_ARGUMENT, common.VALIDATION_FAILED,
+            raise DomainError(Code.INVALID_ARGUMENT, common.VALIDATION_FAILED,
                               f"the request is invalid ({len(violations)} field violation(s))",
-                              violations=violations).to_status_error()
+                              violations=violations)
         return await following(call)
 
     return layer

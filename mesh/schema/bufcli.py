@@ -8,6 +8,7 @@ import os
 import pathlib
 import subprocess
 import sys
+from typing import Any
 
 from mesh.schema.layout import Layout
 
@@ -59,6 +60,6 @@ def breaking(layout: Layout, against: pathlib.Path) -> list[BufError]:
     return [_error(json.loads(line)) for line in result.stdout.splitlines() if line.strip()]
 
 
-def _error(raw: dict) -> BufError:
+def _error(raw: dict[str, Any]) -> BufError:
     return BufError(path=raw.get("path", ""), line=raw.get("start_line", 0), rule=raw.get("type", ""),
                     message=raw.get("message", ""))

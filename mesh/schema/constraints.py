@@ -21,7 +21,8 @@ A message whose comparison crashes is reported (GATE_CHECK_FAILED), not raised: 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Generic, TypeVar
 
 import protovalidate
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
@@ -45,12 +46,15 @@ class Tightening:
     message: str
 
 
+_Proto = TypeVar("_Proto", descriptor_pb2.DescriptorProto, descriptor_pb2.FieldDescriptorProto)
+
+
 @dataclasses.dataclass(frozen=True)
-class _Declared:
+class _Declared(Generic[_Proto]):
     """A message or extension declared in our tree, with the proto file it lives in."""
 
     path: str
-    proto: descriptor_pb2.DescriptorProto | descriptor_pb2.FieldDescriptorProto
+    proto: _Proto
 
 
 def find_tightenings(baseline: bytes, current: bytes) -> list[Tightening]:
@@ -70,8 +74,8 @@ class _Schema:
         for file in fds.file:
             self.pool.Add(file)
         self.rules = RuleReader(self.pool)
-        self.messages: dict[str, _Declared] = {}
-        self.extensions: dict[str, _Declared] = {}
+        self.messages: dict[str, _Declared[descriptor_pb2.DescriptorProto]] = {}
+        self.extensions: dict[str, _Declared[descriptor_pb2.FieldDescriptorProto]] = {}
         for file in (f for f in fds.file if f.name.startswith("commerce/")):
             self._index(file)
         self._validator = protovalidate.Validator()  # one per pool: both define the same names
@@ -96,7 +100,8 @@ class _Schema:
         return set()
 
 
-def _walk(prefix: str, messages) -> Iterator[tuple[str, descriptor_pb2.DescriptorProto]]:
+def _walk(prefix: str,
+          messages: Iterable[descriptor_pb2.DescriptorProto]) -> Iterator[tuple[str, descriptor_pb2.DescriptorProto]]:
     for msg in messages:
         full_name = f"{prefix}.{msg.name}"
         yield full_name, msg
@@ -168,11 +173,14 @@ def _new_field_rejections(pair: _Pair) -> Iterator[Tightening]:
 def _predefined_changes(old: _Schema, new: _Schema) -> list[Tightening]:
     found: list[Tightening] = []
     for name in sorted(old.extensions.keys() & new.extensions.keys()):
-        path = new.extensions[name].path
-        # guarded() calls both lambdas before it returns; the defaults bind this iteration's values anyway.
-        found += guard.guarded(CHECK, name, lambda name=name: _predefined_change(name, old, new),
-                               lambda message, path=path, name=name: Tightening(path, name, guard.RULE, message))
+        found += _guarded_predefined(name, old, new)
     return found
+
+
+def _guarded_predefined(name: str, old: _Schema, new: _Schema) -> list[Tightening]:
+    path = new.extensions[name].path
+    return guard.guarded(CHECK, name, lambda: _predefined_change(name, old, new),
+                         lambda message: Tightening(path, name, guard.RULE, message))
 
 
 def _predefined_change(name: str, old: _Schema, new: _Schema) -> list[Tightening]:

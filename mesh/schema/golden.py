@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pathlib
+from typing import Any
 
 from google.protobuf import descriptor, descriptor_pb2, descriptor_pool, json_format, message, message_factory
 
@@ -82,7 +83,7 @@ def _check_file(pool: descriptor_pool.DescriptorPool, binpb: pathlib.Path) -> li
     return guard.guarded(CHECK, name, check, lambda crash: GoldenProblem(str(binpb), name, crash, guard.RULE))
 
 
-def _check_one(pool: descriptor_pool.DescriptorPool, name: str, wire: bytes, as_json: dict) -> str | None:
+def _check_one(pool: descriptor_pool.DescriptorPool, name: str, wire: bytes, as_json: dict[str, Any]) -> str | None:
     try:
         cls = message_factory.GetMessageClass(pool.FindMessageTypeByName(name))
     except KeyError:
@@ -94,7 +95,7 @@ def _check_one(pool: descriptor_pool.DescriptorPool, name: str, wire: bytes, as_
     return _wire_problem(name, decoded, wire) or _json_problem(pool, name, decoded, as_json)
 
 
-def _wire_problem(name: str, decoded, wire: bytes) -> str | None:
+def _wire_problem(name: str, decoded: message.Message, wire: bytes) -> str | None:
     decoded.DiscardUnknownFields()
     if decoded.SerializeToString(deterministic=True) != wire:
         return (f"{name}: the released encoding no longer decodes field for field "
@@ -102,7 +103,8 @@ def _wire_problem(name: str, decoded, wire: bytes) -> str | None:
     return None
 
 
-def _json_problem(pool: descriptor_pool.DescriptorPool, name: str, decoded, as_json: dict) -> str | None:
+def _json_problem(pool: descriptor_pool.DescriptorPool, name: str, decoded: message.Message,
+                  as_json: dict[str, Any]) -> str | None:
     try:
         from_json = json_format.ParseDict(as_json, type(decoded)(), descriptor_pool=pool)
     except json_format.ParseError as err:
@@ -112,21 +114,23 @@ def _json_problem(pool: descriptor_pool.DescriptorPool, name: str, decoded, as_j
     return None
 
 
-def _populated(pool, desc: descriptor.Descriptor, depth: int):
+def _populated(pool: descriptor_pool.DescriptorPool, desc: descriptor.Descriptor, depth: int) -> message.Message:
     """A deterministic instance with every field set, so each field's encoding is pinned."""
     msg = message_factory.GetMessageClass(desc)()
     if desc.full_name == "google.protobuf.Any":
         # Packed by hand: the private pool's Any is not any_pb2.Any, so Any.Pack() does not apply.
         money = _populated(pool, pool.FindMessageTypeByName("commerce.type.v1.Money"), depth + 1)
-        msg.type_url = f"type.googleapis.com/{money.DESCRIPTOR.full_name}"
-        msg.value = money.SerializeToString(deterministic=True)
+        packed: Any = msg  # a class made from the pool at run time: the stubs cannot know its fields
+        packed.type_url = f"type.googleapis.com/{money.DESCRIPTOR.full_name}"
+        packed.value = money.SerializeToString(deterministic=True)
         return msg
     for field in desc.fields:
         _fill(pool, msg, field, depth)
     return msg
 
 
-def _fill(pool, msg, field: descriptor.FieldDescriptor, depth: int) -> None:
+def _fill(pool: descriptor_pool.DescriptorPool, msg: message.Message, field: descriptor.FieldDescriptor,
+          depth: int) -> None:
     if field.message_type is not None:
         if depth >= 4 or field.message_type.GetOptions().map_entry:
             return
@@ -144,7 +148,7 @@ def _fill(pool, msg, field: descriptor.FieldDescriptor, depth: int) -> None:
         setattr(msg, field.name, value)
 
 
-def _scalar(field: descriptor.FieldDescriptor):
+def _scalar(field: descriptor.FieldDescriptor) -> str | bytes | bool | int | float:
     kind = descriptor.FieldDescriptor
     if field.type == kind.TYPE_STRING:
         return f"{field.name}-{field.number}"
@@ -153,6 +157,7 @@ def _scalar(field: descriptor.FieldDescriptor):
     if field.type == kind.TYPE_BOOL:
         return True
     if field.type == kind.TYPE_ENUM:
+        assert field.enum_type is not None  # an enum field always has its enum's descriptor
         return field.enum_type.values[-1].number
     if field.type in (kind.TYPE_DOUBLE, kind.TYPE_FLOAT):
         return float(field.number) + 0.5

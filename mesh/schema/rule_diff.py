@@ -14,12 +14,12 @@ _UPPER_BOUNDS = ("lt", "lte", "max_len", "max_bytes", "max_items", "max_pairs")
 _LOWER_BOUNDS = ("gt", "gte", "min_len", "min_bytes", "min_items", "min_pairs")
 
 
-def changed_not_removed(old: dict, new: dict) -> bool:
+def changed_not_removed(old: dict[str, object], new: dict[str, object]) -> bool:
     """For rules that may only be removed (message, oneof, predefined CEL)."""
     return bool(new) and new != old
 
 
-def field_tightenings(old: dict, new: dict) -> list[str]:
+def field_tightenings(old: dict[str, object], new: dict[str, object]) -> list[str]:
     """Each difference between two field rule sets that is not a loosening, described."""
     old_leaves, new_leaves = _flatten(old), _flatten(new)
     problems = []
@@ -35,7 +35,7 @@ def field_tightenings(old: dict, new: dict) -> list[str]:
     return problems
 
 
-def _flatten(rules: dict, prefix: str = "") -> dict[str, object]:
+def _flatten(rules: dict[str, object], prefix: str = "") -> dict[str, object]:
     leaves: dict[str, object] = {}
     for key, value in rules.items():
         path = f"{prefix}.{key}" if prefix else key

@@ -9,7 +9,16 @@ no extension explains are refused (`UnresolvedRules`) rather than read as "no ru
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+from google.protobuf.message import Message
+
+if TYPE_CHECKING:
+    from google.protobuf.internal.extension_dict import _ExtensionFieldDescriptor
+
+    # What HasExtension() and Extensions[] take (types-protobuf); the pool returns a plain FieldDescriptor.
+    _RulesExtension = _ExtensionFieldDescriptor[Message, Message]
 
 FIELD = "buf.validate.field"
 MESSAGE = "buf.validate.message"
@@ -34,23 +43,23 @@ class RuleReader:
             pool.Add(file)
         return cls(pool)
 
-    def field(self, field: descriptor_pb2.FieldDescriptorProto) -> dict:
+    def field(self, field: descriptor_pb2.FieldDescriptorProto) -> dict[str, Any]:
         """The field's (buf.validate.field) rules; empty when it has none."""
         return self._read(field.options, FIELD)
 
-    def message(self, msg: descriptor_pb2.DescriptorProto) -> dict:
+    def message(self, msg: descriptor_pb2.DescriptorProto) -> dict[str, Any]:
         return self._read(msg.options, MESSAGE)
 
-    def oneof(self, oneof: descriptor_pb2.OneofDescriptorProto) -> dict:
+    def oneof(self, oneof: descriptor_pb2.OneofDescriptorProto) -> dict[str, Any]:
         return self._read(oneof.options, ONEOF)
 
-    def predefined(self, extension: descriptor_pb2.FieldDescriptorProto) -> dict:
+    def predefined(self, extension: descriptor_pb2.FieldDescriptorProto) -> dict[str, Any]:
         """What a predefined rule (an extension of a rules message) checks: its CEL."""
         return self._read(extension.options, PREDEFINED)
 
-    def _read(self, options, extension_name: str) -> dict:
+    def _read(self, options: Message, extension_name: str) -> dict[str, Any]:
         try:
-            extension = self._pool.FindExtensionByName(extension_name)
+            extension = cast("_RulesExtension", self._pool.FindExtensionByName(extension_name))
         except KeyError:  # the image does not import protovalidate: it can hold no rules
             return {}
         options_class = message_factory.GetMessageClass(self._pool.FindMessageTypeByName(options.DESCRIPTOR.full_name))
@@ -62,7 +71,7 @@ class RuleReader:
         return json_format.MessageToDict(rules, preserving_proto_field_name=True, descriptor_pool=self._pool)
 
 
-def _refuse_unresolved(rules, extension_name: str) -> None:
+def _refuse_unresolved(rules: Message, extension_name: str) -> None:
     # Unknown fields are the only thing discarding them changes; JSON would drop them unseen.
     known = type(rules)()
     known.CopyFrom(rules)

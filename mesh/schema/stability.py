@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from google.protobuf import descriptor_pb2
 
@@ -60,7 +60,9 @@ def _declared(file: descriptor_pb2.FileDescriptorProto) -> Iterator[tuple[str, s
     yield from _types(file.package, file.enum_type, file.message_type)
 
 
-def _types(prefix: str, enums, messages) -> Iterator[tuple[str, str]]:
+def _types(
+    prefix: str, enums: Iterable[descriptor_pb2.EnumDescriptorProto], messages: Iterable[descriptor_pb2.DescriptorProto]
+) -> Iterator[tuple[str, str]]:
     for enum in enums:
         yield "enum", f"{prefix}.{enum.name}"
     for msg in messages:

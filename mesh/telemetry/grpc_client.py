@@ -23,7 +23,7 @@ from mesh.telemetry.redaction import redact
 __all__ = ["client_interceptors"]
 
 _TRACER = "mesh.telemetry.grpc_client"
-_finishing: set[asyncio.Task] = set()  # status readers, held until they end the span
+_finishing: set[asyncio.Task[None]] = set()  # status readers, held until they end the span
 
 
 class _ClientTracing:
@@ -89,7 +89,9 @@ def _rpc_attributes(method: str) -> dict[str, str]:
 def _with_trace_context(details: grpc.aio.ClientCallDetails, span: trace.Span) -> grpc.aio.ClientCallDetails:
     metadata = grpc.aio.Metadata(*tuple(details.metadata or ()))
     propagate.inject(metadata, context=trace.set_span_in_context(span))
-    return details._replace(metadata=metadata)
+    # A namedtuple at run time; types-grpcio declares ClientCallDetails a plain ABC.
+    replaced: grpc.aio.ClientCallDetails = details._replace(metadata=metadata)  # type: ignore[attr-defined]
+    return replaced
 
 
 def _finish_span(span: trace.Span, call: grpc.aio.Call) -> None:

@@ -44,7 +44,7 @@ class TraceContextFilter(logging.Filter):
         return True
 
 
-class MeshLogHandler(logging.StreamHandler):
+class MeshLogHandler(logging.StreamHandler[TextIO]):
     """The root handler installed by `configure_logging`; its class marks it for replacement."""
 
 

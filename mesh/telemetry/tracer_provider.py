@@ -10,13 +10,16 @@ ties the sampled flag to recording.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import SpanProcessor, Tracer, TracerProvider
 from opentelemetry.util.types import Attributes
+
+if TYPE_CHECKING:
+    from opentelemetry.util._decorator import _AgnosticContextManager  # what Tracer.start_as_current_span returns
 
 __all__ = ["MeshTracerProvider"]
 
@@ -73,7 +76,7 @@ class _TracerUntilExported(trace.Tracer):
                               kind: trace.SpanKind = trace.SpanKind.INTERNAL, attributes: Attributes = None,
                               links: Sequence[trace.Link] | None = None, start_time: int | None = None,
                               record_exception: bool = True, set_status_on_exception: bool = True,
-                              end_on_exit: bool = True) -> Iterator[trace.Span]:
+                              end_on_exit: bool = True) -> _AgnosticContextManager[trace.Span]:
         if self._provider.records_spans:
             return self._tracer.start_as_current_span(name, context, kind, attributes, links, start_time,
                                                       record_exception, set_status_on_exception, end_on_exit)

@@ -3,6 +3,8 @@ tenancy, idempotency and error mapping already happened in the runtime's interce
 
 from __future__ import annotations
 
+from typing import cast
+
 from commerce.payments.v1 import (
     card_pb2,
     payment_intent_pb2,
@@ -22,6 +24,8 @@ from services.payments.domain.states import CaptureMethod, IntentState
 
 PAYMENT_INTENT = ResourceName("tenants/{tenant}/paymentIntents/{payment_intent}")
 REFUND = ResourceName("tenants/{tenant}/paymentIntents/{payment_intent}/refunds/{refund}")
+# cast(Enum, Enum.Value(name)) below: protoc's .pyi types an enum's Value() as a plain int, not
+# as the enum it looks up, which is what a message's constructor takes.
 
 
 class PaymentApi(payment_service_pb2_grpc.PaymentServiceServicer):
@@ -74,7 +78,8 @@ class PaymentApi(payment_service_pb2_grpc.PaymentServiceServicer):
         row = await self._app.get_refund(current_tenant(), parts["payment_intent"], parts["refund"])
         return ps.GetRefundResponse(refund=refund_pb2.Refund(
             name=request.name, amount=Money(row.currency_code, row.amount_minor).to_proto(),
-            reason=refund_pb2.RefundReason.Value(row.reason), state=refund_pb2.REFUND_STATE_SUCCEEDED,
+            reason=cast(refund_pb2.RefundReason, refund_pb2.RefundReason.Value(row.reason)),
+            state=refund_pb2.REFUND_STATE_SUCCEEDED,
             psp_reference=row.psp_reference))
 
 
@@ -87,7 +92,7 @@ class VaultApi(vault_service_pb2_grpc.VaultServiceServicer):
                                              request.exp_month, request.exp_year, request.cvc,
                                              request.cardholder_name)
         return vs.TokenizeCardResponse(token=card.token, card=card_pb2.Card(
-            brand=card_pb2.CardBrand.Value(f"CARD_BRAND_{card.brand.name}"),
+            brand=cast(card_pb2.CardBrand, card_pb2.CardBrand.Value(f"CARD_BRAND_{card.brand.name}")),
             last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year, fingerprint=card.fingerprint))
 
 
@@ -96,7 +101,8 @@ def to_proto(intent: PaymentIntent) -> payment_intent_pb2.PaymentIntent:
         name=intent_name(intent), amount=intent.amount.to_proto(), amount_captured=intent.amount_captured.to_proto(),
         amount_refunded=intent.amount_refunded.to_proto(),
         state=state_to_proto(intent.state),
-        capture_method=payment_intent_pb2.CaptureMethod.Value(f"CAPTURE_METHOD_{intent.capture_method.name}"),
+        capture_method=cast(payment_intent_pb2.CaptureMethod,
+                            payment_intent_pb2.CaptureMethod.Value(f"CAPTURE_METHOD_{intent.capture_method.name}")),
         payment_method=intent.payment_method, order=intent.order, description=intent.description, psp=intent.psp,
         psp_reference=intent.psp_reference, decline_code=intent.decline_code)
     if intent.fee is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from commerce.payments.v1 import events_pb2, payment_intent_pb2
 from mesh.money import Money
 from services.payments.domain import events as domain_events
@@ -13,15 +15,18 @@ def intent_name(intent: PaymentIntent) -> str:
     return f"tenants/{intent.tenant}/paymentIntents/{intent.id}"
 
 
-def state_to_proto(state: IntentState) -> int:
+def state_to_proto(state: IntentState) -> payment_intent_pb2.PaymentIntentState:
     """The PaymentIntentState value of a domain state."""
-    return payment_intent_pb2.PaymentIntentState.Value(f"PAYMENT_INTENT_STATE_{state.name}")
+    # protoc's .pyi types an enum's Value() as a plain int, not as the enum it looks up.
+    return cast(payment_intent_pb2.PaymentIntentState,
+                payment_intent_pb2.PaymentIntentState.Value(f"PAYMENT_INTENT_STATE_{state.name}"))
 
 
 def state_changed(intent: PaymentIntent, before: PaymentIntent | None) -> events_pb2.PaymentIntentStateChanged:
     return events_pb2.PaymentIntentStateChanged(
         payment_intent=intent_name(intent), order=intent.order, version=intent.version,
-        from_state=state_to_proto(before.state) if before else 0, to_state=state_to_proto(intent.state))
+        from_state=state_to_proto(before.state) if before else payment_intent_pb2.PAYMENT_INTENT_STATE_UNSPECIFIED,
+        to_state=state_to_proto(intent.state))
 
 
 def public_event(intent: PaymentIntent, event, *, refund: str, refund_reference: str, capture_reference: str,

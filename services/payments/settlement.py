@@ -4,6 +4,7 @@ call, a retry that resumed it, or the janitor that asked the PSP after the calle
 from __future__ import annotations
 
 import datetime
+from typing import TypedDict
 
 from mesh.money import Money
 from services.payments.domain.intent import PaymentIntent, Transition
@@ -11,6 +12,15 @@ from services.payments.domain.outcomes import ActionRequired, Authorized, Declin
 from services.payments.domain.states import IntentState
 from services.payments.psp.connector import Outcome, PspResult
 from services.payments.store import PendingCall
+
+
+class EventDetails(TypedDict, total=False):
+    """What a settled call's events carry besides the intent (PaymentsApp._apply's keywords)."""
+
+    refund: str
+    refund_reference: str
+    capture_reference: str
+    voided_psp: str
 
 
 def outcome_of(psp: str, result: PspResult | None):
@@ -39,7 +49,7 @@ def authorization_transition(intent: PaymentIntent, psp: str, result: PspResult 
 
 
 def settled_transition(intent: PaymentIntent, call: PendingCall, result: PspResult | None,
-                       now: datetime.datetime) -> tuple[Transition | None, dict[str, str]]:
+                       now: datetime.datetime) -> tuple[Transition | None, EventDetails]:
     """The transition a settled call makes, with the details its events carry; (None, {}) when
     the call never executed and the intent stays where it is."""
     if call.operation == "authorize":
@@ -65,4 +75,6 @@ def split_refund_detail(detail: str) -> tuple[str, str]:
 
 def call_amount(intent: PaymentIntent, call: PendingCall) -> Money:
     """The amount a capture or refund call moves, in the intent's currency."""
+    if call.amount_minor is None:  # never: the call was planned with its amount
+        raise TypeError(f"a {call.operation} call without its amount")
     return Money(intent.amount.currency_code, call.amount_minor)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict, Unpack
 
 from mesh.money import Money
 from services.payments.domain.checks import check_invariants, require_currency, require_positive, require_token
@@ -48,6 +48,19 @@ class Transition(NamedTuple):
 
     intent: PaymentIntent
     events: tuple[Event, ...]
+
+
+class _Changes(TypedDict, total=False):
+    """The fields a transition may set besides state, version and updated."""
+
+    payment_method: str
+    psp: str
+    psp_reference: str
+    decline_code: str
+    amount_captured: Money
+    amount_refunded: Money
+    fee: Money | None
+    cancellation_reason: str
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -222,7 +235,7 @@ class PaymentIntent:
                 return Transition(intent, ())
         raise TypeError(f"not an authorization outcome: {type(outcome).__name__}")
 
-    def _advance(self, state: IntentState, now: datetime.datetime, **changes: object) -> PaymentIntent:
+    def _advance(self, state: IntentState, now: datetime.datetime, **changes: Unpack[_Changes]) -> PaymentIntent:
         """This intent in `state`, one version up, updated at `now`."""
         return dataclasses.replace(self, state=state, version=self.version + 1, updated=now, **changes)
 

@@ -67,7 +67,8 @@ class RemoteSandboxPsp:
                                               amount=encode_money(amount)))
 
     async def status(self, idempotency_key: str) -> PspResult | None:
-        return decode_result(await self._call("status", idempotency_key))
+        answer = await self._call("status", idempotency_key)
+        return None if answer is None else decode_result(answer)  # None: the PSP never saw the key
 
     async def settlement_report(self, day: datetime.date) -> str:
         return await self._call("settlement_report", "", day=day.isoformat())

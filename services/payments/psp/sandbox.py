@@ -29,10 +29,8 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
 
-import grpc
-
 from commerce.payments.v1 import error_reason_pb2
-from mesh.errors import Reason, common, reason_of
+from mesh.errors import Code, Reason, common, reason_of
 from mesh.money import Money
 from services.payments.psp.cards import EXPIRED_CARD, CardBehaviour, CardBrand, behaviour_of, brand_of
 from services.payments.psp.connector import (
@@ -270,7 +268,7 @@ class SandboxPsp:
     def _authorized_payment(self, psp_reference: str, key: str) -> _Payment:
         payment = self._payments.get(psp_reference)
         if payment is None:
-            raise PspRequestRejected(grpc.StatusCode.NOT_FOUND, common.NOT_FOUND,
+            raise PspRequestRejected(Code.NOT_FOUND, common.NOT_FOUND,
                                      f"PSP {self.name} has no payment {psp_reference}", psp=self.name,
                                      idempotency_key=key, metadata={"psp_reference": psp_reference})
         if payment.state is not _State.AUTHORIZED:
@@ -285,13 +283,13 @@ class SandboxPsp:
     def _rejected(self, key: str, reason: Reason, message: str, psp_reference: str,
                   **metadata: str) -> PspRequestRejected:
         _log.warning("psp %s refused key=%s psp_reference=%s: %s", self.name, key, psp_reference, message)
-        return PspRequestRejected(grpc.StatusCode.FAILED_PRECONDITION, reason, f"PSP {self.name}: {message}",
+        return PspRequestRejected(Code.FAILED_PRECONDITION, reason, f"PSP {self.name}: {message}",
                                   psp=self.name, idempotency_key=key,
                                   metadata={"psp_reference": psp_reference, **metadata})
 
     def _require_positive(self, amount: Money, key: str) -> None:
         if amount.amount_minor <= 0:
-            raise PspRequestRejected(grpc.StatusCode.INVALID_ARGUMENT, common.VALIDATION_FAILED,
+            raise PspRequestRejected(Code.INVALID_ARGUMENT, common.VALIDATION_FAILED,
                                      f"PSP {self.name}: amounts must be positive", psp=self.name,
                                      idempotency_key=key)
 

@@ -120,6 +120,8 @@ class SandboxServer:
 
     async def serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
+        if task is None:  # asyncio.start_server runs each connection's handler in a task of its own
+            raise RuntimeError("serve_connection runs in the task asyncio gives a connection")
         self._connections[task] = writer
         try:
             while (request := await self._next_request(reader, writer)) is not None:
@@ -140,6 +142,8 @@ class SandboxServer:
             if op == "payments":
                 return self._payments(args)
             psp = self._psp(request.get("psp"))
+            if not isinstance(op, str):
+                raise KeyError("op")
             call = PSP_OPERATIONS[op](psp, args)
         except (AttributeError, KeyError, TypeError, ValueError) as err:
             return _bad_request(f"malformed {op!s:.32} request ({type(err).__name__})")

@@ -14,9 +14,7 @@ import dataclasses
 import json
 from typing import Any
 
-import grpc
-
-from mesh.errors import DomainError, Reason, common
+from mesh.errors import Code, DomainError, Reason, common
 from mesh.money import Money
 from services.payments.psp.connector import (
     Outcome,
@@ -68,9 +66,7 @@ def encode_result(result: PspResult | None) -> dict[str, Any] | None:
             "fee": None if result.fee is None else encode_money(result.fee)}
 
 
-def decode_result(data: dict[str, Any] | None) -> PspResult | None:
-    if data is None:
-        return None
+def decode_result(data: dict[str, Any]) -> PspResult:
     fee = data.get("fee")
     return PspResult(Outcome(data["outcome"]), data.get("psp_reference"), decline_code=data.get("decline_code"),
                      hard_decline=bool(data.get("hard_decline")), fee=None if fee is None else decode_money(fee))
@@ -92,7 +88,7 @@ def decode_error(data: dict[str, Any], *, psp: str, key: str) -> Exception:
     (it may have failed after executing), exactly like a lost answer."""
     kind = data.get("kind")
     if kind == "bad_request":  # the server could not read the request, so it executed nothing
-        return PspRequestRejected(grpc.StatusCode.INVALID_ARGUMENT, common.VALIDATION_FAILED,
+        return PspRequestRejected(Code.INVALID_ARGUMENT, common.VALIDATION_FAILED,
                                   f"PSP {psp}: {data.get('message', 'malformed request')}", psp=psp,
                                   idempotency_key=key)
     if kind == "unavailable":
@@ -100,7 +96,7 @@ def decode_error(data: dict[str, Any], *, psp: str, key: str) -> Exception:
     if kind == "idempotency_conflict":
         return PspIdempotencyConflict(psp=psp, idempotency_key=key)
     if kind in ("rejected", "domain_error"):
-        code, reason = grpc.StatusCode[data["code"]], Reason(data["reason"], data["domain"])
+        code, reason = Code[data["code"]], Reason(data["reason"], data["domain"])
         metadata = dict(data.get("metadata") or {})
         if kind == "rejected":
             return PspRequestRejected(code, reason, data["message"], psp=psp, idempotency_key=key, metadata=metadata)

@@ -13,10 +13,8 @@ import datetime
 import hashlib
 import hmac
 
-import grpc
-
 from commerce.payments.v1 import error_reason_pb2
-from mesh.errors import DomainError, FieldViolation, reason_of
+from mesh.errors import Code, DomainError, FieldViolation, reason_of
 from mesh.luhn import luhn_valid
 from services.payments.card_numbers import CARD_MAX_DIGITS, CARD_MIN_DIGITS, CardBrand, ascii_digits, brand_of
 
@@ -49,7 +47,7 @@ class CardInvalid(DomainError):
     """The card number, expiry or CVC is malformed; `field` names which. Never holds the number."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(grpc.StatusCode.INVALID_ARGUMENT, CARD_INVALID, message,
+        super().__init__(Code.INVALID_ARGUMENT, CARD_INVALID, message,
                          metadata={"field": field}, violations=[FieldViolation(field, message)])
         self.field = field
 

@@ -13,11 +13,10 @@ import dataclasses
 import datetime
 from collections.abc import Callable
 
-import grpc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commerce.payments.v1 import error_reason_pb2
-from mesh.errors import DomainError, common, reason_of
+from mesh.errors import Code, DomainError, common, reason_of
 from mesh.ids import derive_id
 from services.payments.vault import cards, store
 from services.payments.vault.cards import CardBrand
@@ -39,7 +38,7 @@ class PaymentMethodNotFound(DomainError):
     """No card has this token in this tenant (a token of another tenant is not found either)."""
 
     def __init__(self, token: str) -> None:
-        super().__init__(grpc.StatusCode.NOT_FOUND, PAYMENT_METHOD_NOT_FOUND, f"payment method {token} not found",
+        super().__init__(Code.NOT_FOUND, PAYMENT_METHOD_NOT_FOUND, f"payment method {token} not found",
                          metadata={"token": token})
 
 
@@ -116,7 +115,7 @@ class Vault:
             # The token is taken by another tenant: only a SHA-256 collision of derive_id gets here.
             raise RuntimeError(f"token {retry.token} exists outside tenant {retry.tenant}")
         if (first.fingerprint, first.exp_month, first.exp_year) != (retry.fingerprint, retry.exp_month, retry.exp_year):
-            raise DomainError(grpc.StatusCode.INVALID_ARGUMENT, common.IDEMPOTENCY_KEY_REUSED,
+            raise DomainError(Code.INVALID_ARGUMENT, common.IDEMPOTENCY_KEY_REUSED,
                               "request_id was already used to tokenize a different card",
                               metadata={"request_id": request_id})
         return first
