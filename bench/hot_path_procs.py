@@ -25,7 +25,7 @@ import redis
 from psycopg import sql
 
 POSTGRES_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
-POSTGRES_URL_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432"
+POSTGRES_URL_BASE = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 _LISTENING = re.compile(r"serving .*? on 127\.0\.0\.1:(\d+)")
 # Settings a server would otherwise inherit from whoever runs the bench.
 _INHERITED_SETTINGS = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "PUBSUB_EMULATOR_HOST",

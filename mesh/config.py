@@ -31,7 +31,7 @@ class MeshSettings(BaseSettings):
     grpc_port: Port = Field(0, description="a service sets its own from SERVICE_PORTS; 0 picks a free port")
 
     database_url: str = Field("", validate_default=True,
-                              description="SQLAlchemy async URL; postgresql+psycopg://… in production. "
+                              description="SQLAlchemy async URL; postgresql+asyncpg://… in production. "
                               "Unset: sqlite+aiosqlite:///./<service_name>.db, a database per service")
     database_pool_size: int = Field(20, ge=1, description="PostgreSQL connections kept open (see PoolSettings)")
     database_max_overflow: int = Field(10, ge=0, description="extra PostgreSQL connections under bursts")

@@ -31,7 +31,7 @@ def _insert_ignoring_conflict(insert: postgresql.Insert | sqlite.Insert) -> sa.I
     ).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
 
 
-# RETURNING, not rowcount: psycopg does not report a dependable rowcount for INSERT … ON CONFLICT
+# RETURNING, not rowcount: drivers do not report a dependable rowcount for INSERT … ON CONFLICT
 # DO NOTHING, and a wrong answer here would ack a fresh event as a duplicate, losing its effects.
 _INSERT = {name: _insert_ignoring_conflict(insert).returning(inbox.c.event_id)
            for name, insert in (("postgresql", postgresql.insert(inbox)), ("sqlite", sqlite.insert(inbox)))}

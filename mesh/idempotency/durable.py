@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,6 +31,27 @@ _KEY = sa.and_(records.c.tenant == sa.bindparam("k_tenant"), records.c.method ==
 _FENCED = sa.and_(_KEY, records.c.owner == sa.bindparam("k_owner"))
 _SELECT_LOCKED = sa.select(records).where(_KEY).with_for_update()
 _DELETE = sa.delete(records).where(_KEY)
+# The hot statements are built once, values as parameters: building and hashing a statement on
+# every request cost more CPU than executing it (bench/hot_path.py).
+_INSERT_NEW = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(records).values(
+        tenant=sa.bindparam("k_tenant"), method=sa.bindparam("k_method"), request_id=sa.bindparam("k_request_id"),
+        fingerprint=sa.bindparam("fingerprint"), status_code=None, created_at=sa.bindparam("created_at"),
+        expires_at=sa.bindparam("expires_at"), recovery_point=STARTED, owner=sa.bindparam("owner"),
+        locked_until=sa.bindparam("locked_until"),
+    ).on_conflict_do_nothing(index_elements=["tenant", "method", "request_id"]).returning(records.c.request_id)
+    for dialect in (postgresql, sqlite)
+}
+_ADVANCE = sa.update(records).where(_FENCED).values(
+    recovery_point=sa.bindparam("recovery_point"), locked_until=sa.bindparam("locked_until"),
+).returning(records.c.request_id)
+_FINISH = sa.update(records).where(_FENCED).values(
+    recovery_point=FINISHED, status_code=sa.bindparam("status_code"), response=sa.bindparam("response"),
+    status=sa.bindparam("status"), owner=None, locked_until=None, expires_at=sa.bindparam("expires_at"),
+).returning(records.c.request_id)
+_UNLOCK = sa.update(records).where(_FENCED).values(owner=None, locked_until=sa.bindparam("locked_until"))
+_TAKE_OVER = sa.update(records).where(_KEY).values(owner=sa.bindparam("owner"),
+                                                   locked_until=sa.bindparam("locked_until"))
 
 
 class Held(enum.Enum):
@@ -75,51 +97,47 @@ async def claim(conn: AsyncConnection, lease: Lease, fp: str, now: datetime.date
 
 async def advance(conn: AsyncConnection, lease: Lease, point: str, now: datetime.datetime) -> bool:
     """Record `point` and renew the lock; False when this execution no longer holds the key."""
-    return await _fenced(conn, lease, recovery_point=point, locked_until=now + lease.lock_ttl)
+    return await _fenced(conn, _ADVANCE, lease, recovery_point=point, locked_until=now + lease.lock_ttl)
 
 
 async def finish(conn: AsyncConnection, lease: Lease, outcome: Outcome, now: datetime.datetime) -> bool:
     """Store the outcome and drop the lock; False when this execution no longer holds the key."""
-    return await _fenced(conn, lease, recovery_point=FINISHED, status_code=outcome.status_code,
-                         response=outcome.response, status=outcome.status, owner=None, locked_until=None,
-                         expires_at=now + lease.ttl)
+    return await _fenced(conn, _FINISH, lease, status_code=outcome.status_code, response=outcome.response,
+                         status=outcome.status, expires_at=now + lease.ttl)
 
 
 async def unlock(conn: AsyncConnection, lease: Lease, now: datetime.datetime) -> None:
     """Give the key up without an outcome: a retry resumes at once from the recovery point."""
-    await _fenced(conn, lease, owner=None, locked_until=now)
+    await conn.execute(_UNLOCK, {**_params(lease.key), "k_owner": lease.owner, "locked_until": now})
 
 
 async def _inserted(conn: AsyncConnection, lease: Lease, fp: str, now: datetime.datetime) -> bool:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(records).values(
-        tenant=lease.key.tenant, method=lease.key.method, request_id=lease.key.request_id, fingerprint=fp,
-        status_code=None, created_at=now, expires_at=now + lease.ttl, recovery_point=STARTED,
-        owner=lease.owner, locked_until=now + lease.lock_ttl,
-    ).on_conflict_do_nothing(index_elements=["tenant", "method", "request_id"]).returning(records.c.request_id)
-    return (await conn.execute(statement)).first() is not None
+    values = {**_params(lease.key), "fingerprint": fp, "created_at": now, "expires_at": now + lease.ttl,
+              "owner": lease.owner, "locked_until": now + lease.lock_ttl}
+    return (await conn.execute(_INSERT_NEW[conn.dialect.name], values)).first() is not None
 
 
-async def _existing(conn: AsyncConnection, lease: Lease, fp: str, row, now: datetime.datetime) -> Claimed:
+async def _existing(conn: AsyncConnection, lease: Lease, fp: str, row: sa.Row[Any],
+                    now: datetime.datetime) -> Claimed:
     if row.fingerprint != fp:
         return Claimed(Held.MISMATCH)
     if row.recovery_point == FINISHED:
         return Claimed(Held.COMPLETED, FINISHED, _outcome(row))
     if row.locked_until is not None and row.locked_until > now:
         return Claimed(Held.IN_PROGRESS, row.recovery_point)
-    await conn.execute(sa.update(records).where(_KEY).values(owner=lease.owner, locked_until=now + lease.lock_ttl),
-                       _params(lease.key))
+    await conn.execute(_TAKE_OVER, {**_params(lease.key), "owner": lease.owner, "locked_until": now + lease.lock_ttl})
     return Claimed(Held.RESUMED, row.recovery_point)
 
 
-async def _fenced(conn: AsyncConnection, lease: Lease, **values) -> bool:
-    statement = sa.update(records).where(_FENCED).values(**values).returning(records.c.request_id)
-    return (await conn.execute(statement, {**_params(lease.key), "k_owner": lease.owner})).first() is not None
+async def _fenced(conn: AsyncConnection, statement: sa.Update, lease: Lease, **values: object) -> bool:
+    """Run `statement` on the row only while `lease` still owns it; False when it does not."""
+    found = await conn.execute(statement, {**_params(lease.key), "k_owner": lease.owner, **values})
+    return found.first() is not None
 
 
 def _params(key: IdempotencyKey) -> dict[str, str]:
     return {"k_tenant": key.tenant, "k_method": key.method, "k_request_id": key.request_id}
 
 
-def _outcome(row) -> Outcome:
+def _outcome(row: sa.Row[Any]) -> Outcome:
     return Outcome(row.fingerprint, row.status_code, row.response, row.status)

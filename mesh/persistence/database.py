@@ -28,7 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 __all__ = ["Database", "PoolSettings", "current_connection", "is_unique_violation"]
 
 SQLITE_DRIVER = "sqlite+aiosqlite"
-POSTGRESQL_DRIVER = "postgresql+psycopg"
+# asyncpg, not psycopg: measured on the payments hot path (bench/hot_path.py), psycopg's async
+# waiting (a reader registered and removed per statement) cost a quarter of the server's CPU.
+POSTGRESQL_DRIVER = "postgresql+asyncpg"
 # A writer waits this long for SQLite's write lock before failing with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WAL_SWITCH_ATTEMPTS = 5
@@ -79,21 +81,29 @@ def _entered(active: _Active) -> Iterator[None]:
 class Database:
     """A service's database: build it with `Database.from_url`, write through `transaction()`."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, url: str | None = None) -> None:
         self._engine = engine
+        self._url = url if url is not None else engine.url.render_as_string(hide_password=False)
 
     @classmethod
     def from_url(cls, url: str, pool: PoolSettings = PoolSettings()) -> Database:
-        """A Database on `sqlite+aiosqlite:///path` or `postgresql+psycopg://…`; other URLs are refused."""
+        """A Database on `sqlite+aiosqlite:///path` or `postgresql+asyncpg://…`; other URLs are refused."""
         parsed = make_url(url)
         if parsed.drivername == SQLITE_DRIVER:
-            return cls(_sqlite_engine(parsed))
+            return cls(_sqlite_engine(parsed), url)
         if parsed.drivername == POSTGRESQL_DRIVER:
+            parsed, server_settings = _server_settings(parsed)
             return cls(create_async_engine(parsed, pool_size=pool.size, max_overflow=pool.max_overflow,
-                                           pool_timeout=pool.timeout_seconds, pool_pre_ping=pool.pre_ping))
+                                           pool_timeout=pool.timeout_seconds, pool_pre_ping=pool.pre_ping,
+                                           connect_args={"server_settings": server_settings}), url)
         raise ValueError(
             f"unsupported database URL scheme {parsed.drivername!r}: use {SQLITE_DRIVER}:///path "
             f"or {POSTGRESQL_DRIVER}://user@host/database")
+
+    @property
+    def url(self) -> str:
+        """The URL this database was opened with (another process can open it the same way)."""
+        return self._url
 
     @property
     def engine(self) -> AsyncEngine:
@@ -184,10 +194,26 @@ def is_unique_violation(error: BaseException) -> bool:
     driver_error = error.orig
     if isinstance(driver_error, exc.EmulatedDBAPIException) and driver_error.orig is not None:
         driver_error = driver_error.orig
-    sqlstate = getattr(driver_error, "sqlstate", None)
+    sqlstate: str | None = getattr(driver_error, "sqlstate", None)
     if sqlstate is not None:
         return sqlstate == _POSTGRESQL_UNIQUE_VIOLATION
-    return getattr(driver_error, "sqlite_errorname", None) in _SQLITE_UNIQUE_VIOLATIONS
+    errorname: str | None = getattr(driver_error, "sqlite_errorname", None)
+    return errorname in _SQLITE_UNIQUE_VIOLATIONS
+
+
+def _server_settings(url: URL) -> tuple[URL, dict[str, str]]:
+    """libpq's `options=-c name=value …` query parameter (a schema's search_path, say), which
+    asyncpg does not take, as the session settings asyncpg sends when it connects."""
+    options = url.query.get("options")
+    if options is None:
+        return url, {}
+    if not isinstance(options, str):
+        raise ValueError("the database URL has more than one options= parameter")
+    words = options.replace("-c ", "-c").split()
+    if not all(word.startswith("-c") and "=" in word for word in words):
+        raise ValueError("the database URL's options= takes only -c name=value settings")
+    settings = dict(word.removeprefix("-c").split("=", 1) for word in words)
+    return url.difference_update_query(["options"]), settings
 
 
 def _sqlite_engine(url: URL) -> AsyncEngine:

@@ -111,12 +111,20 @@ _SELECT_FOR_UPDATE = _SELECT.with_for_update()
 _SAVE = sa.update(payment_intents).where(
     payment_intents.c.tenant == sa.bindparam("w_tenant"), payment_intents.c.id == sa.bindparam("w_id"),
     payment_intents.c.version == sa.bindparam("w_version")).returning(payment_intents.c.id)
+_LEASE = sa.update(payment_intents).where(
+    payment_intents.c.tenant == sa.bindparam("w_tenant"), payment_intents.c.id == sa.bindparam("w_id"),
+    payment_intents.c.version == sa.bindparam("w_version"))
+_INSERT_INTENT = sa.insert(payment_intents)  # the columns come from the parameters
+_INSERT_CAPTURE = sa.insert(captures)
+_INSERT_REFUND = sa.insert(refunds)
+_SELECT_CAPTURE = sa.select(captures).where(captures.c.tenant == sa.bindparam("p_tenant"),
+                                            captures.c.id == sa.bindparam("p_id"))
 _NO_PENDING = dict(pending_psp="", pending_psp_key="", pending_operation="", pending_amount_minor=None,
                    pending_detail="", pending_until=None)
 
 
 async def insert(conn: AsyncConnection, intent: PaymentIntent) -> None:
-    await conn.execute(sa.insert(payment_intents).values(**_row(intent), **_NO_PENDING))
+    await conn.execute(_INSERT_INTENT, {**_row(intent), **_NO_PENDING})
 
 
 async def load(conn: AsyncConnection, tenant: str, intent_id: str) -> PaymentIntent | None:
@@ -143,9 +151,8 @@ async def save(conn: AsyncConnection, intent: PaymentIntent, *, read_version: in
 
 async def lease(conn: AsyncConnection, intent: PaymentIntent, call: PendingCall) -> None:
     """Record the call about to be sent; the intent's version stays (PSP keys derive from it)."""
-    await conn.execute(sa.update(payment_intents).where(
-        payment_intents.c.tenant == intent.tenant, payment_intents.c.id == intent.id,
-        payment_intents.c.version == intent.version).values(**_pending_values(call)))
+    await conn.execute(_LEASE, {**_pending_values(call), "w_tenant": intent.tenant, "w_id": intent.id,
+                                "w_version": intent.version})
 
 
 async def release(conn: AsyncConnection, intent: PaymentIntent, key: str, now: datetime.datetime) -> None:
@@ -175,19 +182,19 @@ async def awaiting_verification(conn: AsyncConnection, limit: int) -> list[tuple
     rows = await conn.execute(sa.select(payment_intents)
                               .where(payment_intents.c.state == IntentState.REQUIRES_VERIFICATION.name)
                               .order_by(payment_intents.c.updated_at).limit(limit))
-    return [(r.tenant, r.id, _pending(r)) for r in rows]
+    return [(r.tenant, r.id, call) for r in rows if (call := _pending(r)) is not None]
 
 
 async def abandoned(conn: AsyncConnection, now: datetime.datetime, limit: int) -> list[tuple[str, str, PendingCall]]:
     """(tenant, intent id, call) of intents whose leased call outlived its holder, oldest first."""
     rows = await conn.execute(sa.select(payment_intents).where(payment_intents.c.pending_until <= now)
                               .order_by(payment_intents.c.pending_until).limit(limit))
-    return [(r.tenant, r.id, _pending(r)) for r in rows]
+    return [(r.tenant, r.id, call) for r in rows if (call := _pending(r)) is not None]
 
 
 async def insert_refund(conn: AsyncConnection, *, tenant: str, refund_id: str, intent_id: str, amount: Money,
                         reason: str, state: str, psp_reference: str, created) -> None:
-    await conn.execute(sa.insert(refunds).values(
+    await conn.execute(_INSERT_REFUND, dict(
         tenant=tenant, id=refund_id, intent_id=intent_id, currency_code=amount.currency_code,
         amount_minor=amount.amount_minor, reason=reason, state=state, psp_reference=psp_reference, created_at=created))
 
@@ -199,14 +206,13 @@ async def load_refund(conn: AsyncConnection, tenant: str, intent_id: str, refund
 
 async def insert_capture(conn: AsyncConnection, *, tenant: str, capture_id: str, intent_id: str, amount: Money,
                          psp_reference: str, created) -> None:
-    await conn.execute(sa.insert(captures).values(
+    await conn.execute(_INSERT_CAPTURE, dict(
         tenant=tenant, id=capture_id, intent_id=intent_id, currency_code=amount.currency_code,
         amount_minor=amount.amount_minor, psp_reference=psp_reference, created_at=created))
 
 
 async def load_capture(conn: AsyncConnection, tenant: str, capture_id: str):
-    return (await conn.execute(sa.select(captures).where(
-        captures.c.tenant == tenant, captures.c.id == capture_id))).first()
+    return (await conn.execute(_SELECT_CAPTURE, {"p_tenant": tenant, "p_id": capture_id})).first()
 
 
 def _pending_values(call: PendingCall) -> dict:

@@ -36,10 +36,10 @@ def test_the_reserved_ports_do_not_collide() -> None:
 def test_the_environment_overrides_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRPC_PORT", "0")
     monkeypatch.setenv("GRPC_HOST", "127.0.0.1")
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://user@db:5432/payments")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://user@db:5432/payments")
     settings = PaymentsSettings()
     assert (settings.grpc_host, settings.grpc_port) == ("127.0.0.1", 0)
-    assert settings.database_url == "postgresql+psycopg://user@db:5432/payments"
+    assert settings.database_url == "postgresql+asyncpg://user@db:5432/payments"
 
 
 def test_the_database_follows_the_service_name() -> None:

@@ -13,7 +13,7 @@ import datetime
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Integer, LargeBinary, MetaData, Row, String, Table, select, update
+from sqlalchemy import Column, Integer, LargeBinary, MetaData, Row, String, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -75,10 +75,13 @@ async def insert_card(conn: AsyncConnection, record: CardRecord) -> bool:
     return (await conn.execute(statement)).first() is not None
 
 
+_SELECT_CARD = select(vault_cards).where(vault_cards.c.tenant == bindparam("p_tenant"),
+                                         vault_cards.c.token == bindparam("p_token"))  # built once
+
+
 async def load_card(conn: AsyncConnection, tenant: str, token: str) -> CardRecord | None:
     """The card of `token` in `tenant`; None when it does not exist there (even in another tenant)."""
-    query = select(vault_cards).where(vault_cards.c.tenant == tenant, vault_cards.c.token == token)
-    row = (await conn.execute(query)).one_or_none()
+    row = (await conn.execute(_SELECT_CARD, {"p_tenant": tenant, "p_token": token})).one_or_none()
     return _record_of(row) if row is not None else None
 
 

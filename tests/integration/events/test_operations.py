@@ -30,7 +30,7 @@ async def published_positions(path: EventPath) -> list[int]:
 async def test_cli_replays_an_outbox_range(event_path: EventPath) -> None:
     await event_path.emit(5)
     await event_path.relay.publish_pending()
-    url = str(event_path.database.engine.url.render_as_string(hide_password=False))
+    url = event_path.database.url
 
     result = mesh_cli("events", "replay", "--outbox", "--from", "2", "--to", "3", DATABASE_URL=url)
 

@@ -23,7 +23,7 @@ async def sqlite_database(tmp_path: pathlib.Path) -> AsyncIterator[Database]:
 @pytest.mark.parametrize("url", [
     "mysql+aiomysql://user@localhost/db",
     "postgresql://postgres@localhost/db",
-    "postgresql+asyncpg://postgres@localhost/db",
+    "postgresql+psycopg://postgres@localhost/db",
     "sqlite:///mesh.db",
 ])
 def test_from_url_refuses_unsupported_driver(url: str) -> None:
@@ -38,7 +38,7 @@ def test_from_url_refuses_in_memory_sqlite(url: str) -> None:
 
 
 async def test_dialect_names_postgresql_without_connecting() -> None:
-    db = Database.from_url("postgresql+psycopg://postgres@127.0.0.1:1/never_connected")
+    db = Database.from_url("postgresql+asyncpg://postgres@127.0.0.1:1/never_connected")
 
     assert db.dialect == "postgresql"
     await db.dispose()

@@ -78,9 +78,9 @@ def test_redact_hides_bearer_token():
 
 
 def test_redact_hides_password_in_url():
-    redacted = redact("connecting to postgresql+psycopg://mesh:pa55@db:5432/payments")
+    redacted = redact("connecting to postgresql+asyncpg://mesh:pa55@db:5432/payments")
 
-    assert redacted == f"connecting to postgresql+psycopg://mesh:{REDACTED}@db:5432/payments"
+    assert redacted == f"connecting to postgresql+asyncpg://mesh:{REDACTED}@db:5432/payments"
 
 
 def test_redact_keeps_ordinary_keys_and_text():
