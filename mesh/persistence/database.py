@@ -19,11 +19,13 @@ import contextvars
 import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from mesh.persistence.inline_reads import InlineReads
 
 __all__ = ["Database", "PoolSettings", "current_connection", "is_unique_violation"]
 
@@ -81,8 +83,9 @@ def _entered(active: _Active) -> Iterator[None]:
 class Database:
     """A service's database: build it with `Database.from_url`, write through `transaction()`."""
 
-    def __init__(self, engine: AsyncEngine, url: str | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, url: str | None = None, inline_reads: InlineReads | None = None) -> None:
         self._engine = engine
+        self._inline_reads = inline_reads
         self._url = url if url is not None else engine.url.render_as_string(hide_password=False)
 
     @classmethod
@@ -90,7 +93,7 @@ class Database:
         """A Database on `sqlite+aiosqlite:///path` or `postgresql+asyncpg://…`; other URLs are refused."""
         parsed = make_url(url)
         if parsed.drivername == SQLITE_DRIVER:
-            return cls(_sqlite_engine(parsed), url)
+            return cls(_sqlite_engine(parsed), url, InlineReads(parsed))
         if parsed.drivername == POSTGRESQL_DRIVER:
             parsed, server_settings = _server_settings(parsed)
             return cls(create_async_engine(parsed, pool_size=pool.size, max_overflow=pool.max_overflow,
@@ -141,7 +144,13 @@ class Database:
         Each statement runs in its own implicit transaction (autocommit), so it sees a consistent
         snapshot of what was committed when it started; reads that must agree with each other
         belong in one statement, or in a `transaction()`. Inside a `transaction()` of the same
-        task it joins that one (its reads see its writes)."""
+        task it joins that one (its reads see its writes). On SQLite the statements run on the
+        loop's own thread (mesh.persistence.inline_reads): the connection answers execute(),
+        scalar() and scalars(), which is all reads use."""
+        if self._inline_reads is not None and _innermost(asyncio.current_task(), self) is None:
+            async with self._inline_reads.reader() as reader:
+                yield cast(AsyncConnection, reader)  # the part of AsyncConnection reads use
+            return
         async with self._autocommit() as connection:
             yield connection
 
@@ -169,6 +178,8 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection: call it at shutdown, after the last transaction."""
         await self._engine.dispose()
+        if self._inline_reads is not None:
+            self._inline_reads.dispose()
 
 
 def current_connection() -> AsyncConnection | None:
