@@ -63,6 +63,9 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, methods: Mapping[str, MethodInfo], layers: Sequence[Layer]) -> None:
         self._methods = methods
         self._layers = tuple(layers)
+        # A method's servicer handler never changes once the server runs, so its wrapped handler
+        # is built on its first call and reused: per call, building it cost more than a layer.
+        self._wrapped: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
 
     # Any: one interceptor serves every method, each with its own message types, and the
     # handler it returns takes what `tolerant` decodes (a message, or UNDECODABLE).
@@ -71,15 +74,20 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        wrapped = self._wrapped.get(handler_call_details.method)
+        if wrapped is not None:
+            return wrapped
         handler = await continuation(handler_call_details)
         info = self._methods.get(handler_call_details.method)
         if handler is None or info is None or handler.unary_unary is None:
             return handler
-        return grpc.unary_unary_rpc_method_handler(
+        wrapped = grpc.unary_unary_rpc_method_handler(
             self._wrap(info, handler.unary_unary),
             request_deserializer=tolerant(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )
+        self._wrapped[handler_call_details.method] = wrapped
+        return wrapped
 
     def _wrap(self, info: MethodInfo, behaviour: Callable[..., Awaitable[Message]],
               ) -> Callable[[Message | UndecodableRequest, Context], Awaitable[Message]]:

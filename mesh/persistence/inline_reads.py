@@ -46,10 +46,10 @@ class InlineReader:
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Result[Any]:
         return self._connection.execute(statement, parameters)
 
-    async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
+    async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
         return self._connection.scalar(statement, parameters)
 
-    async def scalars(self, statement: Executable, parameters: Parameters = None) -> ScalarResult[Any]:
+    async def scalars(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> ScalarResult[Any]:
         return self._connection.scalars(statement, parameters)
 
 
