@@ -58,9 +58,12 @@ CAPTURED = events_pb2.PaymentCaptured.DESCRIPTOR.full_name
 CONSUMER_IN_FLIGHT = inspect.signature(EventConsumer.start).parameters["max_outstanding"].default
 
 effects_metadata = sa.MetaData()
-effects = sa.Table("bench_effects", effects_metadata,
-                   sa.Column("event_id", sa.String(128), primary_key=True),
-                   sa.Column("subject", sa.String(512), nullable=False))
+effects = sa.Table(
+    "bench_effects",
+    effects_metadata,
+    sa.Column("event_id", sa.String(128), primary_key=True),
+    sa.Column("subject", sa.String(512), nullable=False),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,8 +78,11 @@ class Workload:
         return f"tenants/{TENANT}/paymentIntents/pi_{n % self.aggregates}"
 
     def event(self, n: int) -> events_pb2.PaymentCaptured:
-        return events_pb2.PaymentCaptured(payment_intent=self.subject(n), psp="sandbox-alpha",
-                                          amount=money_pb2.Money(currency_code="EUR", amount_minor=100 + n))
+        return events_pb2.PaymentCaptured(
+            payment_intent=self.subject(n),
+            psp="sandbox-alpha",
+            amount=money_pb2.Money(currency_code="EUR", amount_minor=100 + n),
+        )
 
     def envelope(self, n: int) -> EventEnvelope:
         return build_envelope(self.event(n), subject=self.subject(n), tenant=TENANT, source=SOURCE)
@@ -86,11 +92,23 @@ def bench_topology() -> Topology:
     """A topic, its ordered subscription with a dead-letter policy, and the dead letters' reader."""
     prefix = f"b{uuid.uuid4().hex[:10]}-"
     topic, dead = f"{prefix}events", f"{prefix}dead-letter"
-    return Topology(topics=(Topic(topic), Topic(dead)), subscriptions=(
-        SubscriptionSpec(name=f"{prefix}consumer", topic=topic, consumer="bench", ordered=True,
-                         ack_deadline_seconds=60, max_delivery_attempts=10, dead_letter_topic=dead,
-                         min_backoff_seconds=0, max_backoff_seconds=0),
-        SubscriptionSpec(name=f"{prefix}dead-letter-inspect", topic=dead, consumer="bench")))
+    return Topology(
+        topics=(Topic(topic), Topic(dead)),
+        subscriptions=(
+            SubscriptionSpec(
+                name=f"{prefix}consumer",
+                topic=topic,
+                consumer="bench",
+                ordered=True,
+                ack_deadline_seconds=60,
+                max_delivery_attempts=10,
+                dead_letter_topic=dead,
+                min_backoff_seconds=0,
+                max_backoff_seconds=0,
+            ),
+            SubscriptionSpec(name=f"{prefix}dead-letter-inspect", topic=dead, consumer="bench"),
+        ),
+    )
 
 
 class Arrivals:
@@ -118,12 +136,14 @@ class Arrivals:
 
 # --- the baseline: the emulator's own publish → streaming pull + ack ------------------------
 
+
 async def measure_raw(emulator: PubSubEmulator, workload: Workload, max_messages: int | None) -> float:
     topology = bench_topology()
     await provision(topology, emulator.project, emulator_host=emulator.host)
     envelopes = [workload.envelope(n) for n in range(workload.events)]
-    publisher = publisher_client(emulator.host, publisher_options=pubsub_v1.types.PublisherOptions(
-        enable_message_ordering=True))
+    publisher = publisher_client(
+        emulator.host, publisher_options=pubsub_v1.types.PublisherOptions(enable_message_ordering=True)
+    )
     subscriber = subscriber_client(emulator.host)
     arrivals = Arrivals(workload.events)
 
@@ -132,14 +152,21 @@ async def measure_raw(emulator: PubSubEmulator, workload: Workload, max_messages
         arrivals.add(message.attributes["ce-id"])
 
     flow = pubsub_v1.types.FlowControl(**({"max_messages": max_messages} if max_messages else {}))
-    stream = subscriber.subscribe(subscription_path(emulator.project, topology.subscriptions[0].name),
-                                  callback=ack, flow_control=flow)
+    stream = subscriber.subscribe(
+        subscription_path(emulator.project, topology.subscriptions[0].name), callback=ack, flow_control=flow
+    )
     try:
         started = time.perf_counter()
         path = topic_path(emulator.project, topology.topics[0].name)
-        futures = [publisher.publish(path, envelope.SerializeToString(deterministic=True),
-                                     ordering_key=envelope.subject, **attributes_of(envelope))
-                   for envelope in envelopes]
+        futures = [
+            publisher.publish(
+                path,
+                envelope.SerializeToString(deterministic=True),
+                ordering_key=envelope.subject,
+                **attributes_of(envelope),
+            )
+            for envelope in envelopes
+        ]
         await asyncio.gather(*(asyncio.wrap_future(future) for future in futures))
         await arrivals.all_in(workload.timeout)
         return workload.events / (time.perf_counter() - started)
@@ -157,6 +184,7 @@ def _close_raw(stream, publisher: pubsub_v1.PublisherClient, subscriber: pubsub_
 
 
 # --- the event path: outbox commit → relay → emulator → consumer → effect committed ---------
+
 
 class CountingBus:
     """The PubSubBus, noting each event whose consumer returned (its effect and inbox row committed)."""
@@ -184,15 +212,20 @@ _RECORD_EFFECT = sa.insert(effects).values(event_id=sa.bindparam("event_id"), su
 
 async def record_effect(event, context) -> None:
     """The handler: a one-row effect (its statement built once, as the runtime builds its own)."""
-    await context.connection.execute(_RECORD_EFFECT, {"event_id": context.envelope.id,
-                                                      "subject": context.envelope.subject})
+    await context.connection.execute(
+        _RECORD_EFFECT, {"event_id": context.envelope.id, "subject": context.envelope.subject}
+    )
 
 
 async def emit_all(database: Database, writer: EventWriter, workload: Workload) -> None:
     """Commit every event, from `producers` concurrent tasks as a service's concurrent calls would."""
     firsts = list(range(0, workload.events, workload.per_transaction))
-    await asyncio.gather(*(emit_share(database, writer, workload, firsts[share::workload.producers])
-                           for share in range(workload.producers)))
+    await asyncio.gather(
+        *(
+            emit_share(database, writer, workload, firsts[share :: workload.producers])
+            for share in range(workload.producers)
+        )
+    )
 
 
 async def emit_share(database: Database, writer: EventWriter, workload: Workload, firsts: list[int]) -> None:
@@ -211,8 +244,9 @@ async def measure_event_path(emulator: PubSubEmulator, url: str, workload: Workl
         await conn.run_sync(effects_metadata.create_all)
     arrivals = Arrivals(workload.events)
     bus = CountingBus(PubSubBus(emulator.project, emulator_host=emulator.host), arrivals)
-    consumer = EventConsumer("bench", database, bus, {CAPTURED: record_effect},
-                             dead_letter_topic=topology.topics[1].name)
+    consumer = EventConsumer(
+        "bench", database, bus, {CAPTURED: record_effect}, dead_letter_topic=topology.topics[1].name
+    )
     handle = await consumer.start(topology.subscriptions[0].name)
     stop = asyncio.Event()
     relay = asyncio.ensure_future(OutboxRelay(database, bus).run(stop))
@@ -243,8 +277,13 @@ async def postgres_schema(url: str) -> AsyncIterator[str]:
     """url narrowed to a fresh schema (search_path), dropped on exit."""
     parsed = make_url(url)
     schema = f"bench_{uuid.uuid4().hex[:12]}"
-    conninfo = dict(host=parsed.host, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
-                    dbname=parsed.database)
+    conninfo = dict(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname=parsed.database,
+    )
     async with await psycopg.AsyncConnection.connect(**conninfo, autocommit=True) as admin:
         await admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         try:
@@ -255,13 +294,18 @@ async def postgres_schema(url: str) -> AsyncIterator[str]:
 
 # --- rounds and the report -------------------------------------------------------------------
 
-async def one_round(emulator: PubSubEmulator, workload: Workload, workdir: pathlib.Path,
-                    production_url: str | None) -> dict[str, float]:
+
+async def one_round(
+    emulator: PubSubEmulator, workload: Workload, workdir: pathlib.Path, production_url: str | None
+) -> dict[str, float]:
     """Every kind once, baselines first, all against the same emulator."""
-    rates = {"raw": await measure_raw(emulator, workload, None),
-             "raw_held": await measure_raw(emulator, workload, CONSUMER_IN_FLIGHT),
-             "embedded": await measure_event_path(
-                 emulator, f"sqlite+aiosqlite:///{workdir / f'{uuid.uuid4().hex}.db'}", workload)}
+    rates = {
+        "raw": await measure_raw(emulator, workload, None),
+        "raw_held": await measure_raw(emulator, workload, CONSUMER_IN_FLIGHT),
+        "embedded": await measure_event_path(
+            emulator, f"sqlite+aiosqlite:///{workdir / f'{uuid.uuid4().hex}.db'}", workload
+        ),
+    }
     if production_url:
         async with postgres_schema(production_url) as url:
             rates["production"] = await measure_event_path(emulator, url, workload)
@@ -294,15 +338,26 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         emulator = PubSubEmulator(pathlib.Path(tmp))
         try:
-            rounds = [await one_round(emulator, workload, pathlib.Path(tmp),
-                                      os.environ["DATABASE_URL"] if args.production else None)
-                      for _ in range(args.rounds)]
+            rounds = [
+                await one_round(
+                    emulator, workload, pathlib.Path(tmp), os.environ["DATABASE_URL"] if args.production else None
+                )
+                for _ in range(args.rounds)
+            ]
         finally:
             emulator.stop()
-    report({"machine": machine(), "events": args.events, "aggregates": args.aggregates,
-            "events_per_transaction": args.per_transaction, "producers": args.producers,
+    report(
+        {
+            "machine": machine(),
+            "events": args.events,
+            "aggregates": args.aggregates,
+            "events_per_transaction": args.per_transaction,
+            "producers": args.producers,
             "consumer_in_flight": CONSUMER_IN_FLIGHT,
-            **summarise(rounds)}, args.out)
+            **summarise(rounds),
+        },
+        args.out,
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,13 @@ FIXED_RATE = 500.0
 PSP_LATENCY_MS = 200.0
 IDEAL_PSP_BOUND = CONCURRENCY / (2 * PSP_LATENCY_MS / 1000)  # 64 payments in flight, 0.4 s each
 INSTANT_PSP_CONCURRENCY = 32
-GOALS = {"get_qps": {"postgres": 0.5, "sqlite": 0.4}, "chain_qps": 0.8, "fixed_rate_p99_ms": 50.0,
-         "psp_latency_payments_per_s": 112.0, "instant_psp_payments_per_s": 150.0}
+GOALS = {
+    "get_qps": {"postgres": 0.5, "sqlite": 0.4},
+    "chain_qps": 0.8,
+    "fixed_rate_p99_ms": 50.0,
+    "psp_latency_payments_per_s": 112.0,
+    "instant_psp_payments_per_s": 150.0,
+}
 
 
 def closed_rounds(fleet: Fleet, names: list[str], window: float, rounds: int = 3) -> dict[str, dict]:
@@ -55,12 +60,15 @@ def closed_rounds(fleet: Fleet, names: list[str], window: float, rounds: int = 3
 
 
 def _merged(series: list[dict]) -> dict[str, object]:
-    return {"qps": round(statistics.median(r["qps"] for r in series), 1),
-            "p50_ms": round(statistics.median(r["p50_ms"] for r in series), 2),
-            "p99_ms": max(r["p99_ms"] for r in series),
-            "server_cpu_us_per_call": round(statistics.median(r["server_cpu_us_per_call"] for r in series)),
-            "client_cpu_share": max(r["client_cpu_share"] for r in series),
-            "errors": sum(sum(r["errors"].values()) for r in series), "rounds": series}
+    return {
+        "qps": round(statistics.median(r["qps"] for r in series), 1),
+        "p50_ms": round(statistics.median(r["p50_ms"] for r in series), 2),
+        "p99_ms": max(r["p99_ms"] for r in series),
+        "server_cpu_us_per_call": round(statistics.median(r["server_cpu_us_per_call"] for r in series)),
+        "client_cpu_share": max(r["client_cpu_share"] for r in series),
+        "errors": sum(sum(r["errors"].values()) for r in series),
+        "rounds": series,
+    }
 
 
 def paired_ratio(target: dict, baseline: dict, key: str = "qps") -> float:
@@ -75,8 +83,11 @@ def _ratio(value: float | None, baseline: float | None) -> float | None:
 
 def get_qps_figure(measured: dict[str, dict]) -> dict[str, object]:
     bare = measured["bare"]
-    figure: dict[str, object] = {"what": "GetPaymentIntent QPS at concurrency 64 vs a bare grpc.aio servicer",
-                                 "goal": GOALS["get_qps"], "baseline_bare": bare}
+    figure: dict[str, object] = {
+        "what": "GetPaymentIntent QPS at concurrency 64 vs a bare grpc.aio servicer",
+        "goal": GOALS["get_qps"],
+        "baseline_bare": bare,
+    }
     for backend in ("sqlite", "postgres"):
         result = measured[f"payments_{backend}"]
         ratio = paired_ratio(result, bare)
@@ -87,11 +98,16 @@ def get_qps_figure(measured: dict[str, dict]) -> dict[str, object]:
 def chain_qps_figure(measured: dict[str, dict]) -> dict[str, object]:
     bare, chain = measured["bare"], measured["chain"]
     ratio = paired_ratio(chain, bare)
-    return {"what": "a trivial servicer behind MeshServer's layer chain, telemetry on, no database access, vs bare",
-            "goal": GOALS["chain_qps"], "baseline_bare": bare, "chain": chain, "ratio_vs_bare": ratio,
-            # QPS needs an idle machine; server CPU per call barely feels other load.
-            "cpu_per_call_ratio_bare_over_chain": round(1 / paired_ratio(chain, bare, "server_cpu_us_per_call"), 2),
-            "meets_goal": ratio >= GOALS["chain_qps"]}
+    return {
+        "what": "a trivial servicer behind MeshServer's layer chain, telemetry on, no database access, vs bare",
+        "goal": GOALS["chain_qps"],
+        "baseline_bare": bare,
+        "chain": chain,
+        "ratio_vs_bare": ratio,
+        # QPS needs an idle machine; server CPU per call barely feels other load.
+        "cpu_per_call_ratio_bare_over_chain": round(1 / paired_ratio(chain, bare, "server_cpu_us_per_call"), 2),
+        "meets_goal": ratio >= GOALS["chain_qps"],
+    }
 
 
 def fixed_rate_figure(fleet: Fleet, window: float) -> dict[str, object]:
@@ -99,9 +115,12 @@ def fixed_rate_figure(fleet: Fleet, window: float) -> dict[str, object]:
     postgres = fleet.drive("payments_postgres", "open", rate=FIXED_RATE, seconds=window)
     p99 = postgres["p99_ms"]  # None when nothing succeeded
     meets_goal = bool(postgres["keeps_up"]) and p99 is not None and p99 <= GOALS["fixed_rate_p99_ms"]
-    return {"what": f"GetPaymentIntent at a fixed {FIXED_RATE:.0f} rps, open loop, latency from the scheduled send",
-            "goal": {"keeps_up": True, "p99_ms_max": GOALS["fixed_rate_p99_ms"]}, "baseline_bare": bare,
-            "postgres": {**postgres, "p99_ratio_vs_bare": _ratio(p99, bare["p99_ms"]), "meets_goal": meets_goal}}
+    return {
+        "what": f"GetPaymentIntent at a fixed {FIXED_RATE:.0f} rps, open loop, latency from the scheduled send",
+        "goal": {"keeps_up": True, "p99_ms_max": GOALS["fixed_rate_p99_ms"]},
+        "baseline_bare": bare,
+        "postgres": {**postgres, "p99_ratio_vs_bare": _ratio(p99, bare["p99_ms"]), "meets_goal": meets_goal},
+    }
 
 
 def payments_series(fleet: Fleet, name: str, concurrency: int, goal: float, window: float) -> dict[str, object]:
@@ -116,12 +135,18 @@ def psp_latency_figure(fleet: Fleet, window: float) -> dict[str, object]:
     bare = payments_series(fleet, "bare_psp_latency", CONCURRENCY, goal, window)
     figure: dict[str, object] = {
         "what": f"authorize + capture with {PSP_LATENCY_MS:.0f} ms sandbox PSP latency at concurrency {CONCURRENCY}",
-        "goal": goal, "ideal_payments_per_s": IDEAL_PSP_BOUND, "baseline_bare_sleeping_2x200ms": bare}
+        "goal": goal,
+        "ideal_payments_per_s": IDEAL_PSP_BOUND,
+        "baseline_bare_sleeping_2x200ms": bare,
+    }
     for backend in ("sqlite", "postgres"):
         result = payments_series(fleet, f"payments_{backend}_psp_latency", CONCURRENCY, goal, window)
-        figure[backend] = {**result, "ratio_vs_ideal": _ratio(result["payments_per_s"], IDEAL_PSP_BOUND),
-                           "ratio_vs_bare": _ratio(result["payments_per_s"], bare["payments_per_s"]),
-                           "meets_goal": result["payments_per_s"] >= goal}
+        figure[backend] = {
+            **result,
+            "ratio_vs_ideal": _ratio(result["payments_per_s"], IDEAL_PSP_BOUND),
+            "ratio_vs_bare": _ratio(result["payments_per_s"], bare["payments_per_s"]),
+            "meets_goal": result["payments_per_s"] >= goal,
+        }
     return figure
 
 
@@ -129,26 +154,38 @@ def instant_psp_figure(fleet: Fleet, window: float) -> dict[str, object]:
     goal = GOALS["instant_psp_payments_per_s"]
     bare = payments_series(fleet, "bare", INSTANT_PSP_CONCURRENCY, goal, window)
     postgres = payments_series(fleet, "payments_postgres", INSTANT_PSP_CONCURRENCY, goal, window)
-    return {"what": f"authorize + capture with an instant PSP at concurrency {INSTANT_PSP_CONCURRENCY}",
-            "goal": goal, "baseline_bare": bare,
-            "postgres": {**postgres, "ratio_vs_bare": _ratio(postgres["payments_per_s"], bare["payments_per_s"]),
-                         "meets_goal": postgres["payments_per_s"] >= goal}}
+    return {
+        "what": f"authorize + capture with an instant PSP at concurrency {INSTANT_PSP_CONCURRENCY}",
+        "goal": goal,
+        "baseline_bare": bare,
+        "postgres": {
+            **postgres,
+            "ratio_vs_bare": _ratio(postgres["payments_per_s"], bare["payments_per_s"]),
+            "meets_goal": postgres["payments_per_s"] >= goal,
+        },
+    }
 
 
 def run(figures: set[int], window: float, new_fleet: Callable[[], Fleet]) -> dict[str, object]:
     """Each figure with servers of its own; 1 and 2 share theirs (and the bare baseline)."""
     results: dict[str, object] = {}
     if figures & {1, 2}:
-        names = ["bare", *(["chain"] if 2 in figures else []),
-                 *(["payments_sqlite", "payments_postgres"] if 1 in figures else [])]
+        names = [
+            "bare",
+            *(["chain"] if 2 in figures else []),
+            *(["payments_sqlite", "payments_postgres"] if 1 in figures else []),
+        ]
         with new_fleet() as fleet:
             measured = closed_rounds(fleet, names, window)
         if 1 in figures:
             results["1_get_qps"] = get_qps_figure(measured)
         if 2 in figures:
             results["2_chain_qps"] = chain_qps_figure(measured)
-    later = {3: ("3_fixed_rate", fixed_rate_figure), 4: ("4_psp_latency", psp_latency_figure),
-             5: ("5_instant_psp", instant_psp_figure)}
+    later = {
+        3: ("3_fixed_rate", fixed_rate_figure),
+        4: ("4_psp_latency", psp_latency_figure),
+        5: ("5_instant_psp", instant_psp_figure),
+    }
     for number in sorted(figures & set(later)):
         key, figure = later[number]
         with new_fleet() as fleet:
@@ -179,9 +216,13 @@ def main() -> None:
         workdir = pathlib.Path(args.logs or tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         results = run(figures, args.window, lambda: Fleet(workdir, args.redis_url, PSP_LATENCY_MS))
-    record = {"machine": machine(), "started": started.isoformat(timespec="seconds"),
-              "load_average_before_after": [round(load_before[0], 1), round(os.getloadavg()[0], 1)],
-              "window_seconds": args.window, "figures": results}
+    record = {
+        "machine": machine(),
+        "started": started.isoformat(timespec="seconds"),
+        "load_average_before_after": [round(load_before[0], 1), round(os.getloadavg()[0], 1)],
+        "window_seconds": args.window,
+        "figures": results,
+    }
     print(json.dumps(record, indent=2))
     if args.out:
         save(args.out, args.label, record)

@@ -16,9 +16,11 @@ from bench.hot_path_procs import RunningServer, drive, fresh_postgres, redis_pre
 PAYMENTS = "services.payments.main"
 BASELINES = "bench.hot_path_servers"
 # Fixed keys: the bench needs no secrecy, only the settings a non-embedded deployment requires.
-BENCH_KEYS = {"VAULT_KEYS": f"bench:{base64.b64encode(b'hot-path-bench-vault-key-32bytes').decode()}",
-              "VAULT_FINGERPRINT_KEY": base64.b64encode(b"hot-path-bench-card-fingerprint!").decode(),
-              "IDEMPOTENCY_FINGERPRINT_KEY": base64.b64encode(b"hot-path-bench-request-fingerprt").decode()}
+BENCH_KEYS = {
+    "VAULT_KEYS": f"bench:{base64.b64encode(b'hot-path-bench-vault-key-32bytes').decode()}",
+    "VAULT_FINGERPRINT_KEY": base64.b64encode(b"hot-path-bench-card-fingerprint!").decode(),
+    "IDEMPOTENCY_FINGERPRINT_KEY": base64.b64encode(b"hot-path-bench-request-fingerprt").decode(),
+}
 
 _instances = itertools.count(1)  # a log file and SQLite file per server started in the process
 
@@ -42,7 +44,7 @@ class Fleet(contextlib.ExitStack):
 
     @contextlib.contextmanager
     def _start(self, name: str) -> Iterator[RunningServer]:
-        """"bare", "chain", "bare_psp_latency", "payments_<sqlite|postgres>[_psp_latency]"."""
+        """ "bare", "chain", "bare_psp_latency", "payments_<sqlite|postgres>[_psp_latency]"."""
         latency = self._psp_latency_ms if name.endswith("_psp_latency") else 0.0
         log = self._workdir / f"{name}-{next(_instances)}.log"
         if not name.startswith("payments_"):

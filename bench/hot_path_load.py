@@ -41,23 +41,27 @@ class Client:
         self.calls = 0  # every RPC this client made, set-up included: the server's CPU is shared out over them
 
     async def new_intent(self, token: str) -> str:
-        created = await self.payments.CreatePaymentIntent(create_intent_request(token), metadata=METADATA,
-                                                          timeout=DEADLINE)
+        created = await self.payments.CreatePaymentIntent(
+            create_intent_request(token), metadata=METADATA, timeout=DEADLINE
+        )
         return created.payment_intent.name
 
     async def token(self) -> str:
         return (await self.vault.TokenizeCard(tokenize_request(), metadata=METADATA, timeout=DEADLINE)).token
 
     async def get(self, name: str) -> None:
-        await self.payments.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name), metadata=METADATA,
-                                             timeout=DEADLINE)
+        await self.payments.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name), metadata=METADATA, timeout=DEADLINE)
 
     async def pay(self, name: str) -> None:
         """Authorize, then capture: two PSP calls."""
-        await self.payments.AuthorizePaymentIntent(ps.AuthorizePaymentIntentRequest(
-            name=name, request_id=str(uuid.uuid4())), metadata=METADATA, timeout=DEADLINE)
-        await self.payments.CapturePaymentIntent(ps.CapturePaymentIntentRequest(
-            name=name, request_id=str(uuid.uuid4())), metadata=METADATA, timeout=DEADLINE)
+        await self.payments.AuthorizePaymentIntent(
+            ps.AuthorizePaymentIntentRequest(name=name, request_id=str(uuid.uuid4())),
+            metadata=METADATA,
+            timeout=DEADLINE,
+        )
+        await self.payments.CapturePaymentIntent(
+            ps.CapturePaymentIntentRequest(name=name, request_id=str(uuid.uuid4())), metadata=METADATA, timeout=DEADLINE
+        )
 
     async def attempt(self, call: Awaitable[None]) -> bool:
         self.calls += 1
@@ -91,8 +95,11 @@ async def closed_loop(client: Client, concurrency: int, seconds: float, warmup: 
 
     cpu = time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return {"qps": round(len(latencies) / seconds, 1), **percentiles(latencies),
-            "client_cpu_share": _cpu_share(cpu, time.perf_counter() - started)}
+    return {
+        "qps": round(len(latencies) / seconds, 1),
+        **percentiles(latencies),
+        "client_cpu_share": _cpu_share(cpu, time.perf_counter() - started),
+    }
 
 
 async def open_loop(client: Client, rate: float, seconds: float) -> dict[str, object]:
@@ -111,13 +118,19 @@ async def open_loop(client: Client, rate: float, seconds: float) -> dict[str, ob
     _, late = await asyncio.wait(tasks, timeout=max(0.0, started + seconds + DRAIN - time.perf_counter()))
     answered_in_time = offered - len(late)
     await asyncio.gather(*late)
-    return {"rate": rate, "offered": offered, "answered_in_time": answered_in_time,
-            "keeps_up": answered_in_time == offered and not client.errors, **percentiles(latencies),
-            "client_cpu_share": _cpu_share(cpu, time.perf_counter() - started)}
+    return {
+        "rate": rate,
+        "offered": offered,
+        "answered_in_time": answered_in_time,
+        "keeps_up": answered_in_time == offered and not client.errors,
+        **percentiles(latencies),
+        "client_cpu_share": _cpu_share(cpu, time.perf_counter() - started),
+    }
 
 
-async def _fire_on_schedule(send: Callable[[float], Awaitable[None]], started: float, rate: float,
-                            count: int) -> list[asyncio.Future]:
+async def _fire_on_schedule(
+    send: Callable[[float], Awaitable[None]], started: float, rate: float, count: int
+) -> list[asyncio.Future]:
     """Starts send(t) at each t = started + i / rate, without waiting for earlier answers."""
     tasks = []
     for i in range(count):
@@ -141,8 +154,13 @@ async def payments_flow(client: Client, concurrency: int, seconds: float, pool: 
     setup_seconds = time.perf_counter() - setup_started
     cpu = time.process_time()
     measured = await _pay_all(client, names, concurrency, seconds)
-    return {**measured, "pool": size, "pilot_payments_per_s": pilot["payments_per_s"],
-            "setup_seconds": round(setup_seconds, 1), "client_cpu_share": _cpu_share(cpu, measured["elapsed_s"])}
+    return {
+        **measured,
+        "pool": size,
+        "pilot_payments_per_s": pilot["payments_per_s"],
+        "setup_seconds": round(setup_seconds, 1),
+        "client_cpu_share": _cpu_share(cpu, measured["elapsed_s"]),
+    }
 
 
 async def _intents(client: Client, token: str, count: int) -> list[str]:
@@ -163,8 +181,13 @@ async def _pay_all(client: Client, names: list[str], concurrency: int, seconds: 
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
-    return {"payments_per_s": round(len(latencies) / elapsed, 1), "payments": len(latencies),
-            "pool_exhausted": not queue, **percentiles(latencies), "elapsed_s": round(elapsed, 2)}
+    return {
+        "payments_per_s": round(len(latencies) / elapsed, 1),
+        "payments": len(latencies),
+        "pool_exhausted": not queue,
+        **percentiles(latencies),
+        "elapsed_s": round(elapsed, 2),
+    }
 
 
 async def _bounded(limit: int, calls: list[Callable[[], Awaitable[str]]]) -> list[str]:

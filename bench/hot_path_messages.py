@@ -30,22 +30,42 @@ def eur(amount_minor: int) -> money_pb2.Money:
 
 
 def tokenize_request() -> vs.TokenizeCardRequest:
-    return vs.TokenizeCardRequest(parent=PARENT, request_id=str(uuid.uuid4()), card_number=APPROVING_CARD,
-                                  exp_month=12, exp_year=2099, cvc="737", cardholder_name="Ada Lovelace")
+    return vs.TokenizeCardRequest(
+        parent=PARENT,
+        request_id=str(uuid.uuid4()),
+        card_number=APPROVING_CARD,
+        exp_month=12,
+        exp_year=2099,
+        cvc="737",
+        cardholder_name="Ada Lovelace",
+    )
 
 
 def create_intent_request(token: str) -> ps.CreatePaymentIntentRequest:
-    return ps.CreatePaymentIntentRequest(parent=PARENT, request_id=str(uuid.uuid4()), amount=eur(1050),
-                                         capture_method=pi.CAPTURE_METHOD_MANUAL, payment_method=token,
-                                         order=_ORDER, description=_DESCRIPTION)
+    return ps.CreatePaymentIntentRequest(
+        parent=PARENT,
+        request_id=str(uuid.uuid4()),
+        amount=eur(1050),
+        capture_method=pi.CAPTURE_METHOD_MANUAL,
+        payment_method=token,
+        order=_ORDER,
+        description=_DESCRIPTION,
+    )
 
 
 def sample_intent_response() -> ps.GetPaymentIntentResponse:
     """What GetPaymentIntent answers for a freshly created intent of `create_intent_request`."""
     intent = pi.PaymentIntent(
-        name=SAMPLE_NAME, amount=eur(1050), amount_captured=eur(0), amount_refunded=eur(0),
-        state=pi.PAYMENT_INTENT_STATE_REQUIRES_CONFIRMATION, capture_method=pi.CAPTURE_METHOD_MANUAL,
-        payment_method="tok_0123456789abcdef0123456789ab", order=_ORDER, description=_DESCRIPTION)
+        name=SAMPLE_NAME,
+        amount=eur(1050),
+        amount_captured=eur(0),
+        amount_refunded=eur(0),
+        state=pi.PAYMENT_INTENT_STATE_REQUIRES_CONFIRMATION,
+        capture_method=pi.CAPTURE_METHOD_MANUAL,
+        payment_method="tok_0123456789abcdef0123456789ab",
+        order=_ORDER,
+        description=_DESCRIPTION,
+    )
     now = datetime.datetime.now(datetime.UTC)
     intent.create_time.FromDatetime(now)
     intent.update_time.FromDatetime(now)

@@ -28,8 +28,16 @@ POSTGRES_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres con
 POSTGRES_URL_BASE = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 _LISTENING = re.compile(r"serving .*? on 127\.0\.0\.1:(\d+)")
 # Settings a server would otherwise inherit from whoever runs the bench.
-_INHERITED_SETTINGS = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "PUBSUB_EMULATOR_HOST",
-                       "GOOGLE_CLOUD_PROJECT", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_CONSOLE", "GRPC_PORT")
+_INHERITED_SETTINGS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "REDIS_KEY_PREFIX",
+    "PUBSUB_EMULATOR_HOST",
+    "GOOGLE_CLOUD_PROJECT",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_CONSOLE",
+    "GRPC_PORT",
+)
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -47,16 +55,20 @@ class RunningServer:
 
 def child_env(settings: Mapping[str, str]) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in _INHERITED_SETTINGS}
-    return env | {"GRPC_HOST": "127.0.0.1", "GRPC_PORT": "0", "SHUTDOWN_DRAIN_SECONDS": "0",
-                  "SHUTDOWN_GRACE_SECONDS": "2"} | dict(settings)
+    return (
+        env
+        | {"GRPC_HOST": "127.0.0.1", "GRPC_PORT": "0", "SHUTDOWN_DRAIN_SECONDS": "0", "SHUTDOWN_GRACE_SECONDS": "2"}
+        | dict(settings)
+    )
 
 
 @contextlib.contextmanager
 def serving(module: str, args: list[str], settings: Mapping[str, str], log: pathlib.Path) -> Iterator[RunningServer]:
     """`python -m module *args` with `settings` as its environment, until the block ends."""
     with log.open("w") as sink:
-        process = subprocess.Popen([sys.executable, "-m", module, *args], env=child_env(settings),
-                                   stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", module, *args], env=child_env(settings), stdout=sink, stderr=subprocess.STDOUT
+        )
     try:
         yield RunningServer(process, f"127.0.0.1:{_port_from(log, process)}", log)
     finally:
@@ -88,11 +100,18 @@ def drive(server: RunningServer, mode: str, **options: object) -> dict[str, obje
     """One client process against `server`; its JSON result plus the server's CPU share."""
     flags = [item for key, value in options.items() for item in (f"--{key.replace('_', '-')}", str(value))]
     cpu, started = server.cpu_seconds(), time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "bench.hot_path_load", server.address, mode, *flags],
-                          env=child_env({}), capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.hot_path_load", server.address, mode, *flags],
+        env=child_env({}),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"client failed ({done.returncode}): {done.stderr[-2000:]}\n"
-                           f"server log tail: {server.log.read_text()[-2000:]}")
+        raise RuntimeError(
+            f"client failed ({done.returncode}): {done.stderr[-2000:]}\n"
+            f"server log tail: {server.log.read_text()[-2000:]}"
+        )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     # Over the client's whole life (set-up included): whether the server was the busy side, and its
     # CPU per call, which other load on the machine barely moves (unlike QPS).

@@ -56,10 +56,15 @@ class ConstantVault(vault_service_pb2_grpc.VaultServiceServicer):
 
 def bindings(psp_latency: float) -> list[ServiceBinding]:
     return [
-        ServiceBinding(PAYMENTS, lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(
-            ConstantPayments(psp_latency), server)),
-        ServiceBinding(VAULT, lambda server: vault_service_pb2_grpc.add_VaultServiceServicer_to_server(
-            ConstantVault(), server)),
+        ServiceBinding(
+            PAYMENTS,
+            lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(
+                ConstantPayments(psp_latency), server
+            ),
+        ),
+        ServiceBinding(
+            VAULT, lambda server: vault_service_pb2_grpc.add_VaultServiceServicer_to_server(ConstantVault(), server)
+        ),
     ]
 
 
@@ -78,8 +83,12 @@ async def serve_bare(psp_latency: float) -> None:
 async def serve_chain(psp_latency: float) -> None:
     """Telemetry wired as a service's entry point wires it; a database only the guard holds."""
     with tempfile.TemporaryDirectory() as tmp:
-        settings = MeshSettings(service_name="bench-chain", database_url=f"sqlite+aiosqlite:///{tmp}/chain.db",
-                                shutdown_drain_seconds=0, shutdown_grace_seconds=1)
+        settings = MeshSettings(
+            service_name="bench-chain",
+            database_url=f"sqlite+aiosqlite:///{tmp}/chain.db",
+            shutdown_drain_seconds=0,
+            shutdown_grace_seconds=1,
+        )
         configure_process(settings)
         runtime = await Runtime.open(settings)
         server = runtime.server(bindings(psp_latency))

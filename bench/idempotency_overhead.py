@@ -34,8 +34,10 @@ async def measure(settings: MeshSettings, calls: int) -> dict[str, object]:
         write = lambda: mesh.stub.CreatePaymentIntent(mesh.create_request(), metadata=mesh.metadata())
         replay = lambda: mesh.stub.CreatePaymentIntent(used, metadata=mesh.metadata())
         await timed(20, read)  # warm up connections and caches
-        results = {kind: summary(await timed(calls, call)) for kind, call in
-                   (("baseline_read", read), ("write", write), ("replay", replay))}
+        results = {
+            kind: summary(await timed(calls, call))
+            for kind, call in (("baseline_read", read), ("write", write), ("replay", replay))
+        }
     finally:
         await stop_mesh(mesh)
     results["ratios_vs_baseline"] = ratios(results, "baseline_read")
@@ -49,14 +51,23 @@ async def main() -> None:
     parser.add_argument("--out")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        results = {"machine": machine(),
-                  "calls_per_kind": args.calls,
-                  "embedded": await measure(MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
-                                                         shutdown_drain_seconds=0), args.calls)}
+        results = {
+            "machine": machine(),
+            "calls_per_kind": args.calls,
+            "embedded": await measure(
+                MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.db", shutdown_drain_seconds=0), args.calls
+            ),
+        }
         if args.production:
-            results["production"] = await measure(MeshSettings(
-                database_url=os.environ["DATABASE_URL"], redis_url=os.environ["REDIS_URL"],
-                redis_key_prefix=f"bench-{uuid.uuid4().hex}:", shutdown_drain_seconds=0), args.calls)
+            results["production"] = await measure(
+                MeshSettings(
+                    database_url=os.environ["DATABASE_URL"],
+                    redis_url=os.environ["REDIS_URL"],
+                    redis_key_prefix=f"bench-{uuid.uuid4().hex}:",
+                    shutdown_drain_seconds=0,
+                ),
+                args.calls,
+            )
     report(results, args.out)
 
 

@@ -36,8 +36,11 @@ TENANT = "bench"
 def capture_delivery(n: int) -> Delivery:
     event = events_pb2.PaymentCaptured(
         payment_intent=f"tenants/{TENANT}/paymentIntents/pi_{n}",
-        amount={"currency_code": "EUR", "amount_minor": 10_000}, fee={"currency_code": "EUR", "amount_minor": 320},
-        psp="sandbox-alpha", psp_reference=f"cap_{n}")
+        amount={"currency_code": "EUR", "amount_minor": 10_000},
+        fee={"currency_code": "EUR", "amount_minor": 320},
+        psp="sandbox-alpha",
+        psp_reference=f"cap_{n}",
+    )
     envelope = build_envelope(event, subject=event.payment_intent, tenant=TENANT, source="//bench")
     return Delivery(str(n), envelope.SerializeToString(), {}, event.payment_intent, 1, "bench")
 
@@ -53,13 +56,19 @@ async def measure(url: str, events: int) -> dict[str, object]:
         await migrate(db, RUNTIME_MIGRATIONS, INVOICING_MIGRATIONS)
         app = InvoicingApp(db)
         booking = EventConsumer("bench-ledger", db, bus=None, handlers=payment_handlers(app), dead_letter_topic="")
-        baseline = EventConsumer("bench-baseline", db, bus=None, dead_letter_topic="",
-                                 handlers={events_pb2.PaymentCaptured.DESCRIPTOR.full_name: _Nothing()})
+        baseline = EventConsumer(
+            "bench-baseline",
+            db,
+            bus=None,
+            dead_letter_topic="",
+            handlers={events_pb2.PaymentCaptured.DESCRIPTOR.full_name: _Nothing()},
+        )
         counter = itertools.count()
         await timed(20, lambda: baseline.handle(capture_delivery(next(counter))))  # warm up
         results = {
             "baseline_inbox_only": summary(
-                await timed(events, lambda: baseline.handle(capture_delivery(next(counter))))),
+                await timed(events, lambda: baseline.handle(capture_delivery(next(counter))))
+            ),
             "book_capture": summary(await timed(events, lambda: booking.handle(capture_delivery(next(counter))))),
         }
         results["ratios_vs_baseline"] = ratios(results, "baseline_inbox_only")
@@ -80,9 +89,11 @@ async def main() -> None:
     parser.add_argument("--out")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        results = {"machine": machine(),
-                  "events_per_kind": args.events,
-                  "embedded": await measure(f"sqlite+aiosqlite:///{tmp}/bench.db", args.events)}
+        results = {
+            "machine": machine(),
+            "events_per_kind": args.events,
+            "embedded": await measure(f"sqlite+aiosqlite:///{tmp}/bench.db", args.events),
+        }
         if args.production:
             results["production"] = await measure(os.environ["DATABASE_URL"], args.events)
     report(results, args.out)

@@ -42,6 +42,7 @@ CURRENCIES = (("EUR", 2_500), ("USD", 4_999), ("JPY", 3_000), ("KWD", 12_345))
 
 # Generation.
 
+
 @dataclasses.dataclass(frozen=True)
 class _Card:
     pan: str = "4242424242424242"
@@ -91,8 +92,17 @@ async def _generate(lines: int, report_path: str, facts_path: str) -> int:
 
 def _write_fact(facts, reference: str, kind: str, gross, fee: int, clock: _Clock) -> None:
     booked = clock.now + datetime.timedelta(seconds=2)  # the ledger books just after the PSP answered
-    facts.writerow((reference, kind, gross.currency_code, gross.amount_minor, fee, booked.isoformat(),
-                    f"tenants/bench/journalEntries/{reference}"))
+    facts.writerow(
+        (
+            reference,
+            kind,
+            gross.currency_code,
+            gross.amount_minor,
+            fee,
+            booked.isoformat(),
+            f"tenants/bench/journalEntries/{reference}",
+        )
+    )
 
 
 def _cut(report_path: str, tenth_path: str, lines: int) -> None:
@@ -108,6 +118,7 @@ def _generate_files(lines: int, directory: str) -> dict[str, object]:
 
 
 # Measurements, each in a fresh process.
+
 
 def _imports() -> None:
     from services.invoicing.reconciliation import Reconciler, SettlementReader  # noqa: F401
@@ -147,8 +158,13 @@ def _measure_reconcile(report_path: str, facts_path: str) -> dict[str, float]:
         outcome = reconciler.report(reader)
     finished = time.perf_counter()
     assert outcome.reconciles and outcome.matched_count == reader.line_count, outcome.findings[:5]
-    return {"lines": reader.line_count, "load_facts_seconds": loaded - started, "match_seconds": finished - loaded,
-            "seconds": finished - started, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "lines": reader.line_count,
+        "load_facts_seconds": loaded - started,
+        "match_seconds": finished - loaded,
+        "seconds": finished - started,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def _read_facts(path: str):
@@ -159,8 +175,14 @@ def _read_facts(path: str):
     kinds = {kind.value: kind for kind in ItemKind}
     with open(path, newline="") as file:
         for reference, kind, currency, gross, fee, booked_at, entry in csv.reader(file):
-            yield LedgerFact(reference, kinds[kind], Money(currency, int(gross)), Money(currency, int(fee)),
-                             datetime.datetime.fromisoformat(booked_at), entry)
+            yield LedgerFact(
+                reference,
+                kinds[kind],
+                Money(currency, int(gross)),
+                Money(currency, int(fee)),
+                datetime.datetime.fromisoformat(booked_at),
+                entry,
+            )
 
 
 def _in_fresh_process(function, *args):
@@ -187,13 +209,19 @@ def measure(lines: int, repeat: int, directory: str) -> dict[str, object]:
         "report_lines": parses[0]["lines"],
         "report_bytes": generated["bytes"],
         "imports_only": _in_fresh_process(_measure_imports),
-        "parse": {"lines_per_second": round(lines / parse_s), "seconds": round(parse_s, 3),
-                  "peak_rss_mb": _median(parses, "peak_rss_mb")},
+        "parse": {
+            "lines_per_second": round(lines / parse_s),
+            "seconds": round(parse_s, 3),
+            "peak_rss_mb": _median(parses, "peak_rss_mb"),
+        },
         "parse_tenth": {"lines": tenths[0]["lines"], "peak_rss_mb": _median(tenths, "peak_rss_mb")},
-        "reconcile": {"lines_per_second": round(lines / reconcile_s), "seconds": round(reconcile_s, 3),
-                      "load_facts_seconds": round(_median(reconciles, "load_facts_seconds"), 3),
-                      "match_lines_per_second": round(lines / match_s),
-                      "peak_rss_mb": _median(reconciles, "peak_rss_mb")},
+        "reconcile": {
+            "lines_per_second": round(lines / reconcile_s),
+            "seconds": round(reconcile_s, 3),
+            "load_facts_seconds": round(_median(reconciles, "load_facts_seconds"), 3),
+            "match_lines_per_second": round(lines / match_s),
+            "peak_rss_mb": _median(reconciles, "peak_rss_mb"),
+        },
         "ratio_reconcile_vs_parse": round(reconcile_s / parse_s, 2),
     }
 

@@ -28,8 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_schema_check)
     rel = schema.add_parser("release", help="make the current tree the released baseline")
     rel.add_argument("--reason", required=True, help="why; recorded in schema/releases.json")
-    rel.add_argument("--breaking", action="store_true",
-                     help="accept a breaking change deliberately (starts a new compatibility epoch)")
+    rel.add_argument(
+        "--breaking",
+        action="store_true",
+        help="accept a breaking change deliberately (starts a new compatibility epoch)",
+    )
     rel.set_defaults(run=_schema_release)
 
     from mesh.events.cli import add_commands as add_event_commands

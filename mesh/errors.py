@@ -145,8 +145,9 @@ class DomainError(Exception):
             NO_REASON if info is None else Reason(info.reason, info.domain),
             status.message,
             metadata=None if info is None else info.metadata,
-            violations=[] if bad_request is None else [
-                FieldViolation(v.field, v.description) for v in bad_request.field_violations],
+            violations=[]
+            if bad_request is None
+            else [FieldViolation(v.field, v.description) for v in bad_request.field_violations],
             retry_after=retry.retry_delay.ToTimedelta() if retry and retry.HasField("retry_delay") else None,
         )
         error._formed = status
@@ -157,12 +158,22 @@ class DomainError(Exception):
         """What the caller gets: the status this error came as, or the one its parts make."""
         if self._formed is not None:
             return self._formed
-        details = [_pack(error_details_pb2.ErrorInfo(reason=self.reason.name, domain=self.reason.domain,
-                                                     metadata=self.metadata))]
+        details = [
+            _pack(
+                error_details_pb2.ErrorInfo(reason=self.reason.name, domain=self.reason.domain, metadata=self.metadata)
+            )
+        ]
         if self.violations:
-            details.append(_pack(error_details_pb2.BadRequest(field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                for v in self.violations])))
+            details.append(
+                _pack(
+                    error_details_pb2.BadRequest(
+                        field_violations=[
+                            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                            for v in self.violations
+                        ]
+                    )
+                )
+            )
         if self.retry_after is not None:
             delay = duration_pb2.Duration()
             delay.FromTimedelta(self.retry_after)

@@ -88,7 +88,7 @@ class PageRequest:
         """This page of `rows` (fetched with `limit`) and the token of the next one."""
         if len(rows) <= self.size:
             return Page(list(rows))
-        return Page(list(rows[:self.size]), _encode(key(rows[self.size - 1]), self.query))
+        return Page(list(rows[: self.size]), _encode(key(rows[self.size - 1]), self.query))
 
 
 class Keyset:
@@ -129,6 +129,7 @@ def _python_type(column_type: sa.types.TypeEngine[Any]) -> type:
 
 # The token: base64url JSON {"k": the last key, "q": the query's fingerprint}.
 
+
 def _encode(key: Sequence[KeyPart], query: tuple[object, ...]) -> str:
     parts = [part.isoformat() if isinstance(part, datetime.datetime) else part for part in key]
     payload = json.dumps({"k": parts, "q": _fingerprint(query)}, separators=(",", ":"))
@@ -159,8 +160,7 @@ def _typed(part: object, kind: type) -> KeyPart:
 
 
 def _invalid() -> DomainError:
-    return DomainError(Code.INVALID_ARGUMENT, common.INVALID_PAGE_TOKEN,
-                       "page_token was not issued for this query")
+    return DomainError(Code.INVALID_ARGUMENT, common.INVALID_PAGE_TOKEN, "page_token was not issued for this query")
 
 
 def _fingerprint(query: tuple[object, ...]) -> str:

@@ -41,9 +41,12 @@ class ResourceName:
         not match the pattern."""
         matched = self._regex.match(name)
         if matched is None:
-            raise DomainError(Code.INVALID_ARGUMENT, common.VALIDATION_FAILED,
-                              f"{field} is not a resource name of the form {self.pattern}",
-                              violations=[FieldViolation(field, f"must match {self.pattern}")])
+            raise DomainError(
+                Code.INVALID_ARGUMENT,
+                common.VALIDATION_FAILED,
+                f"{field} is not a resource name of the form {self.pattern}",
+                violations=[FieldViolation(field, f"must match {self.pattern}")],
+            )
         return matched.groupdict()
 
     def format(self, **parts: str) -> str:

@@ -42,9 +42,15 @@ class Runtime:
     record_rpc: Recorder
 
     @classmethod
-    async def open(cls, settings: MeshSettings, *, migrations: Sequence[MigrationSet] = (),
-                   fast_path: FastPath | None = None, record_rpc: Recorder | None = None,
-                   unfingerprinted: frozenset[str] = frozenset()) -> Runtime:
+    async def open(
+        cls,
+        settings: MeshSettings,
+        *,
+        migrations: Sequence[MigrationSet] = (),
+        fast_path: FastPath | None = None,
+        record_rpc: Recorder | None = None,
+        unfingerprinted: frozenset[str] = frozenset(),
+    ) -> Runtime:
         """`unfingerprinted`: request fields (full proto names) that must not persist in any
         form, not even hashed, such as a CVC; they take no part in idempotency fingerprints."""
         instrument_grpc()  # before any server or channel exists: later ones are traced
@@ -84,8 +90,11 @@ def configure_process(settings: MeshSettings) -> None:
 
 
 def _pool(settings: MeshSettings) -> PoolSettings:
-    return PoolSettings(size=settings.database_pool_size, max_overflow=settings.database_max_overflow,
-                        pre_ping=settings.database_pool_pre_ping)
+    return PoolSettings(
+        size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pre_ping=settings.database_pool_pre_ping,
+    )
 
 
 def _fast_path(settings: MeshSettings) -> FastPath:

@@ -64,15 +64,26 @@ S = TypeVar("S", bound=MeshSettings)
 Wiring = Callable[[S, Runtime, EventBus], Service]
 
 
-def run(settings: S, wire: Wiring[S], *, migrations: Sequence[MigrationSet] = (),
-        unfingerprinted: frozenset[str] = frozenset()) -> None:
+def run(
+    settings: S,
+    wire: Wiring[S],
+    *,
+    migrations: Sequence[MigrationSet] = (),
+    unfingerprinted: frozenset[str] = frozenset(),
+) -> None:
     """A service's process entry point: process-wide telemetry, then serve until signalled."""
     configure_process(settings)
     asyncio.run(serve(settings, wire, migrations=migrations, unfingerprinted=unfingerprinted))
 
 
-async def serve(settings: S, wire: Wiring[S], *, migrations: Sequence[MigrationSet] = (),
-                unfingerprinted: frozenset[str] = frozenset(), stop: asyncio.Event | None = None) -> None:
+async def serve(
+    settings: S,
+    wire: Wiring[S],
+    *,
+    migrations: Sequence[MigrationSet] = (),
+    unfingerprinted: frozenset[str] = frozenset(),
+    stop: asyncio.Event | None = None,
+) -> None:
     """Serve until SIGTERM, SIGINT or `stop`, then shut down in the order of the module doc.
     `unfingerprinted`: see Runtime.open."""
     stop = stop or asyncio.Event()

@@ -41,10 +41,17 @@ class Code(enum.Enum):
     UNAUTHENTICATED = 16
 
 
-TRANSIENT_CODES: frozenset[Code] = frozenset({
-    Code.UNAVAILABLE, Code.ABORTED, Code.DEADLINE_EXCEEDED, Code.RESOURCE_EXHAUSTED, Code.INTERNAL,
-    Code.UNKNOWN, Code.CANCELLED,
-})
+TRANSIENT_CODES: frozenset[Code] = frozenset(
+    {
+        Code.UNAVAILABLE,
+        Code.ABORTED,
+        Code.DEADLINE_EXCEEDED,
+        Code.RESOURCE_EXHAUSTED,
+        Code.INTERNAL,
+        Code.UNKNOWN,
+        Code.CANCELLED,
+    }
+)
 
 
 def is_final(code: Code) -> bool:

@@ -9,6 +9,5 @@ import pathlib
 os.environ.setdefault("IDEMPOTENCY_FINGERPRINT_KEY", base64.b64encode(b"test-fingerprint-key-32-bytes!!!").decode())
 
 pytest_plugins = sorted(
-    f"tests.fixtures.{path.stem}"
-    for path in (pathlib.Path(__file__).parent / "fixtures").glob("[!_]*.py")
+    f"tests.fixtures.{path.stem}" for path in (pathlib.Path(__file__).parent / "fixtures").glob("[!_]*.py")
 )

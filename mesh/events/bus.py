@@ -67,8 +67,10 @@ class OutgoingMessage:
             if not isinstance(key, str) or not isinstance(value, str):
                 raise TypeError(f"attribute {key!r} must map str to str")
             if key.startswith(_RESERVED_ATTRIBUTE_PREFIX) or key in _RESERVED_ATTRIBUTE_NAMES:
-                raise ValueError(f"attribute {key!r} is reserved (Pub/Sub refuses 'goog*'; "
-                                 f"{sorted(_RESERVED_ATTRIBUTE_NAMES)} clash with the client's publish())")
+                raise ValueError(
+                    f"attribute {key!r} is reserved (Pub/Sub refuses 'goog*'; "
+                    f"{sorted(_RESERVED_ATTRIBUTE_NAMES)} clash with the client's publish())"
+                )
         # A private read-only copy: the caller may reuse its dict while the message is in flight.
         object.__setattr__(self, "attributes", types.MappingProxyType(dict(self.attributes)))
 
@@ -106,8 +108,7 @@ class EventBus(Protocol):
         """
         ...
 
-    async def subscribe(self, subscription: str, handler: Handler, *,
-                        max_outstanding: int = 100) -> SubscriptionHandle:
+    async def subscribe(self, subscription: str, handler: Handler, *, max_outstanding: int = 100) -> SubscriptionHandle:
         """Run handler for each delivery: return to ack, raise to nack (the message comes back).
 
         Up to max_outstanding handlers run at once; on an ordered subscription the messages of

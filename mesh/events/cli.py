@@ -12,7 +12,8 @@ from mesh.config import MeshSettings
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     events = commands.add_parser("events", help="the event path: topology, replay").add_subparsers(
-        required=True, metavar="ACTION")
+        required=True, metavar="ACTION"
+    )
 
     provision = events.add_parser("provision", help="create or heal topics and subscriptions (idempotent)")
     provision.add_argument("--topology", type=pathlib.Path, help="topology YAML (default: the mesh's)")
@@ -39,8 +40,11 @@ async def _provision(args: argparse.Namespace) -> int:
     if not uses_pubsub(settings):
         print("no Pub/Sub configured (PUBSUB_EMULATOR_HOST or GOOGLE_CLOUD_PROJECT): nothing to provision")
         return 1
-    summary = await provision(load_topology(args.topology or MESH_TOPOLOGY), pubsub_project(settings),
-                              emulator_host=settings.pubsub_emulator_host)
+    summary = await provision(
+        load_topology(args.topology or MESH_TOPOLOGY),
+        pubsub_project(settings),
+        emulator_host=settings.pubsub_emulator_host,
+    )
     print(summary)
     return 0
 
@@ -71,8 +75,9 @@ async def _replay_outbox(settings: MeshSettings, args: argparse.Namespace) -> in
     since = args.since if args.since is None or args.since.tzinfo else args.since.replace(tzinfo=datetime.UTC)
     database = Database.from_url(settings.database_url)
     try:
-        count = await replay_outbox(database, from_position=args.from_position, to_position=args.to_position,
-                                    since=since)
+        count = await replay_outbox(
+            database, from_position=args.from_position, to_position=args.to_position, since=since
+        )
     except ValueError as err:
         print(err)
         return 2

@@ -62,9 +62,18 @@ EventHandler = Callable[[Message, EventContext], Awaitable[None]]
 
 
 class EventConsumer:
-    def __init__(self, name: str, database: Database, bus: EventBus, handlers: Mapping[str, EventHandler], *,
-                 dead_letter_topic: str, metrics: ConsumerMetrics | None = None,
-                 max_transactions: int = 1, max_batch: int = 32) -> None:
+    def __init__(
+        self,
+        name: str,
+        database: Database,
+        bus: EventBus,
+        handlers: Mapping[str, EventHandler],
+        *,
+        dead_letter_topic: str,
+        metrics: ConsumerMetrics | None = None,
+        max_transactions: int = 1,
+        max_batch: int = 32,
+    ) -> None:
         """Deliveries share transactions (group_commit): up to max_batch in one, max_transactions
         open at once. One at a time by default: on SQLite there is one writer anyway, and on
         PostgreSQL shared transactions whose handlers lock rows (a ledger's head) in different
@@ -75,8 +84,9 @@ class EventConsumer:
         self._handlers = dict(handlers)  # by event type: "commerce.payments.v1.PaymentCaptured"
         self._dead_letter_topic = dead_letter_topic
         self._metrics = metrics or ConsumerMetrics()
-        self._transactions = GroupCommit(database, max_batch=max_batch, concurrency=max_transactions,
-                                         opening=self._claim_in_inbox)
+        self._transactions = GroupCommit(
+            database, max_batch=max_batch, concurrency=max_transactions, opening=self._claim_in_inbox
+        )
 
     async def start(self, subscription: str, *, max_outstanding: int = 100) -> SubscriptionHandle:
         """Consume `subscription` with up to max_outstanding deliveries in flight: while one
@@ -101,8 +111,9 @@ class EventConsumer:
             return ConsumerOutcome.DEAD_LETTERED
         if not tenant_owns(envelope.tenant, envelope.subject):
             # The names only, truncated and quoted: never the event's data.
-            await self._dead_letter(delivery, envelope, f"tenant {envelope.tenant[:70]!r} does not own "
-                                                        f"subject {envelope.subject[:200]!r}")
+            await self._dead_letter(
+                delivery, envelope, f"tenant {envelope.tenant[:70]!r} does not own subject {envelope.subject[:200]!r}"
+            )
             return ConsumerOutcome.DEAD_LETTERED
         try:
             event = unpack_event(envelope)
@@ -115,14 +126,17 @@ class EventConsumer:
         handler = self._handlers.get(envelope.type)
         if handler is None:
             return ConsumerOutcome.IGNORED
-        with tracer.start_as_current_span(f"{envelope.type} process", context=extract_context(delivery.attributes),
-                                          kind=trace.SpanKind.CONSUMER,
-                                          attributes={"messaging.consumer": self.name,
-                                                      "messaging.message.id": envelope.id}):
+        with tracer.start_as_current_span(
+            f"{envelope.type} process",
+            context=extract_context(delivery.attributes),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.consumer": self.name, "messaging.message.id": envelope.id},
+        ):
             return await self._run(handler, event, envelope, delivery)
 
-    async def _run(self, handler: EventHandler, event: Message, envelope: EventEnvelope,
-                   delivery: Delivery) -> ConsumerOutcome:
+    async def _run(
+        self, handler: EventHandler, event: Message, envelope: EventEnvelope, delivery: Delivery
+    ) -> ConsumerOutcome:
         try:
             if not await self._handle_once(handler, event, envelope, delivery):
                 return ConsumerOutcome.DUPLICATE
@@ -132,14 +146,17 @@ class EventConsumer:
         except Exception as err:
             if is_unique_violation(err) and await self._took_effect(envelope):
                 return ConsumerOutcome.DUPLICATE  # another delivery of this event committed first
-            log.warning("event handling failed; nacking for redelivery",
-                        extra={"event_id": envelope.id, "event_type": envelope.type, "consumer": self.name},
-                        exc_info=True)
+            log.warning(
+                "event handling failed; nacking for redelivery",
+                extra={"event_id": envelope.id, "event_type": envelope.type, "consumer": self.name},
+                exc_info=True,
+            )
             raise
         return ConsumerOutcome.ACKED
 
-    async def _handle_once(self, handler: EventHandler, event: Message, envelope: EventEnvelope,
-                           delivery: Delivery) -> bool:
+    async def _handle_once(
+        self, handler: EventHandler, event: Message, envelope: EventEnvelope, delivery: Delivery
+    ) -> bool:
         """Run the handler in the inbox transaction; False when the inbox already holds the event."""
         span = otel_context.get_current()  # the delivery's span, whichever task runs the transaction
 
@@ -164,14 +181,19 @@ class EventConsumer:
         return await self._transactions.run(lambda conn, _: inbox.handled(conn, self.name, envelope.id))
 
     async def _dead_letter(self, delivery: Delivery, envelope: EventEnvelope | None, reason: str) -> None:
-        log.error("dead-lettering event: %s", reason, extra={"consumer": self.name,
-                                                              "event_id": envelope.id if envelope else ""})
+        log.error(
+            "dead-lettering event: %s",
+            reason,
+            extra={"consumer": self.name, "event_id": envelope.id if envelope else ""},
+        )
         if envelope is not None:
             recorded = await self._transactions.run(
-                lambda conn, _: inbox.record_dead_letter(conn, self.name, envelope, reason))
+                lambda conn, _: inbox.record_dead_letter(conn, self.name, envelope, reason)
+            )
             if not recorded:  # still dead-lettered and acked below; the first event's record stands
-                log.warning("the dead-lettered envelope reuses the id of an event handled already: its inbox "
-                            "row stays handled", extra={"consumer": self.name, "event_id": envelope.id})
+                log.warning(
+                    "the dead-lettered envelope reuses the id of an event handled already: its inbox row stays handled",
+                    extra={"consumer": self.name, "event_id": envelope.id},
+                )
         attributes = {**delivery.attributes, DEAD_LETTER_REASON: reason[:1024]}
-        await self._bus.publish(self._dead_letter_topic,
-                                OutgoingMessage(delivery.data, attributes, ordering_key=""))
+        await self._bus.publish(self._dead_letter_topic, OutgoingMessage(delivery.data, attributes, ordering_key=""))

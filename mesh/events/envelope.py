@@ -31,8 +31,16 @@ class UndecodableEvent(Exception):
     """The message is not an EventEnvelope, or its data does not decode: never retry it."""
 
 
-def build_envelope(event: Message, *, subject: str, tenant: str, source: str, event_id: str | None = None,
-                   sequence: int = 0, occurred: datetime.datetime | None = None) -> EventEnvelope:
+def build_envelope(
+    event: Message,
+    *,
+    subject: str,
+    tenant: str,
+    source: str,
+    event_id: str | None = None,
+    sequence: int = 0,
+    occurred: datetime.datetime | None = None,
+) -> EventEnvelope:
     """Wrap a domain event, stamping the current trace context; the id is fresh unless given."""
     data = any_pb2.Any()
     data.Pack(event)
@@ -40,16 +48,28 @@ def build_envelope(event: Message, *, subject: str, tenant: str, source: str, ev
     time.FromDatetime(occurred or datetime.datetime.now(datetime.UTC))
     trace = inject_traceparent({})
     return EventEnvelope(
-        id=event_id or str(uuid.uuid4()), source=source, spec_version=SPEC_VERSION,
-        type=event.DESCRIPTOR.full_name, subject=subject, tenant=tenant, time=time, data=data,
-        traceparent=trace.get("traceparent", ""), tracestate=trace.get("tracestate", ""), sequence=sequence,
+        id=event_id or str(uuid.uuid4()),
+        source=source,
+        spec_version=SPEC_VERSION,
+        type=event.DESCRIPTOR.full_name,
+        subject=subject,
+        tenant=tenant,
+        time=time,
+        data=data,
+        traceparent=trace.get("traceparent", ""),
+        tracestate=trace.get("tracestate", ""),
+        sequence=sequence,
     )
 
 
 def attributes_of(envelope: EventEnvelope) -> dict[str, str]:
     attributes = {
-        "ce-id": envelope.id, "ce-type": envelope.type, "ce-source": envelope.source,
-        "ce-subject": envelope.subject, "ce-tenant": envelope.tenant, "ce-specversion": envelope.spec_version,
+        "ce-id": envelope.id,
+        "ce-type": envelope.type,
+        "ce-source": envelope.source,
+        "ce-subject": envelope.subject,
+        "ce-tenant": envelope.tenant,
+        "ce-specversion": envelope.spec_version,
         "content-type": CONTENT_TYPE,
     }
     if envelope.traceparent:

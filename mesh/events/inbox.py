@@ -26,26 +26,44 @@ _THIS_EVENT = (inbox.c.consumer == sa.bindparam("of_consumer"), inbox.c.event_id
 
 def _insert_ignoring_conflict(insert: postgresql.Insert | sqlite.Insert) -> sa.Insert:
     return insert.values(
-        consumer=sa.bindparam("consumer"), event_id=sa.bindparam("event_id"), event_type=sa.bindparam("event_type"),
-        outcome=sa.bindparam("outcome"), detail=sa.bindparam("detail"), processed_at=sa.bindparam("processed_at"),
+        consumer=sa.bindparam("consumer"),
+        event_id=sa.bindparam("event_id"),
+        event_type=sa.bindparam("event_type"),
+        outcome=sa.bindparam("outcome"),
+        detail=sa.bindparam("detail"),
+        processed_at=sa.bindparam("processed_at"),
     ).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
 
 
 # RETURNING, not rowcount: drivers do not report a dependable rowcount for INSERT … ON CONFLICT
 # DO NOTHING, and a wrong answer here would ack a fresh event as a duplicate, losing its effects.
-_INSERT = {name: _insert_ignoring_conflict(insert).returning(inbox.c.event_id)
-           for name, insert in (("postgresql", postgresql.insert(inbox)), ("sqlite", sqlite.insert(inbox)))}
-_RETRY_DEAD_LETTERED = (sa.update(inbox).where(inbox.c.consumer == sa.bindparam("of_consumer"),
-                                                inbox.c.event_id.in_(sa.bindparam("seen_before", expanding=True)),
-                                                inbox.c.outcome == DEAD_LETTERED)
-                        .values(outcome=HANDLED, detail=None, processed_at=sa.bindparam("processed_at"))
-                        .returning(inbox.c.event_id))
+_INSERT = {
+    name: _insert_ignoring_conflict(insert).returning(inbox.c.event_id)
+    for name, insert in (("postgresql", postgresql.insert(inbox)), ("sqlite", sqlite.insert(inbox)))
+}
+_RETRY_DEAD_LETTERED = (
+    sa.update(inbox)
+    .where(
+        inbox.c.consumer == sa.bindparam("of_consumer"),
+        inbox.c.event_id.in_(sa.bindparam("seen_before", expanding=True)),
+        inbox.c.outcome == DEAD_LETTERED,
+    )
+    .values(outcome=HANDLED, detail=None, processed_at=sa.bindparam("processed_at"))
+    .returning(inbox.c.event_id)
+)
 # A dead letter replaces an earlier dead letter of the event, never a handled row: that one's
 # effects are committed, and turning it dead-lettered would let a replay run the handler again.
-_REPLACE_DEAD_LETTER = (sa.update(inbox).where(*_THIS_EVENT, inbox.c.outcome == DEAD_LETTERED)
-                        .values(event_type=sa.bindparam("event_type"), outcome=sa.bindparam("outcome"),
-                                detail=sa.bindparam("detail"), processed_at=sa.bindparam("processed_at"))
-                        .returning(inbox.c.event_id))
+_REPLACE_DEAD_LETTER = (
+    sa.update(inbox)
+    .where(*_THIS_EVENT, inbox.c.outcome == DEAD_LETTERED)
+    .values(
+        event_type=sa.bindparam("event_type"),
+        outcome=sa.bindparam("outcome"),
+        detail=sa.bindparam("detail"),
+        processed_at=sa.bindparam("processed_at"),
+    )
+    .returning(inbox.c.event_id)
+)
 _OUTCOME = sa.select(inbox.c.outcome).where(*_THIS_EVENT)
 
 
@@ -59,9 +77,18 @@ async def claim_all(conn: AsyncConnection, consumer: str, envelopes: Sequence[Ev
     claimed = set((await conn.execute(_INSERT[conn.dialect.name], list(rows.values()))).scalars())
     seen_before = [event_id for event_id in rows if event_id not in claimed]
     if seen_before:
-        claimed |= set((await conn.execute(_RETRY_DEAD_LETTERED, {
-            "of_consumer": consumer, "seen_before": seen_before,
-            "processed_at": datetime.datetime.now(datetime.UTC)})).scalars())
+        claimed |= set(
+            (
+                await conn.execute(
+                    _RETRY_DEAD_LETTERED,
+                    {
+                        "of_consumer": consumer,
+                        "seen_before": seen_before,
+                        "processed_at": datetime.datetime.now(datetime.UTC),
+                    },
+                )
+            ).scalars()
+        )
     return claimed
 
 
@@ -82,6 +109,13 @@ async def handled(conn: AsyncConnection, consumer: str, event_id: str) -> bool:
 
 
 def _row(consumer: str, envelope: EventEnvelope, outcome: str, detail: str | None) -> dict[str, object]:
-    return {"consumer": consumer, "event_id": envelope.id, "of_consumer": consumer, "of_event_id": envelope.id,
-            "event_type": envelope.type, "outcome": outcome, "detail": detail,
-            "processed_at": datetime.datetime.now(datetime.UTC)}
+    return {
+        "consumer": consumer,
+        "event_id": envelope.id,
+        "of_consumer": consumer,
+        "of_event_id": envelope.id,
+        "event_type": envelope.type,
+        "outcome": outcome,
+        "detail": detail,
+        "processed_at": datetime.datetime.now(datetime.UTC),
+    }

@@ -64,8 +64,7 @@ class MemoryBus:
             raise PublishError(f"topic {topic} does not exist")
         return self._fan_out(topic, message.data, dict(message.attributes), message.ordering_key)
 
-    async def subscribe(self, subscription: str, handler: Handler, *,
-                        max_outstanding: int = 100) -> SubscriptionHandle:
+    async def subscribe(self, subscription: str, handler: Handler, *, max_outstanding: int = 100) -> SubscriptionHandle:
         """Deliver subscription's backlog and new messages to handler; KeyError if it does not exist."""
         if self._closed:
             raise RuntimeError("the bus is closed")
@@ -93,6 +92,9 @@ class MemoryBus:
 
     def _dead_letter(self, spec: SubscriptionSpec, message: StoredMessage, attempts: int) -> None:
         # Like Pub/Sub: a new message on the dead-letter topic, original attributes plus provenance.
-        attributes = {**message.attributes, DEAD_LETTER_SOURCE_SUBSCRIPTION: spec.name,
-                      DEAD_LETTER_DELIVERY_COUNT: str(attempts)}
+        attributes = {
+            **message.attributes,
+            DEAD_LETTER_SOURCE_SUBSCRIPTION: spec.name,
+            DEAD_LETTER_DELIVERY_COUNT: str(attempts),
+        }
         self._fan_out(spec.dead_letter_topic, message.data, attributes, message.ordering_key)

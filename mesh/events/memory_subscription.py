@@ -147,18 +147,27 @@ class MemorySubscription:
             await handler(self._delivery(pending))
             acked = True
         except Exception:
-            _log.warning("handler on %s failed for message %s (delivery attempt %d): nack", self.spec.name,
-                         pending.message.message_id, pending.attempts, exc_info=True)
+            _log.warning(
+                "handler on %s failed for message %s (delivery attempt %d): nack",
+                self.spec.name,
+                pending.message.message_id,
+                pending.attempts,
+                exc_info=True,
+            )
         finally:
             deadline.cancel()
             self._settle(lease, acked=acked)
 
     def _delivery(self, pending: _Pending) -> Delivery:
         message = pending.message
-        return Delivery(message_id=message.message_id, data=message.data,
-                        attributes=types.MappingProxyType(dict(message.attributes)),
-                        ordering_key=message.ordering_key, delivery_attempt=pending.attempts,
-                        subscription=self.spec.name)
+        return Delivery(
+            message_id=message.message_id,
+            data=message.data,
+            attributes=types.MappingProxyType(dict(message.attributes)),
+            ordering_key=message.ordering_key,
+            delivery_attempt=pending.attempts,
+            subscription=self.spec.name,
+        )
 
     def _settle(self, lease: _Lease, *, acked: bool) -> None:
         if lease.expired:
@@ -169,8 +178,12 @@ class MemorySubscription:
             self._retry_or_dead_letter(lease.pending)
 
     def _expire(self, lease: _Lease) -> None:
-        _log.warning("ack deadline of %s expired for message %s (delivery attempt %d)", self.spec.name,
-                     lease.pending.message.message_id, lease.pending.attempts)
+        _log.warning(
+            "ack deadline of %s expired for message %s (delivery attempt %d)",
+            self.spec.name,
+            lease.pending.message.message_id,
+            lease.pending.attempts,
+        )
         lease.expired = True
         self._retry_or_dead_letter(lease.pending)
 

@@ -50,11 +50,18 @@ class Settlement:
     released: Sequence[int] = ()  # rows behind the failed one: not published, free again behind it
 
 
-async def claim_due(conn: AsyncConnection, *, now: datetime.datetime, lease_until: datetime.datetime,
-                    limits: Limits, busy: Collection[str] = ()) -> dict[str, list[ClaimedRow]]:
+async def claim_due(
+    conn: AsyncConnection,
+    *,
+    now: datetime.datetime,
+    lease_until: datetime.datetime,
+    limits: Limits,
+    busy: Collection[str] = (),
+) -> dict[str, list[ClaimedRow]]:
     """Lease the due rows of ready aggregates (not in `busy`); by aggregate, in position order."""
-    rows = await conn.execute(_CLAIMABLE, {"now": now, "busy": list(busy), "rows": limits.rows,
-                                           "per_aggregate": limits.rows_per_aggregate})
+    rows = await conn.execute(
+        _CLAIMABLE, {"now": now, "busy": list(busy), "rows": limits.rows, "per_aggregate": limits.rows_per_aggregate}
+    )
     claimed = _cut_at_first_row_not_due(rows, now)
     positions = [row.position for rows_of_key in claimed.values() for row in rows_of_key]
     if positions:
@@ -72,38 +79,67 @@ _Ranked = sa.Row[int, str, str, bytes, int, datetime.datetime, int]
 
 def _ready_aggregates() -> sa.Select[str]:
     """Ordering keys whose oldest unpublished row is due and not leased, oldest head first."""
-    heads = (sa.select(outbox.c.ordering_key, sa.func.min(outbox.c.position).label("head"))
-             .where(outbox.c.published_at.is_(None)).group_by(outbox.c.ordering_key).subquery("heads"))
+    heads = (
+        sa.select(outbox.c.ordering_key, sa.func.min(outbox.c.position).label("head"))
+        .where(outbox.c.published_at.is_(None))
+        .group_by(outbox.c.ordering_key)
+        .subquery("heads")
+    )
     head = outbox.alias("head")
-    return (sa.select(heads.c.ordering_key).join(head, head.c.position == heads.c.head)
-            .where(head.c.next_attempt_at <= _NOW,
-                   sa.or_(head.c.claimed_until.is_(None), head.c.claimed_until <= _NOW),
-                   heads.c.ordering_key.not_in(sa.bindparam("busy", expanding=True)))
-            .order_by(heads.c.head).limit(sa.bindparam("rows")))
+    return (
+        sa.select(heads.c.ordering_key)
+        .join(head, head.c.position == heads.c.head)
+        .where(
+            head.c.next_attempt_at <= _NOW,
+            sa.or_(head.c.claimed_until.is_(None), head.c.claimed_until <= _NOW),
+            heads.c.ordering_key.not_in(sa.bindparam("busy", expanding=True)),
+        )
+        .order_by(heads.c.head)
+        .limit(sa.bindparam("rows"))
+    )
 
 
 def _ranked_rows_of_ready_aggregates() -> sa.Select[int, str, str, bytes, int, datetime.datetime, int]:
     """The first rows of each ready aggregate, every aggregate's first row before any second one."""
-    ranked = (sa.select(outbox.c.position, outbox.c.topic, outbox.c.ordering_key, outbox.c.payload,
-                        outbox.c.attempts, outbox.c.next_attempt_at,
-                        sa.func.row_number().over(partition_by=outbox.c.ordering_key,
-                                                  order_by=outbox.c.position).label("rank"))
-              .where(outbox.c.published_at.is_(None), outbox.c.ordering_key.in_(_ready_aggregates()))
-              .subquery("ranked"))
-    return (sa.select(ranked).where(ranked.c.rank <= sa.bindparam("per_aggregate"))
-            .order_by(ranked.c.rank, ranked.c.position).limit(sa.bindparam("rows")))
+    ranked = (
+        sa.select(
+            outbox.c.position,
+            outbox.c.topic,
+            outbox.c.ordering_key,
+            outbox.c.payload,
+            outbox.c.attempts,
+            outbox.c.next_attempt_at,
+            sa.func.row_number().over(partition_by=outbox.c.ordering_key, order_by=outbox.c.position).label("rank"),
+        )
+        .where(outbox.c.published_at.is_(None), outbox.c.ordering_key.in_(_ready_aggregates()))
+        .subquery("ranked")
+    )
+    return (
+        sa.select(ranked)
+        .where(ranked.c.rank <= sa.bindparam("per_aggregate"))
+        .order_by(ranked.c.rank, ranked.c.position)
+        .limit(sa.bindparam("rows"))
+    )
 
 
 _CLAIMABLE = _ranked_rows_of_ready_aggregates()
 _LEASE = sa.update(outbox).where(outbox.c.position.in_(_POSITIONS)).values(claimed_until=sa.bindparam("lease_until"))
 _PUBLISHED = sa.update(outbox).where(outbox.c.position.in_(_POSITIONS)).values(published_at=_NOW, claimed_until=None)
 _RELEASED = sa.update(outbox).where(outbox.c.position.in_(_POSITIONS)).values(claimed_until=None)
-_BACKED_OFF = sa.update(outbox).where(outbox.c.position == sa.bindparam("failed")).values(
-    attempts=sa.bindparam("new_attempts"), last_error=sa.bindparam("error"),
-    next_attempt_at=sa.bindparam("retry_at", type_=UtcDateTime), claimed_until=None)
+_BACKED_OFF = (
+    sa.update(outbox)
+    .where(outbox.c.position == sa.bindparam("failed"))
+    .values(
+        attempts=sa.bindparam("new_attempts"),
+        last_error=sa.bindparam("error"),
+        next_attempt_at=sa.bindparam("retry_at", type_=UtcDateTime),
+        claimed_until=None,
+    )
+)
 # type_coerce: an aggregate would bypass UtcDateTime and come back as text on SQLite.
-_OLDEST = (sa.select(sa.type_coerce(sa.func.min(outbox.c.created_at), UtcDateTime))
-           .where(outbox.c.published_at.is_(None)))
+_OLDEST = sa.select(sa.type_coerce(sa.func.min(outbox.c.created_at), UtcDateTime)).where(
+    outbox.c.published_at.is_(None)
+)
 
 
 def _cut_at_first_row_not_due(rows: Iterable[_Ranked], now: datetime.datetime) -> dict[str, list[ClaimedRow]]:
@@ -118,7 +154,8 @@ def _cut_at_first_row_not_due(rows: Iterable[_Ranked], now: datetime.datetime) -
             cut.add(row.ordering_key)
             continue
         by_key.setdefault(row.ordering_key, []).append(
-            ClaimedRow(row.position, row.topic, row.ordering_key, row.payload, row.attempts))
+            ClaimedRow(row.position, row.topic, row.ordering_key, row.payload, row.attempts)
+        )
     return by_key
 
 
@@ -126,8 +163,16 @@ async def settle(conn: AsyncConnection, settlements: Sequence[Settlement], now: 
     """Stamp what was published, back off what failed, free the rest."""
     published = [position for s in settlements for position in s.published]
     released = [position for s in settlements for position in s.released]
-    failed = [{"failed": s.failed.position, "new_attempts": s.failed.attempts + 1, "error": s.error[:1000],
-               "retry_at": s.retry_at} for s in settlements if s.failed is not None]
+    failed = [
+        {
+            "failed": s.failed.position,
+            "new_attempts": s.failed.attempts + 1,
+            "error": s.error[:1000],
+            "retry_at": s.retry_at,
+        }
+        for s in settlements
+        if s.failed is not None
+    ]
     if published:
         await conn.execute(_PUBLISHED, {"positions": published, "now": now})
     if released:

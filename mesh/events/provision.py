@@ -98,13 +98,16 @@ def _ensure_subscription(subscriber: pubsub_v1.SubscriberClient, project: str, s
     existing = subscriber.get_subscription(subscription=desired.name)
     drift = [field for field in _IMMUTABLE_FIELDS if getattr(existing, field) != getattr(desired, field)]
     if drift:
-        raise ProvisionError(f"subscription {spec.name} differs from its spec in {', '.join(drift)}, which Pub/Sub "
-                             "cannot change: give it a new name, or delete it (losing its backlog) and provision again")
+        raise ProvisionError(
+            f"subscription {spec.name} differs from its spec in {', '.join(drift)}, which Pub/Sub "
+            "cannot change: give it a new name, or delete it (losing its backlog) and provision again"
+        )
     changed = [field for field in _MUTABLE_FIELDS if getattr(existing, field) != getattr(desired, field)]
     if not changed:
         return "existing_subscriptions"
-    subscriber.update_subscription(request={"subscription": desired,
-                                            "update_mask": field_mask_pb2.FieldMask(paths=changed)})
+    subscriber.update_subscription(
+        request={"subscription": desired, "update_mask": field_mask_pb2.FieldMask(paths=changed)}
+    )
     return "updated_subscriptions"
 
 
@@ -121,12 +124,14 @@ def desired_subscription(project: str, spec: SubscriptionSpec) -> types.Subscrip
     )
     if spec.max_backoff_seconds > 0:
         # Without a retry policy Pub/Sub redelivers at once: that is what a 0 s backoff asks for.
-        subscription.retry_policy = types.RetryPolicy(minimum_backoff=_seconds(spec.min_backoff_seconds),
-                                                      maximum_backoff=_seconds(spec.max_backoff_seconds))
+        subscription.retry_policy = types.RetryPolicy(
+            minimum_backoff=_seconds(spec.min_backoff_seconds), maximum_backoff=_seconds(spec.max_backoff_seconds)
+        )
     if spec.dead_letter_topic:
         subscription.dead_letter_policy = types.DeadLetterPolicy(
             dead_letter_topic=topic_path(project, spec.dead_letter_topic),
-            max_delivery_attempts=spec.max_delivery_attempts)
+            max_delivery_attempts=spec.max_delivery_attempts,
+        )
     return subscription
 
 

@@ -57,8 +57,13 @@ __all__ = ["PubSubBus"]
 
 # The client's own retry policy for Publish (codes and pacing), with a deadline we choose.
 _TRANSIENT_PUBLISH_ERRORS = retries.if_exception_type(
-    exceptions.Aborted, exceptions.Cancelled, exceptions.DeadlineExceeded, exceptions.InternalServerError,
-    exceptions.ResourceExhausted, exceptions.ServiceUnavailable, exceptions.Unknown,
+    exceptions.Aborted,
+    exceptions.Cancelled,
+    exceptions.DeadlineExceeded,
+    exceptions.InternalServerError,
+    exceptions.ResourceExhausted,
+    exceptions.ServiceUnavailable,
+    exceptions.Unknown,
 )
 
 
@@ -72,15 +77,28 @@ class PubSubBus:
     publish_timeout: how long one publish may take, retries included, before PublishError.
     """
 
-    def __init__(self, project: str, *, emulator_host: str | None = None, api_endpoint: str | None = None,
-                 publish_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        project: str,
+        *,
+        emulator_host: str | None = None,
+        api_endpoint: str | None = None,
+        publish_timeout: float = 60.0,
+    ) -> None:
         self.project = project
         self._publish_timeout = publish_timeout
-        self._publish_retry = retries.Retry(initial=0.1, maximum=min(60.0, publish_timeout), multiplier=4,
-                                            predicate=_TRANSIENT_PUBLISH_ERRORS, timeout=publish_timeout)
+        self._publish_retry = retries.Retry(
+            initial=0.1,
+            maximum=min(60.0, publish_timeout),
+            multiplier=4,
+            predicate=_TRANSIENT_PUBLISH_ERRORS,
+            timeout=publish_timeout,
+        )
         self._publisher = publisher_client(
-            emulator_host, api_endpoint=api_endpoint,
-            publisher_options=pubsub_v1.types.PublisherOptions(enable_message_ordering=True))
+            emulator_host,
+            api_endpoint=api_endpoint,
+            publisher_options=pubsub_v1.types.PublisherOptions(enable_message_ordering=True),
+        )
         self._subscriber = subscriber_client(emulator_host)
         self._subscribers: list[PubSubSubscriber] = []
         self._closed = False
@@ -89,21 +107,26 @@ class PubSubBus:
         """Publish and return Pub/Sub's message id; PublishError once the client has given up."""
         path = topic_path(self.project, topic)
         try:
-            future = self._publisher.publish(path, message.data, ordering_key=message.ordering_key,
-                                             retry=self._publish_retry, timeout=self._publish_timeout,
-                                             **message.attributes)
+            future = self._publisher.publish(
+                path,
+                message.data,
+                ordering_key=message.ordering_key,
+                retry=self._publish_retry,
+                timeout=self._publish_timeout,
+                **message.attributes,
+            )
             return await asyncio.wrap_future(future)
         except Exception as error:
             self._resume(path, message.ordering_key)
             raise PublishError(f"publishing to {topic} failed: {error}") from error
 
-    async def subscribe(self, subscription: str, handler: Handler, *,
-                        max_outstanding: int = 100) -> SubscriptionHandle:
+    async def subscribe(self, subscription: str, handler: Handler, *, max_outstanding: int = 100) -> SubscriptionHandle:
         """Open a streaming pull on subscription; the stream reopens by itself if it is lost."""
         if self._closed:
             raise RuntimeError("the bus is closed")
-        subscriber = PubSubSubscriber(self._subscriber, subscription_path(self.project, subscription), subscription,
-                                      handler, max_outstanding)
+        subscriber = PubSubSubscriber(
+            self._subscriber, subscription_path(self.project, subscription), subscription, handler, max_outstanding
+        )
         subscriber.start()
         self._subscribers.append(subscriber)
         return subscriber

@@ -41,8 +41,9 @@ def subscription_path(project: str, subscription: str) -> str:
     return f"projects/{project}/subscriptions/{subscription}"
 
 
-def publisher_client(emulator_host: str | None, *, api_endpoint: str | None = None,
-                     **options: Any) -> pubsub_v1.PublisherClient:
+def publisher_client(
+    emulator_host: str | None, *, api_endpoint: str | None = None, **options: Any
+) -> pubsub_v1.PublisherClient:
     """The batching publisher; options go to PublisherClient (batch_settings, publisher_options).
 
     api_endpoint (real Pub/Sub only) picks a regional endpoint, e.g.

@@ -43,8 +43,9 @@ REOPEN_MAX_DELAY_SECONDS = 30.0
 class PubSubSubscriber:
     """The SubscriptionHandle of a PubSubBus subscriber; start() opens the stream."""
 
-    def __init__(self, client: pubsub_v1.SubscriberClient, path: str, name: str, handler: Handler,
-                 max_outstanding: int) -> None:
+    def __init__(
+        self, client: pubsub_v1.SubscriberClient, path: str, name: str, handler: Handler, max_outstanding: int
+    ) -> None:
         if max_outstanding < 1:
             raise ValueError("max_outstanding must be at least 1")
         self._client = client
@@ -65,9 +66,12 @@ class PubSubSubscriber:
         # One thread is plenty: a callback only hands its message to the loop.
         executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"pubsub-{self._name}")
         self._stream = self._client.subscribe(
-            self._path, callback=self._on_message,
+            self._path,
+            callback=self._on_message,
             flow_control=pubsub_v1.types.FlowControl(max_messages=self._max_outstanding),
-            scheduler=ThreadScheduler(executor), await_callbacks_on_shutdown=True)
+            scheduler=ThreadScheduler(executor),
+            await_callbacks_on_shutdown=True,
+        )
         self._stream.add_done_callback(self._on_stream_end)
 
     async def stop(self) -> None:
@@ -113,8 +117,13 @@ class PubSubSubscriber:
         try:
             await self._handler(delivery)
         except Exception:
-            _log.warning("handler on %s failed for message %s (delivery attempt %d): nack", self._name,
-                         delivery.message_id, delivery.delivery_attempt, exc_info=True)
+            _log.warning(
+                "handler on %s failed for message %s (delivery attempt %d): nack",
+                self._name,
+                delivery.message_id,
+                delivery.delivery_attempt,
+                exc_info=True,
+            )
             return False
         return True
 
@@ -150,7 +159,12 @@ def _cancel_and_wait(stream: StreamingPullFuture) -> None:
 
 
 def _delivery(message: Message, subscription: str) -> Delivery:
-    return Delivery(message_id=message.message_id, data=message.data,
-                    attributes=types.MappingProxyType(dict(message.attributes)), ordering_key=message.ordering_key,
-                    # Pub/Sub counts attempts only with a dead-letter policy; None means first.
-                    delivery_attempt=message.delivery_attempt or 1, subscription=subscription)
+    return Delivery(
+        message_id=message.message_id,
+        data=message.data,
+        attributes=types.MappingProxyType(dict(message.attributes)),
+        ordering_key=message.ordering_key,
+        # Pub/Sub counts attempts only with a dead-letter policy; None means first.
+        delivery_attempt=message.delivery_attempt or 1,
+        subscription=subscription,
+    )

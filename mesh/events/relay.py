@@ -46,11 +46,20 @@ RELAY_LOCK_ID = 0x6D657368  # "mesh": pg advisory lock shared by every relay of 
 class OutboxRelay:
     """batch_size bounds the rows in flight at once, rows_per_aggregate those of one aggregate."""
 
-    def __init__(self, database: Database, bus: EventBus, *, batch_size: int = 1000, rows_per_aggregate: int = 100,
-                 lease_seconds: float = 120.0, backoff_base: float = 0.5, backoff_max: float = 60.0,
-                 lag_interval_seconds: float = 1.0,
-                 clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
-                 meter_provider: metrics.MeterProvider | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        bus: EventBus,
+        *,
+        batch_size: int = 1000,
+        rows_per_aggregate: int = 100,
+        lease_seconds: float = 120.0,
+        backoff_base: float = 0.5,
+        backoff_max: float = 60.0,
+        lag_interval_seconds: float = 1.0,
+        clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+        meter_provider: metrics.MeterProvider | None = None,
+    ) -> None:
         self._db = database
         self._bus = bus
         self._limits = Limits(rows=batch_size, rows_per_aggregate=rows_per_aggregate)
@@ -62,8 +71,11 @@ class OutboxRelay:
         self._lag_interval = lag_interval_seconds  # a gauge: once a second is plenty, and spares a query a pass
         self._lag_measured_at = -math.inf
         metrics.get_meter("mesh.events", meter_provider=meter_provider).create_observable_gauge(
-            "mesh.outbox.lag", callbacks=[self._observe_lag], unit="s",
-            description="age of the oldest unpublished outbox row")
+            "mesh.outbox.lag",
+            callbacks=[self._observe_lag],
+            unit="s",
+            description="age of the oldest unpublished outbox row",
+        )
 
     async def publish_pending(self) -> int:
         """One pass: claim what is due, publish it, settle it; returns how many rows were published."""
@@ -106,8 +118,9 @@ class OutboxRelay:
         async with self._db.transaction() as conn:
             await self._serialise_claims(conn)
             now = self._now()
-            claimed = await claim_due(conn, now=now, lease_until=now + self._lease, limits=limits,
-                                      busy=self._in_flight.keys())
+            claimed = await claim_due(
+                conn, now=now, lease_until=now + self._lease, limits=limits, busy=self._in_flight.keys()
+            )
             await self._measure_lag(conn, now)
         return claimed
 
@@ -127,17 +140,24 @@ class OutboxRelay:
 
     async def _send(self, row: ClaimedRow) -> str:
         envelope = decode_envelope(row.payload)
-        return await self._bus.publish(row.topic, OutgoingMessage(row.payload, attributes_of(envelope),
-                                                                  ordering_key=row.ordering_key))
+        return await self._bus.publish(
+            row.topic, OutgoingMessage(row.payload, attributes_of(envelope), ordering_key=row.ordering_key)
+        )
 
     def _failed(self, rows: list[ClaimedRow], index: int, error: BaseException) -> Settlement:
         row = rows[index]
-        log.warning("publish failed; retrying with backoff", exc_info=not isinstance(error, PublishError),
-                    extra={"outbox_position": row.position, "error": str(error)})
-        return Settlement(published=[r.position for r in rows[:index]], failed=row,
-                          error=str(error) or type(error).__name__,
-                          retry_at=self._now() + self._delay(row.attempts + 1),
-                          released=[r.position for r in rows[index + 1:]])  # they wait for this one
+        log.warning(
+            "publish failed; retrying with backoff",
+            exc_info=not isinstance(error, PublishError),
+            extra={"outbox_position": row.position, "error": str(error)},
+        )
+        return Settlement(
+            published=[r.position for r in rows[:index]],
+            failed=row,
+            error=str(error) or type(error).__name__,
+            retry_at=self._now() + self._delay(row.attempts + 1),
+            released=[r.position for r in rows[index + 1 :]],
+        )  # they wait for this one
 
     async def _settle_finished(self, timeout: float | None) -> list[Settlement]:
         """Wait up to timeout for every aggregate in flight, then settle those that finished."""

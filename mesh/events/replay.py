@@ -14,8 +14,13 @@ from mesh.persistence import Database
 from mesh.persistence.tables import outbox
 
 
-async def replay_outbox(database: Database, *, from_position: int | None = None, to_position: int | None = None,
-                        since: datetime.datetime | None = None) -> int:
+async def replay_outbox(
+    database: Database,
+    *,
+    from_position: int | None = None,
+    to_position: int | None = None,
+    since: datetime.datetime | None = None,
+) -> int:
     """Mark outbox rows in a position range and/or since a time as unpublished; the relay
     publishes them again in order. Returns how many rows were re-queued."""
     conditions = []
@@ -29,13 +34,22 @@ async def replay_outbox(database: Database, *, from_position: int | None = None,
         raise ValueError("name a range: from_position, to_position and/or since")
     now = datetime.datetime.now(datetime.UTC)
     async with database.transaction() as conn:
-        result = await conn.execute(sa.update(outbox).where(*conditions).values(
-            published_at=None, attempts=0, next_attempt_at=now, last_error=None, claimed_until=None))
+        result = await conn.execute(
+            sa.update(outbox)
+            .where(*conditions)
+            .values(published_at=None, attempts=0, next_attempt_at=now, last_error=None, claimed_until=None)
+        )
     return result.rowcount
 
 
-async def replay_dead_letters(bus: EventBus, dead_letter_subscription: str, target_topic: str, *,
-                              idle_seconds: float = 2.0, limit: int | None = None) -> int:
+async def replay_dead_letters(
+    bus: EventBus,
+    dead_letter_subscription: str,
+    target_topic: str,
+    *,
+    idle_seconds: float = 2.0,
+    limit: int | None = None,
+) -> int:
     """Move the messages of a dead-letter subscription back to `target_topic` (acking each once
     it is republished) until none arrives for `idle_seconds`. Returns how many were moved."""
     moved = 0
@@ -47,10 +61,14 @@ async def replay_dead_letters(bus: EventBus, dead_letter_subscription: str, targ
         if limit is not None and moved >= limit:
             done.set()
             raise RuntimeError("replay limit reached")  # nack: leave it on the dead-letter subscription
-        attributes = {k: v for k, v in delivery.attributes.items()
-                      if k != DEAD_LETTER_REASON and not k.startswith(DEAD_LETTER_ATTRIBUTE_PREFIX)}
-        await bus.publish(target_topic, OutgoingMessage(delivery.data, attributes,
-                                                        ordering_key=attributes.get("ce-subject", "")))
+        attributes = {
+            k: v
+            for k, v in delivery.attributes.items()
+            if k != DEAD_LETTER_REASON and not k.startswith(DEAD_LETTER_ATTRIBUTE_PREFIX)
+        }
+        await bus.publish(
+            target_topic, OutgoingMessage(delivery.data, attributes, ordering_key=attributes.get("ce-subject", ""))
+        )
         moved += 1
         arrived.set()
 

@@ -45,8 +45,10 @@ class TopologyError(ValueError):
 def validate_name(name: str, kind: str) -> None:
     """Raise TopologyError unless name is a valid Pub/Sub topic or subscription id."""
     if not _NAME.fullmatch(name) or name.lower().startswith("goog"):
-        raise TopologyError(f"{kind} name {name!r} breaks Pub/Sub naming: start with a letter, use letters, "
-                            "digits and -_.~+%, 3-255 characters, not starting with 'goog'")
+        raise TopologyError(
+            f"{kind} name {name!r} breaks Pub/Sub naming: start with a letter, use letters, "
+            "digits and -_.~+%, 3-255 characters, not starting with 'goog'"
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,19 +88,23 @@ class SubscriptionSpec:
         if self.dead_letter_topic:
             validate_name(self.dead_letter_topic, "dead-letter topic")
         if not _CONSUMER.fullmatch(self.consumer):
-            raise TopologyError(f"{self.name}: consumer {self.consumer!r} must be a service name "
-                                "(lowercase letters, digits, - and _, at most 63)")
+            raise TopologyError(
+                f"{self.name}: consumer {self.consumer!r} must be a service name "
+                "(lowercase letters, digits, - and _, at most 63)"
+            )
         self._check_limits()
 
     def _check_limits(self) -> None:
         if not _MIN_ACK_DEADLINE <= self.ack_deadline_seconds <= _MAX_ACK_DEADLINE:
             raise TopologyError(f"{self.name}: ack_deadline_seconds must be {_MIN_ACK_DEADLINE}..{_MAX_ACK_DEADLINE}")
         if not _MIN_DELIVERY_ATTEMPTS <= self.max_delivery_attempts <= _MAX_DELIVERY_ATTEMPTS:
-            raise TopologyError(f"{self.name}: max_delivery_attempts must be "
-                                f"{_MIN_DELIVERY_ATTEMPTS}..{_MAX_DELIVERY_ATTEMPTS}")
+            raise TopologyError(
+                f"{self.name}: max_delivery_attempts must be {_MIN_DELIVERY_ATTEMPTS}..{_MAX_DELIVERY_ATTEMPTS}"
+            )
         if not 0 <= self.min_backoff_seconds <= self.max_backoff_seconds <= _MAX_BACKOFF_SECONDS:
-            raise TopologyError(f"{self.name}: need 0 <= min_backoff_seconds <= max_backoff_seconds "
-                                f"<= {_MAX_BACKOFF_SECONDS:g}")
+            raise TopologyError(
+                f"{self.name}: need 0 <= min_backoff_seconds <= max_backoff_seconds <= {_MAX_BACKOFF_SECONDS:g}"
+            )
         if self.dead_letter_topic == self.topic:
             raise TopologyError(f"{self.name}: the dead-letter topic must differ from the subscribed topic")
 
@@ -132,8 +138,10 @@ class Topology:
         subscribed = {spec.topic for spec in self.subscriptions}
         for spec in self.subscriptions:
             if spec.dead_letter_topic and spec.dead_letter_topic not in subscribed:
-                raise TopologyError(f"dead-letter topic {spec.dead_letter_topic} of {spec.name} has no subscription "
-                                    "to inspect and replay its messages")
+                raise TopologyError(
+                    f"dead-letter topic {spec.dead_letter_topic} of {spec.name} has no subscription "
+                    "to inspect and replay its messages"
+                )
 
     def has_topic(self, name: str) -> bool:
         """Whether a topic called name is defined."""
@@ -152,15 +160,21 @@ class Topology:
 
     def with_prefix(self, prefix: str) -> Topology:
         """The same topology with every topic and subscription name prefixed (unique names per test)."""
+
         def rename(name: str) -> str:
             return prefix + name if name else name
 
         return Topology(
             topics=tuple(Topic(rename(topic.name)) for topic in self.topics),
             subscriptions=tuple(
-                dataclasses.replace(spec, name=rename(spec.name), topic=rename(spec.topic),
-                                    dead_letter_topic=rename(spec.dead_letter_topic))
-                for spec in self.subscriptions),
+                dataclasses.replace(
+                    spec,
+                    name=rename(spec.name),
+                    topic=rename(spec.topic),
+                    dead_letter_topic=rename(spec.dead_letter_topic),
+                )
+                for spec in self.subscriptions
+            ),
         )
 
 

@@ -26,32 +26,61 @@ from mesh.persistence.tables import idempotency_records as records
 STARTED = "started"
 FINISHED = "finished"
 
-_KEY = sa.and_(records.c.tenant == sa.bindparam("k_tenant"), records.c.method == sa.bindparam("k_method"),
-               records.c.request_id == sa.bindparam("k_request_id"))
+_KEY = sa.and_(
+    records.c.tenant == sa.bindparam("k_tenant"),
+    records.c.method == sa.bindparam("k_method"),
+    records.c.request_id == sa.bindparam("k_request_id"),
+)
 _FENCED = sa.and_(_KEY, records.c.owner == sa.bindparam("k_owner"))
 _SELECT_LOCKED = sa.select(records).where(_KEY).with_for_update()
 _DELETE = sa.delete(records).where(_KEY)
 # The hot statements are built once, values as parameters: building and hashing a statement on
 # every request cost more CPU than executing it (bench/hot_path.py).
 _INSERT_NEW = {
-    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(records).values(
-        tenant=sa.bindparam("k_tenant"), method=sa.bindparam("k_method"), request_id=sa.bindparam("k_request_id"),
-        fingerprint=sa.bindparam("fingerprint"), status_code=None, created_at=sa.bindparam("created_at"),
-        expires_at=sa.bindparam("expires_at"), recovery_point=STARTED, owner=sa.bindparam("owner"),
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(records)
+    .values(
+        tenant=sa.bindparam("k_tenant"),
+        method=sa.bindparam("k_method"),
+        request_id=sa.bindparam("k_request_id"),
+        fingerprint=sa.bindparam("fingerprint"),
+        status_code=None,
+        created_at=sa.bindparam("created_at"),
+        expires_at=sa.bindparam("expires_at"),
+        recovery_point=STARTED,
+        owner=sa.bindparam("owner"),
         locked_until=sa.bindparam("locked_until"),
-    ).on_conflict_do_nothing(index_elements=["tenant", "method", "request_id"]).returning(records.c.request_id)
+    )
+    .on_conflict_do_nothing(index_elements=["tenant", "method", "request_id"])
+    .returning(records.c.request_id)
     for dialect in (postgresql, sqlite)
 }
-_ADVANCE = sa.update(records).where(_FENCED).values(
-    recovery_point=sa.bindparam("recovery_point"), locked_until=sa.bindparam("locked_until"),
-).returning(records.c.request_id)
-_FINISH = sa.update(records).where(_FENCED).values(
-    recovery_point=FINISHED, status_code=sa.bindparam("status_code"), response=sa.bindparam("response"),
-    status=sa.bindparam("status"), owner=None, locked_until=None, expires_at=sa.bindparam("expires_at"),
-).returning(records.c.request_id)
+_ADVANCE = (
+    sa.update(records)
+    .where(_FENCED)
+    .values(
+        recovery_point=sa.bindparam("recovery_point"),
+        locked_until=sa.bindparam("locked_until"),
+    )
+    .returning(records.c.request_id)
+)
+_FINISH = (
+    sa.update(records)
+    .where(_FENCED)
+    .values(
+        recovery_point=FINISHED,
+        status_code=sa.bindparam("status_code"),
+        response=sa.bindparam("response"),
+        status=sa.bindparam("status"),
+        owner=None,
+        locked_until=None,
+        expires_at=sa.bindparam("expires_at"),
+    )
+    .returning(records.c.request_id)
+)
 _UNLOCK = sa.update(records).where(_FENCED).values(owner=None, locked_until=sa.bindparam("locked_until"))
-_TAKE_OVER = sa.update(records).where(_KEY).values(owner=sa.bindparam("owner"),
-                                                   locked_until=sa.bindparam("locked_until"))
+_TAKE_OVER = (
+    sa.update(records).where(_KEY).values(owner=sa.bindparam("owner"), locked_until=sa.bindparam("locked_until"))
+)
 
 
 class Held(enum.Enum):
@@ -102,8 +131,15 @@ async def advance(conn: AsyncConnection, lease: Lease, point: str, now: datetime
 
 async def finish(conn: AsyncConnection, lease: Lease, outcome: Outcome, now: datetime.datetime) -> bool:
     """Store the outcome and drop the lock; False when this execution no longer holds the key."""
-    return await _fenced(conn, _FINISH, lease, status_code=outcome.status_code, response=outcome.response,
-                         status=outcome.status, expires_at=now + lease.ttl)
+    return await _fenced(
+        conn,
+        _FINISH,
+        lease,
+        status_code=outcome.status_code,
+        response=outcome.response,
+        status=outcome.status,
+        expires_at=now + lease.ttl,
+    )
 
 
 async def unlock(conn: AsyncConnection, lease: Lease, now: datetime.datetime) -> None:
@@ -112,13 +148,18 @@ async def unlock(conn: AsyncConnection, lease: Lease, now: datetime.datetime) ->
 
 
 async def _inserted(conn: AsyncConnection, lease: Lease, fp: str, now: datetime.datetime) -> bool:
-    values = {**_params(lease.key), "fingerprint": fp, "created_at": now, "expires_at": now + lease.ttl,
-              "owner": lease.owner, "locked_until": now + lease.lock_ttl}
+    values = {
+        **_params(lease.key),
+        "fingerprint": fp,
+        "created_at": now,
+        "expires_at": now + lease.ttl,
+        "owner": lease.owner,
+        "locked_until": now + lease.lock_ttl,
+    }
     return (await conn.execute(_INSERT_NEW[conn.dialect.name], values)).first() is not None
 
 
-async def _existing(conn: AsyncConnection, lease: Lease, fp: str, row: sa.Row[Any],
-                    now: datetime.datetime) -> Claimed:
+async def _existing(conn: AsyncConnection, lease: Lease, fp: str, row: sa.Row[Any], now: datetime.datetime) -> Claimed:
     if row.fingerprint != fp:
         return Claimed(Held.MISMATCH)
     if row.recovery_point == FINISHED:

@@ -41,17 +41,27 @@ from mesh.persistence import Database
 class IdempotencyGuard:
     """Combines the fast path (claims, cheap replays) with the durable record (the guarantee)."""
 
-    def __init__(self, fast_path: FastPath, database: Database, policy: IdempotencyPolicy,
-                 fingerprinter: Fingerprinter,
-                 clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)) -> None:
+    def __init__(
+        self,
+        fast_path: FastPath,
+        database: Database,
+        policy: IdempotencyPolicy,
+        fingerprinter: Fingerprinter,
+        clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+    ) -> None:
         self.fast_path = fast_path
         self._db = database
         self._policy = policy
         self._fingerprint = fingerprinter
         self._now = clock
 
-    async def run(self, key: IdempotencyKey, request: Message, response_class: type[Message],
-                  execute: Callable[[], Awaitable[Message]]) -> Message:
+    async def run(
+        self,
+        key: IdempotencyKey,
+        request: Message,
+        response_class: type[Message],
+        execute: Callable[[], Awaitable[Message]],
+    ) -> Message:
         fp = self._fingerprint(request)
         claim = await self._claim_fast(key, fp)
         if claim.state is ClaimState.COMPLETED:
@@ -79,9 +89,11 @@ class IdempotencyGuard:
             return await self.fast_path.claim(key, fp, self._policy.lock_ttl)
         except FastPathUnavailable as err:
             raise errors.DomainError(
-                errors.Code.UNAVAILABLE, errors.common.IDEMPOTENCY_UNAVAILABLE,
+                errors.Code.UNAVAILABLE,
+                errors.common.IDEMPOTENCY_UNAVAILABLE,
                 "the idempotency store is unavailable; nothing was executed, retry with the same request_id",
-                retry_after=datetime.timedelta(seconds=1)) from err
+                retry_after=datetime.timedelta(seconds=1),
+            ) from err
 
     async def _claim_durable(self, lease: durable.Lease, fp: str) -> durable.Claimed:
         # The common case, a fresh key, is one self-committing INSERT; an existing row is read
@@ -100,12 +112,15 @@ class IdempotencyGuard:
 
     def _in_progress(self) -> errors.DomainError:
         return errors.DomainError(
-            errors.Code.ABORTED, errors.common.REQUEST_IN_PROGRESS,
+            errors.Code.ABORTED,
+            errors.common.REQUEST_IN_PROGRESS,
             "a request with this request_id is still in progress; retry with the same request_id",
-            retry_after=self._policy.in_progress_retry_after)
+            retry_after=self._policy.in_progress_retry_after,
+        )
 
-    async def _execute(self, execution: Execution, fp: str, response_class: type[Message],
-                       execute: Callable[[], Awaitable[Message]]) -> Message:
+    async def _execute(
+        self, execution: Execution, fp: str, response_class: type[Message], execute: Callable[[], Awaitable[Message]]
+    ) -> Message:
         try:
             with running(execution):
                 outcome = Outcome(fp, 0, response=(await execute()).SerializeToString(deterministic=True))
@@ -162,5 +177,7 @@ def _stored(data: bytes | None) -> bytes:
 
 def _key_reused() -> errors.DomainError:
     return errors.DomainError(
-        errors.Code.INVALID_ARGUMENT, errors.common.IDEMPOTENCY_KEY_REUSED,
-        "this request_id was already used with a different request; use a new request_id")
+        errors.Code.INVALID_ARGUMENT,
+        errors.common.IDEMPOTENCY_KEY_REUSED,
+        "this request_id was already used with a different request; use a new request_id",
+    )

@@ -24,10 +24,16 @@ class Outcome:
     status: bytes | None = None
 
     def to_json(self) -> str:
-        return json.dumps({
-            "state": "done", "fp": self.fingerprint, "code": self.status_code,
-            "response": _b64(self.response), "status": _b64(self.status),
-        }, sort_keys=True)
+        return json.dumps(
+            {
+                "state": "done",
+                "fp": self.fingerprint,
+                "code": self.status_code,
+                "response": _b64(self.response),
+                "status": _b64(self.status),
+            },
+            sort_keys=True,
+        )
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> Outcome:

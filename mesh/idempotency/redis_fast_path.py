@@ -84,8 +84,9 @@ class _Circuit:
     def refuse_if_open(self) -> None:
         remaining = self._open_until - self._clock()
         if remaining > 0:
-            raise FastPathUnavailable(f"Redis failed {self._failures} times in a row; "
-                                      f"not trying again for {remaining:.1f} s")
+            raise FastPathUnavailable(
+                f"Redis failed {self._failures} times in a row; not trying again for {remaining:.1f} s"
+            )
 
     def succeeded(self) -> None:
         self._failures = 0
@@ -109,18 +110,31 @@ class RedisFastPath:
         self._circuit = _Circuit(limits)
 
     @classmethod
-    def from_url(cls, url: str, prefix: str, *, timeout_seconds: float = COMMAND_TIMEOUT_SECONDS,
-                 limits: RedisLimits = RedisLimits()) -> RedisFastPath:
+    def from_url(
+        cls,
+        url: str,
+        prefix: str,
+        *,
+        timeout_seconds: float = COMMAND_TIMEOUT_SECONDS,
+        limits: RedisLimits = RedisLimits(),
+    ) -> RedisFastPath:
         """`timeout_seconds`: how long one command may take on an established connection."""
         pool = redis.BlockingConnectionPool.from_url(
-            url, max_connections=limits.max_connections, timeout=None,  # our turns bound the wait
-            socket_timeout=timeout_seconds, socket_connect_timeout=limits.connect_timeout_seconds,
-            retry=Retry(NoBackoff(), 0))
+            url,
+            max_connections=limits.max_connections,
+            timeout=None,  # our turns bound the wait
+            socket_timeout=timeout_seconds,
+            socket_connect_timeout=limits.connect_timeout_seconds,
+            retry=Retry(NoBackoff(), 0),
+        )
         return cls(redis.Redis.from_pool(pool), prefix, limits=limits)
 
     async def claim(self, key: IdempotencyKey, fingerprint: str, lock_ttl: datetime.timedelta) -> Claim:
-        held = await self._run(lambda: self._claim(keys=[key.redis_key(self._prefix)],
-                                                   args=[running_marker(fingerprint), _millis(lock_ttl)]))
+        held = await self._run(
+            lambda: self._claim(
+                keys=[key.redis_key(self._prefix)], args=[running_marker(fingerprint), _millis(lock_ttl)]
+            )
+        )
         return Claim(ClaimState.ACQUIRED) if held is None else claim_from_value(held, fingerprint)
 
     async def complete(self, key: IdempotencyKey, outcome: Outcome, ttl: datetime.timedelta) -> None:
@@ -132,8 +146,9 @@ class RedisFastPath:
 
     async def release(self, key: IdempotencyKey, fingerprint: str) -> None:
         try:
-            await self._run(lambda: self._release(keys=[key.redis_key(self._prefix)],
-                                                  args=[running_marker(fingerprint)]))
+            await self._run(
+                lambda: self._release(keys=[key.redis_key(self._prefix)], args=[running_marker(fingerprint)])
+            )
         except FastPathUnavailable:
             log.warning("idempotency: could not release key; it expires with its lock TTL", exc_info=True)
 
@@ -160,8 +175,9 @@ class RedisFastPath:
             async with asyncio.timeout(self._limits.turn_wait_seconds):
                 await self._turns.acquire()
         except TimeoutError:
-            raise FastPathUnavailable(f"no Redis connection free within {self._limits.turn_wait_seconds} s; "
-                                      "this process is overloaded") from None
+            raise FastPathUnavailable(
+                f"no Redis connection free within {self._limits.turn_wait_seconds} s; this process is overloaded"
+            ) from None
 
 
 def _millis(delta: datetime.timedelta) -> int:

@@ -25,8 +25,9 @@ def fingerprint_key(settings: MeshSettings) -> bytes:
         return _decoded(settings.idempotency_fingerprint_key.get_secret_value())
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite" or not url.database:
-        raise ValueError(f"{SETTING} is required outside the embedded SQLite default "
-                         f"(base64 of {KEY_BYTES} random bytes)")
+        raise ValueError(
+            f"{SETTING} is required outside the embedded SQLite default (base64 of {KEY_BYTES} random bytes)"
+        )
     return _key_file(pathlib.Path(url.database).with_suffix(".fingerprint-key"))
 
 

@@ -66,6 +66,9 @@ def _check_resource_tenants(request: Message, tenant: str) -> None:
     for field, value in request.ListFields():
         if isinstance(value, str) and value.startswith(TENANT_PREFIX):
             if value.split("/", 2)[1] != tenant:
-                raise DomainError(Code.PERMISSION_DENIED, common.TENANT_MISMATCH,
-                                  f"{field.name} names a tenant other than the caller's",
-                                  metadata={"field": field.name})
+                raise DomainError(
+                    Code.PERMISSION_DENIED,
+                    common.TENANT_MISMATCH,
+                    f"{field.name} names a tenant other than the caller's",
+                    metadata={"field": field.name},
+                )

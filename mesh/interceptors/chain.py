@@ -89,8 +89,11 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         self._wrapped[handler_call_details.method] = wrapped
         return wrapped
 
-    def _wrap(self, info: MethodInfo, behaviour: Callable[..., Awaitable[Message]],
-              ) -> Callable[[Message | UndecodableRequest, Context], Awaitable[Message]]:
+    def _wrap(
+        self,
+        info: MethodInfo,
+        behaviour: Callable[..., Awaitable[Message]],
+    ) -> Callable[[Message | UndecodableRequest, Context], Awaitable[Message]]:
         async def innermost(call: Call) -> Message:
             return await behaviour(call.request, call.context)
 

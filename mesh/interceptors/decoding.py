@@ -26,6 +26,9 @@ def undecodable_error(call: Call) -> DomainError:
     """INVALID_ARGUMENT / VALIDATION_FAILED naming only the expected message type: the parser's
     own words describe our internals, not the caller's mistake."""
     expected = call.info.request_class.DESCRIPTOR.full_name
-    return DomainError(Code.INVALID_ARGUMENT, common.VALIDATION_FAILED,
-                       f"the request body is not a valid {expected} message",
-                       violations=[FieldViolation("", f"not a valid protobuf encoding of {expected}")])
+    return DomainError(
+        Code.INVALID_ARGUMENT,
+        common.VALIDATION_FAILED,
+        f"the request body is not a valid {expected} message",
+        violations=[FieldViolation("", f"not a valid protobuf encoding of {expected}")],
+    )

@@ -25,9 +25,12 @@ def error_mapping_layer() -> Layer:
             trace_id = _trace_id()
             log.exception("unhandled error in %s", call.info.path, extra={"rpc_method": call.info.path})
             # The caller gets a reference to find the log line, never the exception's text.
-            raise DomainError(Code.INTERNAL, common.INTERNAL,
-                              f"internal error (reference {trace_id})",
-                              metadata={"trace_id": trace_id}) from err
+            raise DomainError(
+                Code.INTERNAL,
+                common.INTERNAL,
+                f"internal error (reference {trace_id})",
+                metadata={"trace_id": trace_id},
+            ) from err
 
     return layer
 

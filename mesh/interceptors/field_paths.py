@@ -16,7 +16,7 @@ def join(parent: str, name: str) -> str:
 
 
 def subscript(key: object) -> str:
-    """"[1]" for a repeated index or an integer map key, '["vip"]' for a string key, "[true]"."""
+    """ "[1]" for a repeated index or an integer map key, '["vip"]' for a string key, "[true]"."""
     if isinstance(key, bool):  # before int: bool is an int in Python
         return "[true]" if key else "[false]"
     if isinstance(key, str):

@@ -108,8 +108,9 @@ def _check_amount(money: money_pb2.Money, path: str, found: Found) -> None:
         return  # the currency's own violation says it all
     ceiling = amount_ceiling_minor(money.currency_code)
     if abs(money.amount_minor) > ceiling:
-        found.append(FieldViolation(join(path, "amount_minor"),
-                                    f"must be between -{ceiling} and {ceiling} minor units"))
+        found.append(
+            FieldViolation(join(path, "amount_minor"), f"must be between -{ceiling} and {ceiling} minor units")
+        )
 
 
 def _plan_for(descriptor: Descriptor, building: set[str]) -> _Plan:

@@ -103,17 +103,29 @@ def shedding_layer(admission: Admission) -> Layer:
 
 
 def _shutting_down() -> DomainError:
-    return DomainError(Code.UNAVAILABLE, common.DEPENDENCY_UNAVAILABLE, "server shutting down",
-                       metadata={"cause": "shutting_down"}, retry_after=SHUTTING_DOWN_RETRY_AFTER)
+    return DomainError(
+        Code.UNAVAILABLE,
+        common.DEPENDENCY_UNAVAILABLE,
+        "server shutting down",
+        metadata={"cause": "shutting_down"},
+        retry_after=SHUTTING_DOWN_RETRY_AFTER,
+    )
 
 
 def _too_late(min_deadline_seconds: float) -> DomainError:
-    return DomainError(Code.DEADLINE_EXCEEDED, common.DEADLINE_EXCEEDED,
-                       f"the deadline leaves less than {min_deadline_seconds:g}s: the call was not started",
-                       metadata={"min_deadline_seconds": f"{min_deadline_seconds:g}"})
+    return DomainError(
+        Code.DEADLINE_EXCEEDED,
+        common.DEADLINE_EXCEEDED,
+        f"the deadline leaves less than {min_deadline_seconds:g}s: the call was not started",
+        metadata={"min_deadline_seconds": f"{min_deadline_seconds:g}"},
+    )
 
 
 def _overloaded(limit: int) -> DomainError:
-    return DomainError(Code.RESOURCE_EXHAUSTED, common.RATE_LIMITED, "server overloaded, retry later",
-                       metadata={"cause": "overloaded", "max_concurrent_calls": str(limit)},
-                       retry_after=OVERLOADED_RETRY_AFTER)
+    return DomainError(
+        Code.RESOURCE_EXHAUSTED,
+        common.RATE_LIMITED,
+        "server overloaded, retry later",
+        metadata={"cause": "overloaded", "max_concurrent_calls": str(limit)},
+        retry_after=OVERLOADED_RETRY_AFTER,
+    )

@@ -25,9 +25,12 @@ def validation_layer(validator: protovalidate.Validator | None = None) -> Layer:
     async def layer(call: Call, following: Next) -> Message:
         violations = violations_of(call.message, checker)
         if violations:
-            raise DomainError(Code.INVALID_ARGUMENT, common.VALIDATION_FAILED,
-                              f"the request is invalid ({len(violations)} field violation(s))",
-                              violations=violations)
+            raise DomainError(
+                Code.INVALID_ARGUMENT,
+                common.VALIDATION_FAILED,
+                f"the request is invalid ({len(violations)} field violation(s))",
+                violations=violations,
+            )
         return await following(call)
 
     return layer

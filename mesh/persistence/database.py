@@ -96,12 +96,21 @@ class Database:
             return cls(_sqlite_engine(parsed), url, InlineReads(parsed))
         if parsed.drivername == POSTGRESQL_DRIVER:
             parsed, server_settings = _server_settings(parsed)
-            return cls(create_async_engine(parsed, pool_size=pool.size, max_overflow=pool.max_overflow,
-                                           pool_timeout=pool.timeout_seconds, pool_pre_ping=pool.pre_ping,
-                                           connect_args={"server_settings": server_settings}), url)
+            return cls(
+                create_async_engine(
+                    parsed,
+                    pool_size=pool.size,
+                    max_overflow=pool.max_overflow,
+                    pool_timeout=pool.timeout_seconds,
+                    pool_pre_ping=pool.pre_ping,
+                    connect_args={"server_settings": server_settings},
+                ),
+                url,
+            )
         raise ValueError(
             f"unsupported database URL scheme {parsed.drivername!r}: use {SQLITE_DRIVER}:///path "
-            f"or {POSTGRESQL_DRIVER}://user@host/database")
+            f"or {POSTGRESQL_DRIVER}://user@host/database"
+        )
 
     @property
     def url(self) -> str:
@@ -114,7 +123,7 @@ class Database:
 
     @property
     def dialect(self) -> str:
-        """"sqlite" or "postgresql"."""
+        """ "sqlite" or "postgresql"."""
         return self._engine.dialect.name
 
     @contextlib.asynccontextmanager

@@ -19,17 +19,20 @@ __all__ = ["purge_expired_idempotency_records"]
 DEFAULT_BATCH_SIZE = 1000
 
 
-async def purge_expired_idempotency_records(db: Database, now: datetime.datetime, *,
-                                            batch_size: int = DEFAULT_BATCH_SIZE) -> int:
+async def purge_expired_idempotency_records(
+    db: Database, now: datetime.datetime, *, batch_size: int = DEFAULT_BATCH_SIZE
+) -> int:
     """Delete every record whose expires_at is at or before `now`; return how many went."""
     if now.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     primary_key = tuple_(*idempotency_records.primary_key.columns)
-    expired = (select(*idempotency_records.primary_key.columns)
-               .where(idempotency_records.c.expires_at <= now)
-               .limit(batch_size))
+    expired = (
+        select(*idempotency_records.primary_key.columns)
+        .where(idempotency_records.c.expires_at <= now)
+        .limit(batch_size)
+    )
     purged = 0
     while True:
         async with db.transaction() as connection:

@@ -159,7 +159,8 @@ class BreakerRegistry:
             if dependency not in self._breakers:
                 self._circuits[dependency] = _Circuit(ttl=settings.recovery_timeout)
                 self._breakers[dependency] = await self._factory.get_breaker(
-                    dependency, threshold=settings.failure_threshold, ttl=settings.recovery_timeout)
+                    dependency, threshold=settings.failure_threshold, ttl=settings.recovery_timeout
+                )
         return self._breakers[dependency]
 
 

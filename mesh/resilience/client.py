@@ -48,8 +48,10 @@ class UnaryMethod(Protocol[_RequestT_contra, _ResponseT_co]):
     """What a call site wraps: a stub's method (a grpc.aio.UnaryUnaryMultiCallable), or a
     coroutine function called like one (a dependency that is not reached over gRPC)."""
 
-    def __call__(self, request: _RequestT_contra, *, timeout: float,
-                 metadata: Metadata) -> Awaitable[_ResponseT_co]: ...
+    def __call__(
+        self, request: _RequestT_contra, *, timeout: float, metadata: Metadata
+    ) -> Awaitable[_ResponseT_co]: ...
+
 
 _log = logging.getLogger(__name__)
 
@@ -81,7 +83,9 @@ class ResilientClient:
         if (fallback is None) != (policy.degradation is None):
             raise ValueError(f"{policy.name}: a fallback needs a named degradation path, and vice versa")
         return ResilientMethod(
-            policy, method, fallback,
+            policy,
+            method,
+            fallback,
             breakers=self.breakers,
             budget=self.budgets.for_dependency(policy.dependency),
             clock=self._clock,
@@ -131,8 +135,9 @@ class ResilientMethod(Generic[RequestT, ResponseT]):
             return await loop(self._attempt, request, deadline, metadata)
         return await loop(self._hedged_attempt, request, deadline, metadata, hedge_after)
 
-    async def _hedged_attempt(self, request: RequestT, deadline: Deadline, metadata: Metadata,
-                              hedge_after: float) -> ResponseT:
+    async def _hedged_attempt(
+        self, request: RequestT, deadline: Deadline, metadata: Metadata, hedge_after: float
+    ) -> ResponseT:
         def may_hedge() -> bool:
             return deadline.remaining() >= self.policy.min_attempt_time and self._budget.try_withdraw()
 
@@ -151,4 +156,3 @@ class ResilientMethod(Generic[RequestT, ResponseT]):
             raise failure from cause
         _log.warning("call site %s degraded to %s after %s", self.policy.name, self.policy.degradation, code.name)
         return await self._fallback(request, failure)
-

@@ -22,17 +22,21 @@ __all__ = [
 # Codes that say "the dependency could not serve this now", whatever was asked: they count
 # against its circuit breaker and may trigger the call site's degradation path. A NOT_FOUND or
 # an INVALID_ARGUMENT is an answer about the request, so it proves the dependency is up.
-DEPENDENCY_FAILURE_CODES: frozenset[grpc.StatusCode] = frozenset({
-    grpc.StatusCode.UNAVAILABLE,
-    grpc.StatusCode.RESOURCE_EXHAUSTED,
-    grpc.StatusCode.DEADLINE_EXCEEDED,
-})
+DEPENDENCY_FAILURE_CODES: frozenset[grpc.StatusCode] = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+    }
+)
 
 # Safe to retry for any idempotent call: the server did not do the work, or asked us to slow down.
-DEFAULT_RETRYABLE_CODES: frozenset[grpc.StatusCode] = frozenset({
-    grpc.StatusCode.UNAVAILABLE,
-    grpc.StatusCode.RESOURCE_EXHAUSTED,
-})
+DEFAULT_RETRYABLE_CODES: frozenset[grpc.StatusCode] = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+    }
+)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -45,8 +45,13 @@ def build_image(layout: Layout, output: pathlib.Path) -> None:
 def image_bytes(layout: Layout) -> bytes:
     """The current tree's image, in memory."""
     env = {**os.environ, "PATH": tool_path(layout)}
-    result = subprocess.run(["buf", "build", "proto", "--exclude-source-info", "-o", "-#format=binpb"],
-                            cwd=layout.root, env=env, capture_output=True, check=False)
+    result = subprocess.run(
+        ["buf", "build", "proto", "--exclude-source-info", "-o", "-#format=binpb"],
+        cwd=layout.root,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"buf build failed:\n{result.stderr.decode()}")
     return result.stdout
@@ -61,5 +66,9 @@ def breaking(layout: Layout, against: pathlib.Path) -> list[BufError]:
 
 
 def _error(raw: dict[str, Any]) -> BufError:
-    return BufError(path=raw.get("path", ""), line=raw.get("start_line", 0), rule=raw.get("type", ""),
-                    message=raw.get("message", ""))
+    return BufError(
+        path=raw.get("path", ""),
+        line=raw.get("start_line", 0),
+        rule=raw.get("type", ""),
+        message=raw.get("message", ""),
+    )

@@ -95,13 +95,17 @@ class _Schema:
         except protovalidate.ValidationError as err:
             # Message-level rules (a `(buf.validate.message).oneof`, CEL) have no field path;
             # they are compared as message rules instead.
-            return {v.proto.field.elements[0].field_name for v in err.violations
-                    if v.proto.field is not None and v.proto.field.elements}
+            return {
+                v.proto.field.elements[0].field_name
+                for v in err.violations
+                if v.proto.field is not None and v.proto.field.elements
+            }
         return set()
 
 
-def _walk(prefix: str,
-          messages: Iterable[descriptor_pb2.DescriptorProto]) -> Iterator[tuple[str, descriptor_pb2.DescriptorProto]]:
+def _walk(
+    prefix: str, messages: Iterable[descriptor_pb2.DescriptorProto]
+) -> Iterator[tuple[str, descriptor_pb2.DescriptorProto]]:
     for msg in messages:
         full_name = f"{prefix}.{msg.name}"
         yield full_name, msg
@@ -127,8 +131,12 @@ class _Pair:
 
 
 def _guarded_comparison(pair: _Pair) -> list[Tightening]:
-    return guard.guarded(CHECK, pair.name, lambda: _compare_message(pair),
-                         lambda message: Tightening(pair.path, pair.name, guard.RULE, message))
+    return guard.guarded(
+        CHECK,
+        pair.name,
+        lambda: _compare_message(pair),
+        lambda message: Tightening(pair.path, pair.name, guard.RULE, message),
+    )
 
 
 def _compare_message(pair: _Pair) -> Iterator[Tightening]:
@@ -166,8 +174,12 @@ def _new_field_rejections(pair: _Pair) -> Iterator[Tightening]:
     rejected = pair.new.empty_rejections(pair.name) & added if added else set()
     for field_name in sorted(rejected):
         element = f"{pair.name}.{field_name}"
-        yield Tightening(pair.path, element, NEW_FIELD_RULE,
-                         f"new field {element} rejects its empty value, which every deployed client sends")
+        yield Tightening(
+            pair.path,
+            element,
+            NEW_FIELD_RULE,
+            f"new field {element} rejects its empty value, which every deployed client sends",
+        )
 
 
 def _predefined_changes(old: _Schema, new: _Schema) -> list[Tightening]:
@@ -179,8 +191,12 @@ def _predefined_changes(old: _Schema, new: _Schema) -> list[Tightening]:
 
 def _guarded_predefined(name: str, old: _Schema, new: _Schema) -> list[Tightening]:
     path = new.extensions[name].path
-    return guard.guarded(CHECK, name, lambda: _predefined_change(name, old, new),
-                         lambda message: Tightening(path, name, guard.RULE, message))
+    return guard.guarded(
+        CHECK,
+        name,
+        lambda: _predefined_change(name, old, new),
+        lambda message: Tightening(path, name, guard.RULE, message),
+    )
 
 
 def _predefined_change(name: str, old: _Schema, new: _Schema) -> list[Tightening]:
@@ -188,5 +204,11 @@ def _predefined_change(name: str, old: _Schema, new: _Schema) -> list[Tightening
     before = old.rules.predefined(old.extensions[name].proto)
     if not changed_not_removed(before, new.rules.predefined(new.extensions[name].proto)):
         return []
-    return [Tightening(new.extensions[name].path, name, RULE,
-                       f"predefined rule {name} changed: every field using it may now reject what it accepted")]
+    return [
+        Tightening(
+            new.extensions[name].path,
+            name,
+            RULE,
+            f"predefined rule {name} changed: every field using it may now reject what it accepted",
+        )
+    ]

@@ -92,8 +92,9 @@ def _buf_findings(layout: Layout) -> list[Violation]:
 
 
 def _rule_findings(layout: Layout, current: bytes) -> list[Violation]:
-    return [Violation(t.path, 0, t.rule, t.message)
-            for t in find_tightenings(layout.baseline_image.read_bytes(), current)]
+    return [
+        Violation(t.path, 0, t.rule, t.message) for t in find_tightenings(layout.baseline_image.read_bytes(), current)
+    ]
 
 
 def _stability_findings(layout: Layout, current: bytes) -> list[Violation]:
@@ -101,9 +102,11 @@ def _stability_findings(layout: Layout, current: bytes) -> list[Violation]:
 
 
 def _golden_findings(layout: Layout, current: bytes) -> list[Violation]:
-    return [Violation(_relative(layout, problem.golden), 0, problem.rule, problem.message)
-            for entry in compatible_releases(layout)
-            for problem in check_goldens(current, layout.golden / entry.golden_dir)]
+    return [
+        Violation(_relative(layout, problem.golden), 0, problem.rule, problem.message)
+        for entry in compatible_releases(layout)
+        for problem in check_goldens(current, layout.golden / entry.golden_dir)
+    ]
 
 
 def _guarded(check: str, run: Callable[[], Iterable[Violation]]) -> list[Violation]:
@@ -117,8 +120,10 @@ def _crash(check: str, err: Exception) -> Violation:
 def _check_integrity(image: pathlib.Path, entry: Release) -> None:
     # A baseline edited by hand (rather than by `mesh schema release`) would silently move the gate.
     if hashlib.sha256(image.read_bytes()).hexdigest() != entry.image_sha256:
-        raise RuntimeError(f"{image} does not match release r{entry.number} in releases.json; "
-                           "move the baseline only with `mesh schema release`")
+        raise RuntimeError(
+            f"{image} does not match release r{entry.number} in releases.json; "
+            "move the baseline only with `mesh schema release`"
+        )
 
 
 def _relative(layout: Layout, path: str) -> str:

@@ -34,20 +34,21 @@ def check_generated(layout: Layout) -> list[str]:
         (scratch.root / "node_modules").symlink_to(layout.root / "node_modules")
         generate(scratch)
         return _differences(layout.gen, scratch.gen, "gen") + _differences(
-            layout.third_party, scratch.third_party, "third_party/proto")
+            layout.third_party, scratch.third_party, "third_party/proto"
+        )
 
 
 def _differences(committed: pathlib.Path, fresh: pathlib.Path, label: str) -> list[str]:
     committed_files = _files(committed)
     fresh_files = _files(fresh)
     stale = sorted(committed_files ^ fresh_files)
-    stale += sorted(f for f in committed_files & fresh_files
-                    if not filecmp.cmp(committed / f, fresh / f, shallow=False))
+    stale += sorted(
+        f for f in committed_files & fresh_files if not filecmp.cmp(committed / f, fresh / f, shallow=False)
+    )
     return [f"{label}/{name}" for name in stale]
 
 
 def _files(directory: pathlib.Path) -> set[str]:
     if not directory.exists():
         return set()
-    return {str(p.relative_to(directory)) for p in directory.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts}
+    return {str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file() and "__pycache__" not in p.parts}

@@ -38,8 +38,12 @@ class GoldenProblem:
 
 def event_type_names(pool: descriptor_pool.DescriptorPool, fds: descriptor_pb2.FileDescriptorSet) -> list[str]:
     """Every domain event message (top level in a domain's events.proto) and the envelope."""
-    names = [f"{f.package}.{m.name}" for f in fds.file if f.name.endswith(EVENT_FILE_SUFFIX)
-             and f.name.startswith("commerce/") for m in f.message_type]
+    names = [
+        f"{f.package}.{m.name}"
+        for f in fds.file
+        if f.name.endswith(EVENT_FILE_SUFFIX) and f.name.startswith("commerce/")
+        for m in f.message_type
+    ]
     return sorted(names + [ENVELOPE])
 
 
@@ -98,13 +102,16 @@ def _check_one(pool: descriptor_pool.DescriptorPool, name: str, wire: bytes, as_
 def _wire_problem(name: str, decoded: message.Message, wire: bytes) -> str | None:
     decoded.DiscardUnknownFields()
     if decoded.SerializeToString(deterministic=True) != wire:
-        return (f"{name}: the released encoding no longer decodes field for field "
-                "(a field was deleted, renumbered or retyped)")
+        return (
+            f"{name}: the released encoding no longer decodes field for field "
+            "(a field was deleted, renumbered or retyped)"
+        )
     return None
 
 
-def _json_problem(pool: descriptor_pool.DescriptorPool, name: str, decoded: message.Message,
-                  as_json: dict[str, Any]) -> str | None:
+def _json_problem(
+    pool: descriptor_pool.DescriptorPool, name: str, decoded: message.Message, as_json: dict[str, Any]
+) -> str | None:
     try:
         from_json = json_format.ParseDict(as_json, type(decoded)(), descriptor_pool=pool)
     except json_format.ParseError as err:
@@ -129,8 +136,9 @@ def _populated(pool: descriptor_pool.DescriptorPool, desc: descriptor.Descriptor
     return msg
 
 
-def _fill(pool: descriptor_pool.DescriptorPool, msg: message.Message, field: descriptor.FieldDescriptor,
-          depth: int) -> None:
+def _fill(
+    pool: descriptor_pool.DescriptorPool, msg: message.Message, field: descriptor.FieldDescriptor, depth: int
+) -> None:
     if field.message_type is not None:
         if depth >= 4 or field.message_type.GetOptions().map_entry:
             return

@@ -30,5 +30,7 @@ def describe(check: str, element: str, err: BaseException) -> str:
     frames = traceback.extract_tb(err.__traceback__)
     where = f" at {pathlib.Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
     detail = " ".join(str(err).split())  # one line per finding, however the error was printed
-    return (f"the {check} check could not check {element} ({type(err).__name__}{where}: {detail}); "
-            "the gate refuses what it cannot check")
+    return (
+        f"the {check} check could not check {element} ({type(err).__name__}{where}: {detail}); "
+        "the gate refuses what it cannot check"
+    )

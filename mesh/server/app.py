@@ -53,8 +53,9 @@ class ServiceBinding:
 
 
 class MeshServer:
-    def __init__(self, settings: MeshSettings, bindings: Sequence[ServiceBinding], layers: Sequence[Layer],
-                 admission: Admission) -> None:
+    def __init__(
+        self, settings: MeshSettings, bindings: Sequence[ServiceBinding], layers: Sequence[Layer], admission: Admission
+    ) -> None:
         """`admission` is the one the shedding layer in `layers` consults: shutdown closes it."""
         self._settings = settings
         self._admission = admission

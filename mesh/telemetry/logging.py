@@ -22,9 +22,7 @@ __all__ = ["MeshLogHandler", "TraceContextFilter", "configure_logging"]
 
 _JSON_FIELDS = ("levelname", "name", "message", "service", "trace_id", "span_id")
 _JSON_RENAMES = {"levelname": "level", "name": "logger"}
-_TEXT_FORMAT = (
-    "%(asctime)s %(levelname)s %(name)s [%(service)s trace_id=%(trace_id)s span_id=%(span_id)s] %(message)s"
-)
+_TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(service)s trace_id=%(trace_id)s span_id=%(span_id)s] %(message)s"
 
 
 class TraceContextFilter(logging.Filter):

@@ -76,7 +76,9 @@ class ConsumerMetrics:
         meter = metrics.get_meter(_SCOPE, meter_provider=meter_provider)
         self._messages = meter.create_counter("messaging.consumer.messages", "{message}", "messages consumed")
         self._duration = meter.create_histogram(
-            "messaging.consumer.duration", "s", "time to handle a message",
+            "messaging.consumer.duration",
+            "s",
+            "time to handle a message",
             explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
         )
 

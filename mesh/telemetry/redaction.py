@@ -36,10 +36,26 @@ __all__ = [
 REDACTED = "[REDACTED]"
 REDACTED_PAN = "[REDACTED-PAN]"
 
-SENSITIVE_KEYS = frozenset({
-    "card_number", "cardnumber", "pan", "cvc", "cvv", "password", "passwd", "secret", "token",
-    "api_key", "apikey", "authorization", "private_key", "privatekey", "client_secret", "cookie",
-})
+SENSITIVE_KEYS = frozenset(
+    {
+        "card_number",
+        "cardnumber",
+        "pan",
+        "cvc",
+        "cvv",
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "authorization",
+        "private_key",
+        "privatekey",
+        "client_secret",
+        "cookie",
+    }
+)
 
 _PAN_MIN_DIGITS = 13  # card numbers themselves are found by mesh.luhn
 _DEPTH_LIMIT = 8  # deeper structures are replaced whole: cheaper than walking a cycle
@@ -109,7 +125,7 @@ def _redact_key_values(text: str) -> str:
     for key in _KEY.finditer(text):
         value = _VALUE.match(text, key.end()) if key.start() >= cursor and is_sensitive_key(key["key"]) else None
         if value:
-            pieces += [text[cursor:value.start()], _hidden(value)]
+            pieces += [text[cursor : value.start()], _hidden(value)]
             cursor = value.end()
     pieces.append(text[cursor:])
     return "".join(pieces)

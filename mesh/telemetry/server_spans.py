@@ -27,9 +27,16 @@ _SCOPE = "mesh.telemetry.server"
 _W3C = TraceContextTextMapPropagator()
 # Server-side, only these mean the server failed (OpenTelemetry's semantic conventions); the
 # others are the caller's mistake or a business answer, and leave the span's status unset.
-_SERVER_FAULTS = frozenset({grpc.StatusCode.UNKNOWN, grpc.StatusCode.DEADLINE_EXCEEDED,
-                            grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.INTERNAL,
-                            grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DATA_LOSS})
+_SERVER_FAULTS = frozenset(
+    {
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DATA_LOSS,
+    }
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,8 +53,9 @@ class _Method:
 class ServerSpans:
     """Starts a SERVER span per served call of a traced method, child of the caller's trace."""
 
-    def __init__(self, tracer_provider: trace.TracerProvider | None = None,
-                 traced: MethodFilter = is_traced_method) -> None:
+    def __init__(
+        self, tracer_provider: trace.TracerProvider | None = None, traced: MethodFilter = is_traced_method
+    ) -> None:
         self._tracer = trace.get_tracer(_SCOPE, tracer_provider=tracer_provider)
         self._method = once_per_method(lambda path: _Method.of(path) if traced(path) else None)
 
@@ -57,8 +65,7 @@ class ServerSpans:
         if method is None:
             return _UNTRACED
         parent = _W3C.extract(metadata)
-        span = self._tracer.start_span(path, context=parent, kind=trace.SpanKind.SERVER,
-                                       attributes=method.attributes)
+        span = self._tracer.start_span(path, context=parent, kind=trace.SpanKind.SERVER, attributes=method.attributes)
         return ServerSpan(span, parent)
 
 
@@ -80,8 +87,9 @@ class ServerSpan:
         self._token = otel_context.attach(trace.set_span_in_context(self.span, self._parent))
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         otel_context.detach(self._token)
         if self.span.is_recording():  # nothing to add to a span that only carries ids
             self._record(error)

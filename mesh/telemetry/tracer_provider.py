@@ -44,16 +44,28 @@ class MeshTracerProvider(TracerProvider):
         tracer = super().get_tracer(*args, **kwargs)
         return _TracerUntilExported(tracer, self) if isinstance(tracer, Tracer) else tracer  # else: SDK disabled
 
-    def unrecorded_span(self, name: str, context: Context | None, kind: trace.SpanKind,
-                        attributes: Attributes, links: Sequence[trace.Link] | None) -> trace.NonRecordingSpan:
+    def unrecorded_span(
+        self,
+        name: str,
+        context: Context | None,
+        kind: trace.SpanKind,
+        attributes: Attributes,
+        links: Sequence[trace.Link] | None,
+    ) -> trace.NonRecordingSpan:
         """A span with ids and the sampler's decision, and nothing else."""
         parent = trace.get_current_span(context).get_span_context()
         trace_id = parent.trace_id if parent.is_valid else self.id_generator.generate_trace_id()
         sampled = self.sampler.should_sample(context, trace_id, name, kind, attributes, links)
         flags = trace.TraceFlags.SAMPLED if sampled.decision.is_sampled() else trace.TraceFlags.DEFAULT
-        return trace.NonRecordingSpan(trace.SpanContext(
-            trace_id, self.id_generator.generate_span_id(), is_remote=False,
-            trace_flags=trace.TraceFlags(flags), trace_state=sampled.trace_state))
+        return trace.NonRecordingSpan(
+            trace.SpanContext(
+                trace_id,
+                self.id_generator.generate_span_id(),
+                is_remote=False,
+                trace_flags=trace.TraceFlags(flags),
+                trace_state=sampled.trace_state,
+            )
+        )
 
 
 class _TracerUntilExported(trace.Tracer):
@@ -63,22 +75,46 @@ class _TracerUntilExported(trace.Tracer):
         self._tracer = tracer
         self._provider = provider
 
-    def start_span(self, name: str, context: Context | None = None, kind: trace.SpanKind = trace.SpanKind.INTERNAL,
-                   attributes: Attributes = None, links: Sequence[trace.Link] | None = None,
-                   start_time: int | None = None, record_exception: bool = True,
-                   set_status_on_exception: bool = True) -> trace.Span:
+    def start_span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: trace.SpanKind = trace.SpanKind.INTERNAL,
+        attributes: Attributes = None,
+        links: Sequence[trace.Link] | None = None,
+        start_time: int | None = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+    ) -> trace.Span:
         if self._provider.records_spans:
-            return self._tracer.start_span(name, context, kind, attributes, links, start_time, record_exception,
-                                           set_status_on_exception)
+            return self._tracer.start_span(
+                name, context, kind, attributes, links, start_time, record_exception, set_status_on_exception
+            )
         return self._provider.unrecorded_span(name, context, kind, attributes, links)
 
-    def start_as_current_span(self, name: str, context: Context | None = None,
-                              kind: trace.SpanKind = trace.SpanKind.INTERNAL, attributes: Attributes = None,
-                              links: Sequence[trace.Link] | None = None, start_time: int | None = None,
-                              record_exception: bool = True, set_status_on_exception: bool = True,
-                              end_on_exit: bool = True) -> _AgnosticContextManager[trace.Span]:
+    def start_as_current_span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: trace.SpanKind = trace.SpanKind.INTERNAL,
+        attributes: Attributes = None,
+        links: Sequence[trace.Link] | None = None,
+        start_time: int | None = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+        end_on_exit: bool = True,
+    ) -> _AgnosticContextManager[trace.Span]:
         if self._provider.records_spans:
-            return self._tracer.start_as_current_span(name, context, kind, attributes, links, start_time,
-                                                      record_exception, set_status_on_exception, end_on_exit)
+            return self._tracer.start_as_current_span(
+                name,
+                context,
+                kind,
+                attributes,
+                links,
+                start_time,
+                record_exception,
+                set_status_on_exception,
+                end_on_exit,
+            )
         span = self._provider.unrecorded_span(name, context, kind, attributes, links)
         return trace.use_span(span, end_on_exit=end_on_exit)

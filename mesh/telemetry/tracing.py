@@ -77,8 +77,9 @@ def build_tracer_provider(settings: MeshSettings) -> MeshTracerProvider:
     The collector gets batches off the request path; the console, a development aid, prints
     each span as it ends. No exporter: no span processor, so spans carry ids and nothing more.
     """
-    provider = MeshTracerProvider(sampler=sampler_for(settings),
-                                  resource=Resource.create({SERVICE_NAME: settings.service_name}))
+    provider = MeshTracerProvider(
+        sampler=sampler_for(settings), resource=Resource.create({SERVICE_NAME: settings.service_name})
+    )
     exporter = span_exporter_for(settings)
     if exporter is not None:
         batched = isinstance(exporter.delegate, OTLPSpanExporter)
@@ -129,8 +130,10 @@ def _with_client_tracing(
     @functools.wraps(factory)
     def traced_factory(*args: Any, **kwargs: Any) -> grpc.aio.Channel:
         bound = signature.bind(*args, **kwargs)
-        bound.arguments["interceptors"] = [*client_interceptors(call_filter=traced),
-                                           *(bound.arguments.get("interceptors") or ())]
+        bound.arguments["interceptors"] = [
+            *client_interceptors(call_filter=traced),
+            *(bound.arguments.get("interceptors") or ()),
+        ]
         return factory(*bound.args, **bound.kwargs)
 
     return traced_factory

@@ -44,25 +44,40 @@ class LedgerApi(ledger_service_pb2_grpc.LedgerServiceServicer):
         account_id = ACCOUNT.parse(request.account, field="account")["account"]
         found = await self._app.balances(current_tenant(), account_id, request.currency_code)
         return ls.GetAccountBalanceResponse(
-            account=request.account, account_type=account_type_number(found.account.type),
+            account=request.account,
+            account_type=account_type_number(found.account.type),
             as_of_sequence=found.as_of_sequence,
-            balances=[_balance(totals, found.account.normal) for totals in found.totals])
+            balances=[_balance(totals, found.account.normal) for totals in found.totals],
+        )
 
     async def ListJournalEntries(self, request, context):
         account_id = ACCOUNT.parse(request.account, field="account")["account"] if request.account else ""
-        where = EntryFilter(account=account_id, source_resource=request.source_resource,
-                            source_event_id=request.source_event_id)
-        page = PageRequest.of(request.page_size, request.page_token, request.parent, request.account,
-                              request.source_resource, request.source_event_id)
+        where = EntryFilter(
+            account=account_id, source_resource=request.source_resource, source_event_id=request.source_event_id
+        )
+        page = PageRequest.of(
+            request.page_size,
+            request.page_token,
+            request.parent,
+            request.account,
+            request.source_resource,
+            request.source_event_id,
+        )
         entries = await self._app.entries_page(current_tenant(), where, page)
         return ls.ListJournalEntriesResponse(journal_entries=entries.items, next_page_token=entries.next_page_token)
 
     async def VerifyLedger(self, request, context):
         result = await self._app.verify(current_tenant(), request.start_sequence, request.end_sequence)
         return ls.VerifyLedgerResponse(
-            ok=result.ok, entries_checked=result.entries_checked, first_broken_entry=result.first_broken_entry,
-            first_broken_sequence=result.first_broken_sequence, violation=violation_number(result.violation),
-            detail=result.detail, head_sequence=result.head_sequence, head_hash=result.head_hash)
+            ok=result.ok,
+            entries_checked=result.entries_checked,
+            first_broken_entry=result.first_broken_entry,
+            first_broken_sequence=result.first_broken_sequence,
+            violation=violation_number(result.violation),
+            detail=result.detail,
+            head_sequence=result.head_sequence,
+            head_hash=result.head_hash,
+        )
 
 
 def account_type_number(account_type: AccountType) -> account_pb2.AccountType:
@@ -76,5 +91,9 @@ def violation_number(violation: Violation | None) -> ls.LedgerViolation:
 
 
 def _balance(totals: Totals, normal: NormalSide) -> account_pb2.AccountBalance:
-    return account_pb2.AccountBalance(balance=totals.balance(normal).to_proto(), debits_total=totals.debits.to_proto(),
-                                      credits_total=totals.credits.to_proto(), posting_count=totals.posting_count)
+    return account_pb2.AccountBalance(
+        balance=totals.balance(normal).to_proto(),
+        debits_total=totals.debits.to_proto(),
+        credits_total=totals.credits.to_proto(),
+        posting_count=totals.posting_count,
+    )

@@ -39,10 +39,16 @@ class AccountBalances:
 
 
 class InvoicingApp:
-    def __init__(self, database: Database, *,
-                 clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
-                 tax_calculator: TaxCalculator | None = None, tax_setup: TaxSetup = DEFAULT_TAX_SETUP,
-                 resilience: ResilientClient | None = None, payments: PaymentsClient | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+        tax_calculator: TaxCalculator | None = None,
+        tax_setup: TaxSetup = DEFAULT_TAX_SETUP,
+        resilience: ResilientClient | None = None,
+        payments: PaymentsClient | None = None,
+    ) -> None:
         self.db = database
         self._now = clock
         tax = TaxHook(tax_calculator or default_calculator(), client=resilience)
@@ -60,21 +66,24 @@ class InvoicingApp:
         account = accounts.classify(account_id)  # AccountNotFound outside the chart
         async with self.db.transaction() as conn:
             head = await store.head(conn, tenant)
-            totals = await store.totals(conn, tenant, account_id, up_to_sequence=head.sequence,
-                                        currency_code=currency_code)
+            totals = await store.totals(
+                conn, tenant, account_id, up_to_sequence=head.sequence, currency_code=currency_code
+            )
         if currency_code and not totals:
             totals = [Totals(currency_code, 0, 0, 0)]
         return AccountBalances(account, totals, head.sequence)
 
-    async def entries(self, tenant: str, *, after_sequence: int, limit: int,
-                      where: EntryFilter) -> list[journal_entry_pb2.JournalEntry]:
+    async def entries(
+        self, tenant: str, *, after_sequence: int, limit: int, where: EntryFilter
+    ) -> list[journal_entry_pb2.JournalEntry]:
         if where.account:
             accounts.classify(where.account)
         async with self.db.transaction() as conn:
             return await store.entries(conn, tenant, after_sequence=after_sequence, limit=limit, where=where)
 
-    async def entries_page(self, tenant: str, where: EntryFilter,
-                           page: PageRequest) -> Page[journal_entry_pb2.JournalEntry]:
+    async def entries_page(
+        self, tenant: str, where: EntryFilter, page: PageRequest
+    ) -> Page[journal_entry_pb2.JournalEntry]:
         """One page of `entries`, in ledger order; the key is the last sequence shown."""
         (after_sequence,) = page.after(int) or (0,)
         found = await self.entries(tenant, after_sequence=after_sequence, limit=page.limit, where=where)

@@ -36,7 +36,8 @@ INVOICE_SERIES, CREDIT_NOTE_SERIES = "invoice", "credit_note"
 _PREFIX = {INVOICE_SERIES: "INV", CREDIT_NOTE_SERIES: "CN"}
 
 invoices = sa.Table(
-    "invoices", invoicing_metadata,
+    "invoices",
+    invoicing_metadata,
     sa.Column("tenant", sa.String(64), primary_key=True),
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("state", sa.String(16), nullable=False),
@@ -47,12 +48,19 @@ invoices = sa.Table(
     sa.Column("document", sa.Text, nullable=False),
     sa.Column("customer_tax", sa.LargeBinary, nullable=False),  # a CustomerTaxDetails, fixed at creation
     sa.Index("ix_invoices_listing", "tenant", "created_at", "id"),
-    sa.Index("uq_invoices_number", "tenant", "number", unique=True, postgresql_where=sa.text("number <> ''"),
-             sqlite_where=sa.text("number <> ''")),
+    sa.Index(
+        "uq_invoices_number",
+        "tenant",
+        "number",
+        unique=True,
+        postgresql_where=sa.text("number <> ''"),
+        sqlite_where=sa.text("number <> ''"),
+    ),
 )
 
 credit_notes = sa.Table(
-    "credit_notes", invoicing_metadata,
+    "credit_notes",
+    invoicing_metadata,
     sa.Column("tenant", sa.String(64), primary_key=True),
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("invoice_id", sa.String(64), nullable=False),
@@ -64,14 +72,16 @@ credit_notes = sa.Table(
 )
 
 document_counters = sa.Table(
-    "document_counters", invoicing_metadata,
+    "document_counters",
+    invoicing_metadata,
     sa.Column("tenant", sa.String(64), primary_key=True),
     sa.Column("series", sa.String(16), primary_key=True),
     sa.Column("last", sa.BigInteger, nullable=False),
 )
 
 invoice_payments = sa.Table(
-    "invoice_payments", invoicing_metadata,
+    "invoice_payments",
+    invoicing_metadata,
     sa.Column("tenant", sa.String(64), primary_key=True),
     sa.Column("payment_intent", sa.String(256), primary_key=True),
     sa.Column("invoice_id", sa.String(64), nullable=False),  # "" until PayInvoice links it
@@ -102,22 +112,34 @@ def invoice_id_of(name: str) -> str:
 
 # Invoices.
 
+
 async def insert_invoice(conn: AsyncConnection, tenant: str, record: InvoiceRecord) -> None:
     invoice = record.invoice
-    await conn.execute(sa.insert(invoices).values(
-        tenant=tenant, id=invoice_id_of(invoice.name), created_at=invoice.created_at,
-        customer_tax=messages.customer_tax_message(record.customer_tax).SerializeToString(), **_columns(invoice)))
+    await conn.execute(
+        sa.insert(invoices).values(
+            tenant=tenant,
+            id=invoice_id_of(invoice.name),
+            created_at=invoice.created_at,
+            customer_tax=messages.customer_tax_message(record.customer_tax).SerializeToString(),
+            **_columns(invoice),
+        )
+    )
 
 
 async def save_invoice(conn: AsyncConnection, tenant: str, invoice: Invoice) -> None:
-    await conn.execute(sa.update(invoices).where(
-        invoices.c.tenant == tenant, invoices.c.id == invoice_id_of(invoice.name)).values(**_columns(invoice)))
+    await conn.execute(
+        sa.update(invoices)
+        .where(invoices.c.tenant == tenant, invoices.c.id == invoice_id_of(invoice.name))
+        .values(**_columns(invoice))
+    )
 
 
-async def load_invoice(conn: AsyncConnection, tenant: str, invoice_id: str, *,
-                       lock: bool = False) -> InvoiceRecord | None:
+async def load_invoice(
+    conn: AsyncConnection, tenant: str, invoice_id: str, *, lock: bool = False
+) -> InvoiceRecord | None:
     query = sa.select(invoices.c.document, invoices.c.customer_tax).where(
-        invoices.c.tenant == tenant, invoices.c.id == invoice_id)
+        invoices.c.tenant == tenant, invoices.c.id == invoice_id
+    )
     row = (await conn.execute(query.with_for_update() if lock else query)).first()
     return None if row is None else _record(row)
 
@@ -126,12 +148,14 @@ async def load_invoice(conn: AsyncConnection, tenant: str, invoice_id: str, *,
 INVOICE_LISTING = Keyset(invoices.c.created_at, invoices.c.id, descending=True)
 
 
-async def list_invoices(conn: AsyncConnection, tenant: str, where: InvoiceFilter,
-                        page: PageRequest) -> Page[InvoiceRecord]:
+async def list_invoices(
+    conn: AsyncConnection, tenant: str, where: InvoiceFilter, page: PageRequest
+) -> Page[InvoiceRecord]:
     """The tenant's invoices matching `where`, after the page's key, newest first."""
     c = invoices.c
-    query = sa.select(c.document, c.customer_tax, c.created_at, c.id).where(c.tenant == tenant,
-                                                                          INVOICE_LISTING.after(page))
+    query = sa.select(c.document, c.customer_tax, c.created_at, c.id).where(
+        c.tenant == tenant, INVOICE_LISTING.after(page)
+    )
     if where.state is not None:
         query = query.where(c.state == where.state.value)
     if where.customer:
@@ -148,36 +172,54 @@ def _record(row) -> InvoiceRecord:
 
 
 def _columns(invoice: Invoice) -> dict:
-    return dict(state=invoice.state.value, number=invoice.number, customer=invoice.customer,
-                subscription=invoice.subscription, document=invoice_to_json(invoice))
+    return dict(
+        state=invoice.state.value,
+        number=invoice.number,
+        customer=invoice.customer,
+        subscription=invoice.subscription,
+        document=invoice_to_json(invoice),
+    )
 
 
 # Numbers.
 
+
 async def next_number(conn: AsyncConnection, tenant: str, series: str) -> str:
     """The series' next number, e.g. "INV-000042"; the counter row stays locked until commit."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    await conn.execute(dialect.insert(document_counters).values(tenant=tenant, series=series, last=0)
-                       .on_conflict_do_nothing())
+    await conn.execute(
+        dialect.insert(document_counters).values(tenant=tenant, series=series, last=0).on_conflict_do_nothing()
+    )
     c = document_counters.c
-    last = (await conn.execute(sa.select(c.last).where(c.tenant == tenant, c.series == series)
-                               .with_for_update())).scalar_one()
-    await conn.execute(sa.update(document_counters).where(c.tenant == tenant, c.series == series)
-                       .values(last=last + 1))
+    last = (
+        await conn.execute(sa.select(c.last).where(c.tenant == tenant, c.series == series).with_for_update())
+    ).scalar_one()
+    await conn.execute(sa.update(document_counters).where(c.tenant == tenant, c.series == series).values(last=last + 1))
     return f"{_PREFIX[series]}-{last + 1:06d}"
 
 
 # Credit notes.
 
+
 async def insert_credit_note(conn: AsyncConnection, tenant: str, note: CreditNote) -> None:
-    await conn.execute(sa.insert(credit_notes).values(
-        tenant=tenant, id=note.name.split("/")[5], invoice_id=invoice_id_of(note.invoice), number=note.number,
-        created_at=note.created_at, document=credit_note_to_json(note)))
+    await conn.execute(
+        sa.insert(credit_notes).values(
+            tenant=tenant,
+            id=note.name.split("/")[5],
+            invoice_id=invoice_id_of(note.invoice),
+            number=note.number,
+            created_at=note.created_at,
+            document=credit_note_to_json(note),
+        )
+    )
 
 
 async def load_credit_note(conn: AsyncConnection, tenant: str, note_id: str) -> CreditNote | None:
-    row = (await conn.execute(sa.select(credit_notes.c.document).where(
-        credit_notes.c.tenant == tenant, credit_notes.c.id == note_id))).first()
+    row = (
+        await conn.execute(
+            sa.select(credit_notes.c.document).where(credit_notes.c.tenant == tenant, credit_notes.c.id == note_id)
+        )
+    ).first()
     return None if row is None else credit_note_from_json(row.document)
 
 
@@ -185,30 +227,39 @@ async def load_credit_note(conn: AsyncConnection, tenant: str, note_id: str) -> 
 CREDIT_NOTE_LISTING = Keyset(credit_notes.c.created_at, credit_notes.c.number)
 
 
-async def list_credit_notes(conn: AsyncConnection, tenant: str, invoice_id: str,
-                            page: PageRequest) -> Page[CreditNote]:
+async def list_credit_notes(conn: AsyncConnection, tenant: str, invoice_id: str, page: PageRequest) -> Page[CreditNote]:
     """The invoice's credit notes after the page's key, oldest first."""
     c = credit_notes.c
-    query = sa.select(c.document, c.created_at, c.number).where(c.tenant == tenant, c.invoice_id == invoice_id,
-                                                              CREDIT_NOTE_LISTING.after(page))
+    query = sa.select(c.document, c.created_at, c.number).where(
+        c.tenant == tenant, c.invoice_id == invoice_id, CREDIT_NOTE_LISTING.after(page)
+    )
     rows = (await conn.execute(query.order_by(*CREDIT_NOTE_LISTING.order_by()).limit(page.limit))).all()
     return page.take(rows, key=CREDIT_NOTE_LISTING.key_of).map(lambda row: credit_note_from_json(row.document))
 
 
 # Payment links.
 
-async def payment_link(conn: AsyncConnection, tenant: str, payment_intent: str, *,
-                       lock: bool = True) -> PaymentLink | None:
+
+async def payment_link(
+    conn: AsyncConnection, tenant: str, payment_intent: str, *, lock: bool = True
+) -> PaymentLink | None:
     c = invoice_payments.c
     query = sa.select(invoice_payments).where(c.tenant == tenant, c.payment_intent == payment_intent)
     row = (await conn.execute(query.with_for_update() if lock else query)).first()
-    return None if row is None else PaymentLink(row.payment_intent, row.invoice_id, row.currency_code,
-                                                row.captured_minor, row.applied_minor)
+    return (
+        None
+        if row is None
+        else PaymentLink(row.payment_intent, row.invoice_id, row.currency_code, row.captured_minor, row.applied_minor)
+    )
 
 
 async def save_payment_link(conn: AsyncConnection, tenant: str, link: PaymentLink) -> None:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    values = dict(invoice_id=link.invoice_id, currency_code=link.currency_code,
-                  captured_minor=link.captured_minor, applied_minor=link.applied_minor)
+    values = dict(
+        invoice_id=link.invoice_id,
+        currency_code=link.currency_code,
+        captured_minor=link.captured_minor,
+        applied_minor=link.applied_minor,
+    )
     insert = dialect.insert(invoice_payments).values(tenant=tenant, payment_intent=link.payment_intent, **values)
     await conn.execute(insert.on_conflict_do_update(index_elements=["tenant", "payment_intent"], set_=values))

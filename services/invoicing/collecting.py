@@ -40,14 +40,20 @@ _PAYMENT_FAILED = reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR
 
 
 class CollectionUseCases:
-    def __init__(self, invoices: InvoiceUseCases, payments: PaymentsClient | None, *,
-                 writer: EventWriter = EventWriter(SOURCE, TOPIC)) -> None:
+    def __init__(
+        self,
+        invoices: InvoiceUseCases,
+        payments: PaymentsClient | None,
+        *,
+        writer: EventWriter = EventWriter(SOURCE, TOPIC),
+    ) -> None:
         self._invoices = invoices
         self._payments = payments
         self._writer = writer
 
-    async def collect(self, tenant: str, invoice_id: str, request_id: str, payment_method: str,
-                      amount: Money | None) -> InvoiceRecord:
+    async def collect(
+        self, tenant: str, invoice_id: str, request_id: str, payment_method: str, amount: Money | None
+    ) -> InvoiceRecord:
         """Charge `payment_method` for the invoice (`amount`, or all that is due) and link the charge."""
         payments = self._require_payments()
         record = await self._invoices.get(tenant, invoice_id)
@@ -62,33 +68,49 @@ class CollectionUseCases:
             await self._declined(tenant, invoice_id, collection, intent.name, err)
         return await self._invoices.get(tenant, invoice_id)
 
-    async def _declined(self, tenant: str, invoice_id: str, collection: Collection, intent: str,
-                        declined: DomainError) -> NoReturn:
-        metadata = {**declined.metadata, "payment_intent": intent, "cause_reason": declined.reason.name,
-                    "cause_domain": declined.reason.domain}
+    async def _declined(
+        self, tenant: str, invoice_id: str, collection: Collection, intent: str, declined: DomainError
+    ) -> NoReturn:
+        metadata = {
+            **declined.metadata,
+            "payment_intent": intent,
+            "cause_reason": declined.reason.name,
+            "cause_domain": declined.reason.domain,
+        }
         async with atomic_phase(self._invoices.db, "invoice_payment_failed") as conn:
             record = await billing_store.load_invoice(conn, tenant, invoice_id)
             if record is None:  # never: a payment was just applied to it
                 raise InvoiceNotFound(f"no invoice {invoice_id[:64]!r}")
             event = messages.invoice_payment_failed(
-                record.invoice, payment_intent=intent, amount=collection.amount,
-                decline_code=metadata.get("decline_code", ""), hard_decline=metadata.get("hard_decline") == "true")
+                record.invoice,
+                payment_intent=intent,
+                amount=collection.amount,
+                decline_code=metadata.get("decline_code", ""),
+                hard_decline=metadata.get("hard_decline") == "true",
+            )
             await self._writer.emit(conn, event, subject=record.invoice.name, tenant=tenant)
             # keep_effects: the event commits with the refusal, which the idempotency key keeps.
-            raise DomainError(Code.FAILED_PRECONDITION, _PAYMENT_FAILED,
-                              f"collecting the invoice was declined: {declined.message}",
-                              metadata=metadata, keep_effects=True)
+            raise DomainError(
+                Code.FAILED_PRECONDITION,
+                _PAYMENT_FAILED,
+                f"collecting the invoice was declined: {declined.message}",
+                metadata=metadata,
+                keep_effects=True,
+            )
 
     def _require_payments(self) -> PaymentsClient:
         if self._payments is None:  # PAYMENTS_SERVICE_ADDR unset: this process cannot collect
-            raise DomainError(Code.UNIMPLEMENTED, common.VALIDATION_FAILED,
-                              "collecting with a payment_method needs PAYMENTS_SERVICE_ADDR; "
-                              "pay with a captured payment_intent")
+            raise DomainError(
+                Code.UNIMPLEMENTED,
+                common.VALIDATION_FAILED,
+                "collecting with a payment_method needs PAYMENTS_SERVICE_ADDR; pay with a captured payment_intent",
+            )
         return self._payments
 
 
-def _collection(tenant: str, request_id: str, invoice: Invoice, payment_method: str,
-                amount: Money | None) -> Collection:
+def _collection(
+    tenant: str, request_id: str, invoice: Invoice, payment_method: str, amount: Money | None
+) -> Collection:
     """What to charge, refused before anything is asked of payments when the invoice cannot take it."""
     require(Action.PAY, invoice.state)
     if amount is not None and amount.currency_code != invoice.currency_code:
@@ -96,5 +118,12 @@ def _collection(tenant: str, request_id: str, invoice: Invoice, payment_method: 
     if amount is not None and amount > invoice.amount_due:
         raise PaymentExceedsAmountDue(invoice.amount_due.amount_minor)
     label = f"Invoice {invoice.number} ({invoice.name})"
-    return Collection(tenant=tenant, request_id=request_id, invoice=invoice.name, description=label,
-                      order=invoice.order, payment_method=payment_method, amount=amount or invoice.amount_due)
+    return Collection(
+        tenant=tenant,
+        request_id=request_id,
+        invoice=invoice.name,
+        description=label,
+        order=invoice.order,
+        payment_method=payment_method,
+        amount=amount or invoice.amount_due,
+    )

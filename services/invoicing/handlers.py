@@ -44,8 +44,9 @@ async def _effect(app: InvoicingApp, event: PaymentEvent, context: EventContext)
         case PaymentCaptured():
             await app.invoices.on_captured(context.connection, tenant, event.payment_intent, event.amount)
         case PaymentRefunded():
-            await app.invoices.on_refunded(context.connection, tenant, event.payment_intent,
-                                           event.refund or event.event_id, event.amount)
+            await app.invoices.on_refunded(
+                context.connection, tenant, event.payment_intent, event.refund or event.event_id, event.amount
+            )
 
 
 def _psp_item(event: PaymentEvent, entry: journal_entry_pb2.JournalEntry) -> LedgerFact | None:
@@ -57,8 +58,9 @@ def _psp_item(event: PaymentEvent, entry: journal_entry_pb2.JournalEntry) -> Led
     amount = event.amount
     booked_at = entry.create_time.ToDatetime(tzinfo=datetime.UTC)
     if isinstance(event, PaymentRefunded):
-        return LedgerFact(event.psp_reference, ItemKind.REFUND, -amount, Money.zero(amount.currency_code),
-                          booked_at, entry.name)
+        return LedgerFact(
+            event.psp_reference, ItemKind.REFUND, -amount, Money.zero(amount.currency_code), booked_at, entry.name
+        )
     fee = event.fee if event.fee is not None else Money.zero(amount.currency_code)
     return LedgerFact(event.psp_reference, ItemKind.CAPTURE, amount, fee, booked_at, entry.name)
 

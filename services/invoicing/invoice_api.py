@@ -29,11 +29,15 @@ class InvoiceApi(invoice_service_pb2_grpc.InvoiceServiceServicer):
 
     @mapped
     async def CreateInvoice(self, request, context):
-        new = NewInvoice(currency_code=request.currency_code, lines=[messages.new_line(item) for item in
-                                                                     request.line_items],
-                         customer=request.customer, order=request.order, subscription=request.subscription,
-                         days_until_due=request.days_until_due,
-                         customer_tax=messages.customer_tax_details(request.customer_tax))
+        new = NewInvoice(
+            currency_code=request.currency_code,
+            lines=[messages.new_line(item) for item in request.line_items],
+            customer=request.customer,
+            order=request.order,
+            subscription=request.subscription,
+            days_until_due=request.days_until_due,
+            customer_tax=messages.customer_tax_details(request.customer_tax),
+        )
         record = await self._invoices.create(current_tenant(), request.request_id, new)
         return ins.CreateInvoiceResponse(invoice=_message(record))
 
@@ -44,13 +48,14 @@ class InvoiceApi(invoice_service_pb2_grpc.InvoiceServiceServicer):
 
     @mapped
     async def ListInvoices(self, request, context):
-        where = InvoiceFilter(state=_state(request.state), customer=request.customer,
-                              subscription=request.subscription)
-        page = PageRequest.of(request.page_size, request.page_token, request.parent, request.state,
-                              request.customer, request.subscription)
+        where = InvoiceFilter(state=_state(request.state), customer=request.customer, subscription=request.subscription)
+        page = PageRequest.of(
+            request.page_size, request.page_token, request.parent, request.state, request.customer, request.subscription
+        )
         records = await self._invoices.list(current_tenant(), where, page)
-        return ins.ListInvoicesResponse(invoices=[_message(record) for record in records.items],
-                                        next_page_token=records.next_page_token)
+        return ins.ListInvoicesResponse(
+            invoices=[_message(record) for record in records.items], next_page_token=records.next_page_token
+        )
 
     @mapped
     async def FinalizeInvoice(self, request, context):
@@ -66,11 +71,13 @@ class InvoiceApi(invoice_service_pb2_grpc.InvoiceServiceServicer):
     async def PayInvoice(self, request, context):
         amount = Money.from_proto(request.amount) if request.HasField("amount") else None
         if request.payment_method:
-            record = await self._collection.collect(current_tenant(), _invoice_id(request.name),
-                                                    request.request_id, request.payment_method, amount)
+            record = await self._collection.collect(
+                current_tenant(), _invoice_id(request.name), request.request_id, request.payment_method, amount
+            )
         else:
-            record = await self._invoices.pay(current_tenant(), _invoice_id(request.name), request.payment_intent,
-                                              amount)
+            record = await self._invoices.pay(
+                current_tenant(), _invoice_id(request.name), request.payment_intent, amount
+            )
         return ins.PayInvoiceResponse(invoice=_message(record))
 
     @mapped
@@ -82,9 +89,14 @@ class InvoiceApi(invoice_service_pb2_grpc.InvoiceServiceServicer):
     async def CreateCreditNote(self, request, context):
         amount = Money.from_proto(request.amount) if request.HasField("amount") else None
         note, record = await self._invoices.credit(
-            current_tenant(), _invoice_id(request.parent, field="parent"), request.request_id, amount=amount,
+            current_tenant(),
+            _invoice_id(request.parent, field="parent"),
+            request.request_id,
+            amount=amount,
             lines=[_credit_line(line) for line in request.lines],
-            reason=messages.credit_note_reason(request.reason), memo=request.memo)
+            reason=messages.credit_note_reason(request.reason),
+            memo=request.memo,
+        )
         return ins.CreateCreditNoteResponse(credit_note=messages.credit_note_message(note), invoice=_message(record))
 
     @mapped
@@ -98,15 +110,19 @@ class InvoiceApi(invoice_service_pb2_grpc.InvoiceServiceServicer):
         page = PageRequest.of(request.page_size, request.page_token, request.parent)
         invoice_id = _invoice_id(request.parent, field="parent")
         notes = await self._invoices.credit_notes(current_tenant(), invoice_id, page)
-        return ins.ListCreditNotesResponse(credit_notes=[messages.credit_note_message(n) for n in notes.items],
-                                           next_page_token=notes.next_page_token)
+        return ins.ListCreditNotesResponse(
+            credit_notes=[messages.credit_note_message(n) for n in notes.items], next_page_token=notes.next_page_token
+        )
 
 
 def _credit_line(line: ins.CreateCreditNoteRequest.Line) -> CreditLineRequest:
     return CreditLineRequest(
-        line.line_item, amount=Money.from_proto(line.amount) if line.HasField("amount") else None,
+        line.line_item,
+        amount=Money.from_proto(line.amount) if line.HasField("amount") else None,
         proration_start=line.proration_start_time.ToDatetime(tzinfo=datetime.UTC)
-        if line.HasField("proration_start_time") else None)
+        if line.HasField("proration_start_time")
+        else None,
+    )
 
 
 def _message(record: InvoiceRecord) -> invoice_pb2.Invoice:

@@ -35,8 +35,10 @@ def check_new_invoice(currency_code: str, lines: Sequence[NewLine], known_tax_co
 
 def _check_line(path: str, line: NewLine, currency_code: str, known_tax_codes: frozenset[str]) -> None:
     if line.unit_amount.currency_code != currency_code:
-        raise FieldRejected(f"{path}.unit_amount.currency_code",
-                            f"the line is in {line.unit_amount.currency_code}, the invoice in {currency_code}")
+        raise FieldRejected(
+            f"{path}.unit_amount.currency_code",
+            f"the line is in {line.unit_amount.currency_code}, the invoice in {currency_code}",
+        )
     if line.quantity < 1:
         raise FieldRejected(f"{path}.quantity", "quantity must be at least 1")
     if line.tax_code and line.tax_code not in known_tax_codes:

@@ -78,9 +78,16 @@ class NewInvoice:
 
 
 class InvoiceUseCases:
-    def __init__(self, database: Database, post: Post, tax: TaxHook, setup: TaxSetup, *,
-                 clock: Callable[[], datetime.datetime],
-                 writer: EventWriter = EventWriter(SOURCE, TOPIC)) -> None:
+    def __init__(
+        self,
+        database: Database,
+        post: Post,
+        tax: TaxHook,
+        setup: TaxSetup,
+        *,
+        clock: Callable[[], datetime.datetime],
+        writer: EventWriter = EventWriter(SOURCE, TOPIC),
+    ) -> None:
         self.db = database
         self._post = post
         self._tax = tax
@@ -93,9 +100,16 @@ class InvoiceUseCases:
     async def create(self, tenant: str, request_id: str, new: NewInvoice) -> InvoiceRecord:
         check_new_invoice(new.currency_code, new.lines, self._setup.known_codes)
         name = f"tenants/{tenant}/invoices/{derive_id('inv', tenant, request_id)}"
-        invoice = Invoice.draft(name=name, currency_code=new.currency_code, lines=new.lines, created_at=self._now(),
-                                customer=new.customer, order=new.order, subscription=new.subscription,
-                                days_until_due=new.days_until_due)
+        invoice = Invoice.draft(
+            name=name,
+            currency_code=new.currency_code,
+            lines=new.lines,
+            created_at=self._now(),
+            customer=new.customer,
+            order=new.order,
+            subscription=new.subscription,
+            days_until_due=new.days_until_due,
+        )
         async with atomic_phase(self.db, "invoice_created") as conn:
             existing = await billing_store.load_invoice(conn, tenant, billing_store.invoice_id_of(name))
             if existing is not None:
@@ -109,16 +123,18 @@ class InvoiceUseCases:
             return done
         record = await self.get(tenant, invoice_id)
         customer = record.customer_tax.customer(self._setup.seller)
-        request = record.invoice.tax_request(seller=self._setup.seller, customer=customer,
-                                             default_tax_code=self._setup.default_tax_code)
+        request = record.invoice.tax_request(
+            seller=self._setup.seller, customer=customer, default_tax_code=self._setup.default_tax_code
+        )
         taxes = await self._tax.calculate(request)  # between transactions, through mesh.resilience
         async with atomic_phase(self.db, FINALIZED) as conn:
             locked = await self._locked(conn, tenant, invoice_id)
             locked.invoice.ensure_finalizable()  # it may have been voided while the provider answered
             number = await billing_store.next_number(conn, tenant, INVOICE_SERIES)
             issued = locked.invoice.finalize(number=number, taxes=taxes, at=self._now())
-            await self._commit(conn, tenant, issued, postings.invoice_finalized(issued),
-                               messages.invoice_issued(issued))
+            await self._commit(
+                conn, tenant, issued, postings.invoice_finalized(issued), messages.invoice_issued(issued)
+            )
         return dataclasses.replace(locked, invoice=issued)
 
     async def void(self, tenant: str, invoice_id: str, reason: str) -> InvoiceRecord:
@@ -136,8 +152,13 @@ class InvoiceUseCases:
         async with atomic_phase(self.db, WRITTEN_OFF) as conn:
             locked = await self._locked(conn, tenant, invoice_id)
             written_off = locked.invoice.mark_uncollectible(at=self._now())
-            await self._commit(conn, tenant, written_off, postings.invoice_marked_uncollectible(written_off),
-                               messages.invoice_marked_uncollectible(written_off))
+            await self._commit(
+                conn,
+                tenant,
+                written_off,
+                postings.invoice_marked_uncollectible(written_off),
+                messages.invoice_marked_uncollectible(written_off),
+            )
         return dataclasses.replace(locked, invoice=written_off)
 
     # Payments.
@@ -172,8 +193,9 @@ class InvoiceUseCases:
             _, link = await self._apply_captured(conn, tenant, record.invoice, link, limit=None)
         await billing_store.save_payment_link(conn, tenant, link)
 
-    async def on_refunded(self, conn: AsyncConnection, tenant: str, payment_intent: str, refund: str,
-                          amount: Money) -> CreditNote | None:
+    async def on_refunded(
+        self, conn: AsyncConnection, tenant: str, payment_intent: str, refund: str, amount: Money
+    ) -> CreditNote | None:
         """A refund of an invoice's payment: a credit note for it, within what is still creditable."""
         link = await billing_store.payment_link(conn, tenant, payment_intent, lock=False)
         record = await self._linked_invoice(conn, tenant, link)
@@ -184,23 +206,40 @@ class InvoiceUseCases:
         if not credited or credited.amount_minor <= 0:
             return None
         note_id = derive_id("cn", tenant, refund)
-        note, _ = await self._issue_note(conn, tenant, invoice, note_id, amount=credited, lines=(),
-                                         reason=CreditNoteReason.ORDER_CHANGE, memo=f"Refund {refund}")
+        note, _ = await self._issue_note(
+            conn,
+            tenant,
+            invoice,
+            note_id,
+            amount=credited,
+            lines=(),
+            reason=CreditNoteReason.ORDER_CHANGE,
+            memo=f"Refund {refund}",
+        )
         return note
 
     # Credit notes.
 
-    async def credit(self, tenant: str, invoice_id: str, request_id: str, *, amount: Money | None,
-                     lines: Sequence[CreditLineRequest], reason: CreditNoteReason,
-                     memo: str) -> tuple[CreditNote, InvoiceRecord]:
+    async def credit(
+        self,
+        tenant: str,
+        invoice_id: str,
+        request_id: str,
+        *,
+        amount: Money | None,
+        lines: Sequence[CreditLineRequest],
+        reason: CreditNoteReason,
+        memo: str,
+    ) -> tuple[CreditNote, InvoiceRecord]:
         note_id = derive_id("cn", tenant, request_id)
         async with atomic_phase(self.db, "credit_note_issued") as conn:
             locked = await self._locked(conn, tenant, invoice_id)
             existing = await billing_store.load_credit_note(conn, tenant, note_id)
             if existing is not None:
                 return existing, locked  # a resumed request
-            note, credited = await self._issue_note(conn, tenant, locked.invoice, note_id, amount=amount,
-                                                    lines=lines, reason=reason, memo=memo)
+            note, credited = await self._issue_note(
+                conn, tenant, locked.invoice, note_id, amount=amount, lines=lines, reason=reason, memo=memo
+            )
         return note, dataclasses.replace(locked, invoice=credited)
 
     # Reads.
@@ -235,27 +274,48 @@ class InvoiceUseCases:
             return None
         return await self.get(tenant, invoice_id)
 
-    async def _issue_note(self, conn: AsyncConnection, tenant: str, invoice: Invoice, note_id: str, *,
-                          amount: Money | None, lines: Sequence[CreditLineRequest], reason: CreditNoteReason,
-                          memo: str) -> tuple[CreditNote, Invoice]:
+    async def _issue_note(
+        self,
+        conn: AsyncConnection,
+        tenant: str,
+        invoice: Invoice,
+        note_id: str,
+        *,
+        amount: Money | None,
+        lines: Sequence[CreditLineRequest],
+        reason: CreditNoteReason,
+        memo: str,
+    ) -> tuple[CreditNote, Invoice]:
         require(Action.CREDIT, invoice.state)  # before a number is drawn
         number = await billing_store.next_number(conn, tenant, CREDIT_NOTE_SERIES)
-        note, credited = issue_credit_note(invoice, name=f"{invoice.name}/creditNotes/{note_id}", number=number,
-                                           reason=reason, created_at=self._now(), amount=amount, lines=lines,
-                                           memo=memo)
+        note, credited = issue_credit_note(
+            invoice,
+            name=f"{invoice.name}/creditNotes/{note_id}",
+            number=number,
+            reason=reason,
+            created_at=self._now(),
+            amount=amount,
+            lines=lines,
+            memo=memo,
+        )
         await billing_store.insert_credit_note(conn, tenant, note)
-        await self._commit(conn, tenant, credited, postings.credit_note_issued(note),
-                           messages.credit_note_issued(note, credited))
+        await self._commit(
+            conn, tenant, credited, postings.credit_note_issued(note), messages.credit_note_issued(note, credited)
+        )
         await self._announce_paid(conn, tenant, invoice, credited, payment_intent="")
         return note, credited
 
-    async def _apply_captured(self, conn: AsyncConnection, tenant: str, invoice: Invoice, link: PaymentLink, *,
-                              limit: Money | None) -> tuple[Invoice, PaymentLink]:
+    async def _apply_captured(
+        self, conn: AsyncConnection, tenant: str, invoice: Invoice, link: PaymentLink, *, limit: Money | None
+    ) -> tuple[Invoice, PaymentLink]:
         """Apply the link's unapplied capture, up to the amount due (and `limit`), if it can pay."""
         if not allowed(Action.PAY, invoice.state):
             return invoice, link
-        minor = min(link.unapplied_minor, invoice.amount_due.amount_minor,
-                    limit.amount_minor if limit is not None else link.unapplied_minor)
+        minor = min(
+            link.unapplied_minor,
+            invoice.amount_due.amount_minor,
+            limit.amount_minor if limit is not None else link.unapplied_minor,
+        )
         if minor <= 0:
             return invoice, link
         amount = Money(invoice.currency_code, minor)
@@ -265,8 +325,9 @@ class InvoiceUseCases:
         await self._announce_paid(conn, tenant, invoice, paid, payment_intent=link.payment_intent)
         return paid, dataclasses.replace(link, applied_minor=link.applied_minor + minor)
 
-    async def _link_for(self, conn: AsyncConnection, tenant: str, payment_intent: str, invoice: Invoice,
-                        invoice_id: str) -> PaymentLink:
+    async def _link_for(
+        self, conn: AsyncConnection, tenant: str, payment_intent: str, invoice: Invoice, invoice_id: str
+    ) -> PaymentLink:
         link = await billing_store.payment_link(conn, tenant, payment_intent)
         link = link or PaymentLink(payment_intent, invoice_id, invoice.currency_code, 0, 0)
         if link.invoice_id not in ("", invoice_id):
@@ -275,19 +336,22 @@ class InvoiceUseCases:
             raise PaymentNotApplicable(f"the payment intent is in {link.currency_code}", applicable_minor="0")
         return dataclasses.replace(link, invoice_id=invoice_id)
 
-    async def _linked_invoice(self, conn: AsyncConnection, tenant: str,
-                              link: PaymentLink | None) -> InvoiceRecord | None:
+    async def _linked_invoice(
+        self, conn: AsyncConnection, tenant: str, link: PaymentLink | None
+    ) -> InvoiceRecord | None:
         if link is None or not link.invoice_id:
             return None
         return await billing_store.load_invoice(conn, tenant, link.invoice_id, lock=True)
 
-    async def _announce_paid(self, conn: AsyncConnection, tenant: str, before: Invoice, after: Invoice, *,
-                             payment_intent: str) -> None:
+    async def _announce_paid(
+        self, conn: AsyncConnection, tenant: str, before: Invoice, after: Invoice, *, payment_intent: str
+    ) -> None:
         if after.state is InvoiceState.PAID and before.state is not InvoiceState.PAID:
             await self._emit(conn, tenant, after.name, messages.invoice_paid(after, payment_intent))
 
-    async def _commit(self, conn: AsyncConnection, tenant: str, invoice: Invoice, entry: EntryDraft | None,
-                      event: Message | None) -> None:
+    async def _commit(
+        self, conn: AsyncConnection, tenant: str, invoice: Invoice, entry: EntryDraft | None, event: Message | None
+    ) -> None:
         """The invoice's new state, its ledger entry and its event, in the caller's transaction."""
         await billing_store.save_invoice(conn, tenant, invoice)
         if entry is not None:

@@ -34,19 +34,30 @@ def direction_number(direction: Direction) -> journal_entry_pb2.PostingDirection
     return _NUMBERS[direction]
 
 
-def seal(draft: EntryDraft, *, tenant: str, entry_id: str, sequence: int, prev_hash: bytes,
-         create_time: datetime.datetime) -> journal_entry_pb2.JournalEntry:
+def seal(
+    draft: EntryDraft, *, tenant: str, entry_id: str, sequence: int, prev_hash: bytes, create_time: datetime.datetime
+) -> journal_entry_pb2.JournalEntry:
     """The committed form of `draft` at `sequence`, chained to `prev_hash`."""
     created = timestamp_pb2.Timestamp()
     created.FromDatetime(create_time)
     entry = journal_entry_pb2.JournalEntry(
-        name=f"tenants/{tenant}/journalEntries/{entry_id}", sequence=sequence,
-        postings=[journal_entry_pb2.Posting(account=account_name(tenant, p.account),
-                                            direction=direction_number(p.direction), amount=p.amount.to_proto())
-                  for p in draft.postings],
-        description=draft.description, source_resource=draft.source_resource,
-        source_event_id=draft.source_event_id, source_event_type=draft.source_event_type,
-        create_time=created, prev_hash=prev_hash)
+        name=f"tenants/{tenant}/journalEntries/{entry_id}",
+        sequence=sequence,
+        postings=[
+            journal_entry_pb2.Posting(
+                account=account_name(tenant, p.account),
+                direction=direction_number(p.direction),
+                amount=p.amount.to_proto(),
+            )
+            for p in draft.postings
+        ],
+        description=draft.description,
+        source_resource=draft.source_resource,
+        source_event_id=draft.source_event_id,
+        source_event_type=draft.source_event_type,
+        create_time=created,
+        prev_hash=prev_hash,
+    )
     entry.hash = entry_hash(entry)
     return entry
 
@@ -66,8 +77,18 @@ def entry_hash(entry: journal_entry_pb2.JournalEntry) -> bytes:
 def recorded(entry: journal_entry_pb2.JournalEntry) -> chain.RecordedEntry:
     """`entry` as the chain verifier checks it, whatever it says."""
     return chain.RecordedEntry(
-        entry.name, entry.sequence, entry.prev_hash, entry.hash,
-        tuple(chain.RecordedPosting(posting.account, _DIRECTIONS.get(posting.direction),
-                                    posting.amount.currency_code, posting.amount.amount_minor)
-              for posting in entry.postings),
-        canonical_bytes(entry))
+        entry.name,
+        entry.sequence,
+        entry.prev_hash,
+        entry.hash,
+        tuple(
+            chain.RecordedPosting(
+                posting.account,
+                _DIRECTIONS.get(posting.direction),
+                posting.amount.currency_code,
+                posting.amount.amount_minor,
+            )
+            for posting in entry.postings
+        ),
+        canonical_bytes(entry),
+    )

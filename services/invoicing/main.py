@@ -32,24 +32,33 @@ class InvoicingSettings(MeshSettings):
 
 def bindings(app: InvoicingApp) -> list[ServiceBinding]:
     return [
-        ServiceBinding("commerce.invoicing.v1.LedgerService",
-                       lambda server: ledger_service_pb2_grpc.add_LedgerServiceServicer_to_server(
-                           LedgerApi(app), server)),
-        ServiceBinding("commerce.invoicing.v1.InvoiceService",
-                       lambda server: invoice_service_pb2_grpc.add_InvoiceServiceServicer_to_server(
-                           InvoiceApi(app.invoices, app.collection), server)),
-        ServiceBinding("commerce.invoicing.v1.ReconciliationService",
-                       lambda server: reconciliation_service_pb2_grpc.add_ReconciliationServiceServicer_to_server(
-                           ReconciliationApi(app.reconciliation), server)),
+        ServiceBinding(
+            "commerce.invoicing.v1.LedgerService",
+            lambda server: ledger_service_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerApi(app), server),
+        ),
+        ServiceBinding(
+            "commerce.invoicing.v1.InvoiceService",
+            lambda server: invoice_service_pb2_grpc.add_InvoiceServiceServicer_to_server(
+                InvoiceApi(app.invoices, app.collection), server
+            ),
+        ),
+        ServiceBinding(
+            "commerce.invoicing.v1.ReconciliationService",
+            lambda server: reconciliation_service_pb2_grpc.add_ReconciliationServiceServicer_to_server(
+                ReconciliationApi(app.reconciliation), server
+            ),
+        ),
     ]
 
 
-def consumers(app: InvoicingApp, database: Database, bus: EventBus, *,
-              prefix: str = "") -> list[tuple[EventConsumer, str]]:
+def consumers(
+    app: InvoicingApp, database: Database, bus: EventBus, *, prefix: str = ""
+) -> list[tuple[EventConsumer, str]]:
     """Invoicing's consumers with the subscription each reads. `prefix` is the one of a prefixed
     topology (Topology.with_prefix), for tests that share a Pub/Sub emulator."""
-    payments = EventConsumer(CONSUMER, database, bus, payment_handlers(app),
-                             dead_letter_topic=prefix + PAYMENTS_DEAD_LETTER_TOPIC)
+    payments = EventConsumer(
+        CONSUMER, database, bus, payment_handlers(app), dead_letter_topic=prefix + PAYMENTS_DEAD_LETTER_TOPIC
+    )
     return [(payments, prefix + PAYMENTS_SUBSCRIPTION)]
 
 
@@ -57,8 +66,9 @@ def wire(settings: InvoicingSettings, runtime: Runtime, bus: EventBus) -> Servic
     """The ledger's services and the payments consumer; the channel to payments closes after them."""
     channel = grpc.aio.insecure_channel(settings.payments_service_addr) if settings.payments_service_addr else None
     app = InvoicingApp(runtime.database, payments=PaymentsClient(channel) if channel else None)
-    return Service(bindings(app), consumers=consumers(app, runtime.database, bus),
-                   closers=[channel.close] if channel else [])
+    return Service(
+        bindings(app), consumers=consumers(app, runtime.database, bus), closers=[channel.close] if channel else []
+    )
 
 
 if __name__ == "__main__":

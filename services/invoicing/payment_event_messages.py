@@ -25,7 +25,11 @@ __all__ = ["BOOKED_EVENTS", "payment_event"]
 
 # The payment events the ledger books; invoicing acks the others unread.
 BOOKED_EVENTS: tuple[type[Message], ...] = (
-    events_pb2.PaymentAuthorized, events_pb2.PaymentCaptured, events_pb2.PaymentCanceled, events_pb2.PaymentRefunded)
+    events_pb2.PaymentAuthorized,
+    events_pb2.PaymentCaptured,
+    events_pb2.PaymentCanceled,
+    events_pb2.PaymentRefunded,
+)
 
 
 def payment_event(event: Message, envelope: envelope_pb2.EventEnvelope) -> PaymentEvent:
@@ -35,14 +39,28 @@ def payment_event(event: Message, envelope: envelope_pb2.EventEnvelope) -> Payme
             return PaymentAuthorized(envelope.id, envelope.type, event.payment_intent, _money(event.amount), event.psp)
         case events_pb2.PaymentCaptured():
             fee = _money(event.fee) if event.HasField("fee") else None
-            return PaymentCaptured(envelope.id, envelope.type, event.payment_intent, _money(event.amount), fee,
-                                   event.psp, event.psp_reference)
+            return PaymentCaptured(
+                envelope.id,
+                envelope.type,
+                event.payment_intent,
+                _money(event.amount),
+                fee,
+                event.psp,
+                event.psp_reference,
+            )
         case events_pb2.PaymentCanceled():
             amount = _money(event.amount) if event.psp else None
             return PaymentCanceled(envelope.id, envelope.type, event.payment_intent, amount, event.psp)
         case events_pb2.PaymentRefunded():
-            return PaymentRefunded(envelope.id, envelope.type, event.payment_intent, event.refund,
-                                   _money(event.amount), event.psp, event.psp_reference)
+            return PaymentRefunded(
+                envelope.id,
+                envelope.type,
+                event.payment_intent,
+                event.refund,
+                _money(event.amount),
+                event.psp,
+                event.psp_reference,
+            )
     raise TypeError(f"invoicing books no {event.DESCRIPTOR.full_name}")
 
 

@@ -22,11 +22,21 @@ from mesh.money import Money
 from mesh.resilience import DEFAULT_RETRYABLE_CODES, CallPolicy, ResilientClient
 
 _RETRYABLE = DEFAULT_RETRYABLE_CODES | {grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.ABORTED}
-CREATE_POLICY = CallPolicy(name="invoicing->payments.CreatePaymentIntent", dependency="payments", timeout=5.0,
-                           idempotent=True, retryable_codes=_RETRYABLE)
+CREATE_POLICY = CallPolicy(
+    name="invoicing->payments.CreatePaymentIntent",
+    dependency="payments",
+    timeout=5.0,
+    idempotent=True,
+    retryable_codes=_RETRYABLE,
+)
 # An authorization waits for a PSP (and payments' own PSP retries), so it gets longer.
-AUTHORIZE_POLICY = CallPolicy(name="invoicing->payments.AuthorizePaymentIntent", dependency="payments",
-                              timeout=20.0, idempotent=True, retryable_codes=_RETRYABLE)
+AUTHORIZE_POLICY = CallPolicy(
+    name="invoicing->payments.AuthorizePaymentIntent",
+    dependency="payments",
+    timeout=20.0,
+    idempotent=True,
+    retryable_codes=_RETRYABLE,
+)
 # Any fixed namespace works; changing it would change every derived request_id.
 _REQUEST_IDS = uuid.UUID("6f1c2a9e-4d0b-5e8a-9c3f-7b2d1e0a4c58")
 
@@ -59,9 +69,14 @@ class PaymentsClient:
     async def create_intent(self, collection: Collection) -> payment_intent_pb2.PaymentIntent:
         """An AUTOMATIC intent for the collection: authorizing it captures it at once."""
         request = ps.CreatePaymentIntentRequest(
-            parent=f"tenants/{collection.tenant}", request_id=derived_request_id(collection, "create"),
-            amount=collection.amount.to_proto(), capture_method=payment_intent_pb2.CAPTURE_METHOD_AUTOMATIC,
-            payment_method=collection.payment_method, order=collection.order, description=collection.description)
+            parent=f"tenants/{collection.tenant}",
+            request_id=derived_request_id(collection, "create"),
+            amount=collection.amount.to_proto(),
+            capture_method=payment_intent_pb2.CAPTURE_METHOD_AUTOMATIC,
+            payment_method=collection.payment_method,
+            order=collection.order,
+            description=collection.description,
+        )
         return (await self._create(request)).payment_intent
 
     async def authorize(self, collection: Collection, intent: str) -> payment_intent_pb2.PaymentIntent:

@@ -23,8 +23,9 @@ class ReconciliationApi(reconciliation_service_pb2_grpc.ReconciliationServiceSer
 
     @mapped
     async def ReconcileSettlement(self, request, context):
-        report = await self._reconciliation.reconcile(current_tenant(), request.psp, request.settlement_date,
-                                                      request.content, _window(request))
+        report = await self._reconciliation.reconcile(
+            current_tenant(), request.psp, request.settlement_date, request.content, _window(request)
+        )
         return rs.ReconcileSettlementResponse(reconciliation_report=report)
 
     @mapped
@@ -37,14 +38,16 @@ class ReconciliationApi(reconciliation_service_pb2_grpc.ReconciliationServiceSer
     async def ListReconciliationReports(self, request, context):
         page = PageRequest.of(request.page_size, request.page_token, request.parent, request.psp)
         reports = await self._reconciliation.list(current_tenant(), request.psp, page)
-        return rs.ListReconciliationReportsResponse(reconciliation_reports=reports.items,
-                                                    next_page_token=reports.next_page_token)
+        return rs.ListReconciliationReportsResponse(
+            reconciliation_reports=reports.items, next_page_token=reports.next_page_token
+        )
 
 
 def _window(request: rs.ReconcileSettlementRequest) -> SettlementWindow:
     """The period asked for, or the settlement date from 00:00 to 24:00 UTC."""
     if request.HasField("period_start_time"):
-        return SettlementWindow(request.period_start_time.ToDatetime(tzinfo=datetime.UTC),
-                                request.period_end_time.ToDatetime(tzinfo=datetime.UTC))
+        return SettlementWindow(
+            request.period_start_time.ToDatetime(tzinfo=datetime.UTC),
+            request.period_end_time.ToDatetime(tzinfo=datetime.UTC),
+        )
     return SettlementWindow.of_day(datetime.date.fromisoformat(request.settlement_date))
-

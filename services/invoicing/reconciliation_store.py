@@ -22,7 +22,8 @@ from services.invoicing.reconciliation import ItemKind, LedgerFact
 from services.invoicing.store import invoicing_metadata
 
 psp_items = sa.Table(
-    "psp_items", invoicing_metadata,
+    "psp_items",
+    invoicing_metadata,
     sa.Column("tenant", sa.String(64), primary_key=True),
     sa.Column("psp", sa.String(64), primary_key=True),
     sa.Column("psp_reference", sa.String(256), primary_key=True),
@@ -37,7 +38,8 @@ psp_items = sa.Table(
 )
 
 reconciliation_reports = sa.Table(
-    "reconciliation_reports", invoicing_metadata,
+    "reconciliation_reports",
+    invoicing_metadata,
     sa.Column("tenant", sa.String(64), primary_key=True),
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("psp", sa.String(64), nullable=False),
@@ -54,45 +56,90 @@ Report = reconciliation_report_pb2.ReconciliationReport
 async def record_item(conn: AsyncConnection, tenant: str, psp: str, fact: LedgerFact) -> None:
     """Remember a booked capture or refund; a reference seen again keeps its first booking."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    await conn.execute(dialect.insert(psp_items).values(
-        tenant=tenant, psp=psp, psp_reference=fact.psp_reference, kind=fact.kind.value,
-        currency_code=fact.gross.currency_code, gross_minor=fact.gross.amount_minor, fee_minor=fact.fee.amount_minor,
-        booked_at=fact.booked_at, journal_entry=fact.journal_entry, settled_on="").on_conflict_do_nothing())
+    await conn.execute(
+        dialect.insert(psp_items)
+        .values(
+            tenant=tenant,
+            psp=psp,
+            psp_reference=fact.psp_reference,
+            kind=fact.kind.value,
+            currency_code=fact.gross.currency_code,
+            gross_minor=fact.gross.amount_minor,
+            fee_minor=fact.fee.amount_minor,
+            booked_at=fact.booked_at,
+            journal_entry=fact.journal_entry,
+            settled_on="",
+        )
+        .on_conflict_do_nothing()
+    )
 
 
-async def facts(conn: AsyncConnection, tenant: str, psp: str, *, since: datetime.datetime,
-                until: datetime.datetime) -> list[LedgerFact]:
+async def facts(
+    conn: AsyncConnection, tenant: str, psp: str, *, since: datetime.datetime, until: datetime.datetime
+) -> list[LedgerFact]:
     """Items booked in [since, until), and older ones no report has settled yet."""
     c = psp_items.c
-    query = sa.select(psp_items).where(c.tenant == tenant, c.psp == psp, c.booked_at < until,
-                                       sa.or_(c.booked_at >= since, c.settled_on == ""))
+    query = sa.select(psp_items).where(
+        c.tenant == tenant, c.psp == psp, c.booked_at < until, sa.or_(c.booked_at >= since, c.settled_on == "")
+    )
     rows = await conn.execute(query.order_by(c.booked_at, c.psp_reference))
-    return [LedgerFact(row.psp_reference, ItemKind(row.kind), Money(row.currency_code, row.gross_minor),
-                       Money(row.currency_code, row.fee_minor), row.booked_at, row.journal_entry, row.settled_on)
-            for row in rows]
+    return [
+        LedgerFact(
+            row.psp_reference,
+            ItemKind(row.kind),
+            Money(row.currency_code, row.gross_minor),
+            Money(row.currency_code, row.fee_minor),
+            row.booked_at,
+            row.journal_entry,
+            row.settled_on,
+        )
+        for row in rows
+    ]
 
 
 async def mark_settled(conn: AsyncConnection, tenant: str, psp: str, references: Iterable[str], day: str) -> None:
     c = psp_items.c
-    await conn.execute(sa.update(psp_items).where(
-        c.tenant == tenant, c.psp == psp, c.psp_reference.in_(list(references)), c.settled_on == "")
-        .values(settled_on=day))
+    await conn.execute(
+        sa.update(psp_items)
+        .where(c.tenant == tenant, c.psp == psp, c.psp_reference.in_(list(references)), c.settled_on == "")
+        .values(settled_on=day)
+    )
 
 
-async def insert_report(conn: AsyncConnection, tenant: str, report_id: str, psp: str, content_sha256: bytes,
-                        created_at: datetime.datetime, report: Report) -> bool:
+async def insert_report(
+    conn: AsyncConnection,
+    tenant: str,
+    report_id: str,
+    psp: str,
+    content_sha256: bytes,
+    created_at: datetime.datetime,
+    report: Report,
+) -> bool:
     """Store the report; False when this PSP's file was stored already (the first one stays)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    result = await conn.execute(dialect.insert(reconciliation_reports).values(
-        tenant=tenant, id=report_id, psp=psp, content_sha256=content_sha256, created_at=created_at,
-        report=report.SerializeToString()).on_conflict_do_nothing().returning(reconciliation_reports.c.id))
+    result = await conn.execute(
+        dialect.insert(reconciliation_reports)
+        .values(
+            tenant=tenant,
+            id=report_id,
+            psp=psp,
+            content_sha256=content_sha256,
+            created_at=created_at,
+            report=report.SerializeToString(),
+        )
+        .on_conflict_do_nothing()
+        .returning(reconciliation_reports.c.id)
+    )
     return result.first() is not None  # a row back means inserted: psycopg's rowcount here is -1
 
 
 async def report_by_content(conn: AsyncConnection, tenant: str, psp: str, content_sha256: bytes) -> Report | None:
     c = reconciliation_reports.c
-    row = (await conn.execute(sa.select(c.report).where(
-        c.tenant == tenant, c.psp == psp, c.content_sha256 == content_sha256))).first()
+    row = (
+        await conn.execute(
+            sa.select(c.report).where(c.tenant == tenant, c.psp == psp, c.content_sha256 == content_sha256)
+        )
+    ).first()
     return None if row is None else Report.FromString(row.report)
 
 

@@ -38,9 +38,13 @@ class SettlementLinesInvalid(SettlementRejected):
 
     def __init__(self, report: ReconciliationReport) -> None:
         first = report.invalid_lines[0]
-        super().__init__(f"{report.invalid_line_count} row(s) of the settlement report cannot be read; "
-                         f"row {first.line_number}: {first.detail}", line=str(first.line_number),
-                         column=first.column, invalid_line_count=str(report.invalid_line_count))
+        super().__init__(
+            f"{report.invalid_line_count} row(s) of the settlement report cannot be read; "
+            f"row {first.line_number}: {first.detail}",
+            line=str(first.line_number),
+            column=first.column,
+            invalid_line_count=str(report.invalid_line_count),
+        )
         self.invalid_lines = report.invalid_lines
 
 
@@ -49,22 +53,29 @@ class ReportNotFound(BillingError):
 
 
 class ReconciliationUseCases:
-    def __init__(self, database: Database, *, clock: Callable[[], datetime.datetime],
-                 writer: EventWriter = EventWriter(SOURCE, TOPIC)) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Callable[[], datetime.datetime],
+        writer: EventWriter = EventWriter(SOURCE, TOPIC),
+    ) -> None:
         self.db = database
         self._now = clock
         self._writer = writer
 
-    async def reconcile(self, tenant: str, psp: str, settlement_date: str, content: bytes | Iterable[bytes],
-                        window: SettlementWindow) -> rr.ReconciliationReport:
+    async def reconcile(
+        self, tenant: str, psp: str, settlement_date: str, content: bytes | Iterable[bytes], window: SettlementWindow
+    ) -> rr.ReconciliationReport:
         if isinstance(content, bytes):  # known already: answer it without reading the ledger
             stored = await self._stored(tenant, psp, hashlib.sha256(content).digest())
             if stored is not None:
                 return stored
         result, settled = await self._matched(tenant, psp, content, window)
         name = f"tenants/{tenant}/reconciliationReports/{_report_id(tenant, psp, result.content_sha256)}"
-        report = report_message(result, name=name, psp=psp, settlement_date=settlement_date, window=window,
-                                created_at=self._now())
+        report = report_message(
+            result, name=name, psp=psp, settlement_date=settlement_date, window=window, created_at=self._now()
+        )
         return await self._store(tenant, psp, report, settled)
 
     async def get(self, tenant: str, report_id: str) -> rr.ReconciliationReport:
@@ -78,13 +89,15 @@ class ReconciliationUseCases:
         async with self.db.read() as conn:
             return await reconciliation_store.list_reports(conn, tenant, psp, page)
 
-    async def _matched(self, tenant: str, psp: str, content: bytes | Iterable[bytes],
-                       window: SettlementWindow) -> tuple[ReconciliationReport, set[str]]:
+    async def _matched(
+        self, tenant: str, psp: str, content: bytes | Iterable[bytes], window: SettlementWindow
+    ) -> tuple[ReconciliationReport, set[str]]:
         """The pure report, and the references of ledger facts its rows settle."""
         margin = window.cutoff_tolerance
         async with self.db.read() as conn:
-            facts = await reconciliation_store.facts(conn, tenant, psp, since=window.start - margin,
-                                                     until=window.end + margin)
+            facts = await reconciliation_store.facts(
+                conn, tenant, psp, since=window.start - margin, until=window.end + margin
+            )
         # The facts' own reference strings, so what `settled` keeps is bounded by the facts, not the file.
         known, settled = {fact.psp_reference: fact.psp_reference for fact in facts}, set()
         reader, reconciler = SettlementReader(content), Reconciler(facts, window)
@@ -97,12 +110,19 @@ class ReconciliationUseCases:
             raise SettlementLinesInvalid(result)
         return result, settled
 
-    async def _store(self, tenant: str, psp: str, report: rr.ReconciliationReport,
-                     settled: set[str]) -> rr.ReconciliationReport:
+    async def _store(
+        self, tenant: str, psp: str, report: rr.ReconciliationReport, settled: set[str]
+    ) -> rr.ReconciliationReport:
         async with atomic_phase(self.db, "reconciliation_stored") as conn:
             created = await reconciliation_store.insert_report(
-                conn, tenant, report.name.split("/")[3], psp, report.content_sha256,
-                report.create_time.ToDatetime(tzinfo=datetime.UTC), report)
+                conn,
+                tenant,
+                report.name.split("/")[3],
+                psp,
+                report.content_sha256,
+                report.create_time.ToDatetime(tzinfo=datetime.UTC),
+                report,
+            )
             if not created:  # the same file, reconciled meanwhile: its first report stands
                 first = await reconciliation_store.report_by_content(conn, tenant, psp, report.content_sha256)
                 if first is None:  # never: the insert met its row (the id, too, derives from the content)

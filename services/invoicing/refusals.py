@@ -19,22 +19,34 @@ _INVOICING_REASONS = {name.removeprefix(REASON_PREFIX) for name in error_reason_
 
 def mapped(handler):
     """Wrap an api method so that a domain refusal reaches the caller as its DomainError."""
+
     @functools.wraps(handler)
     async def call(self, request, context):
         try:
             return await handler(self, request, context)
         except (BillingError, SettlementRejected, FieldRejected) as refusal:
             raise domain_error(refusal) from refusal
+
     return call
 
 
 def domain_error(refusal: BillingError | SettlementRejected | FieldRejected) -> DomainError:
     if isinstance(refusal, FieldRejected):
-        return DomainError(Code.INVALID_ARGUMENT, common.VALIDATION_FAILED, str(refusal),
-                           violations=[FieldViolation(refusal.field, refusal.description)])
+        return DomainError(
+            Code.INVALID_ARGUMENT,
+            common.VALIDATION_FAILED,
+            str(refusal),
+            violations=[FieldViolation(refusal.field, refusal.description)],
+        )
     retry_after = TAX_RETRY_AFTER if isinstance(refusal, TaxCalculationFailed) else None
-    return DomainError(Code[refusal.code], _reason(refusal.reason), refusal.message,
-                       metadata=refusal.metadata, violations=_violations(refusal), retry_after=retry_after)
+    return DomainError(
+        Code[refusal.code],
+        _reason(refusal.reason),
+        refusal.message,
+        metadata=refusal.metadata,
+        violations=_violations(refusal),
+        retry_after=retry_after,
+    )
 
 
 def _reason(name: str) -> Reason:
@@ -46,5 +58,10 @@ def _reason(name: str) -> Reason:
 def _violations(refusal) -> list[FieldViolation]:
     if not isinstance(refusal, SettlementLinesInvalid):
         return []
-    return [FieldViolation(f"content.line[{line.line_number}]" + (f".{line.column}" if line.column else ""),
-                           f"{line.problem.value}: {line.detail}") for line in refusal.invalid_lines[:100]]
+    return [
+        FieldViolation(
+            f"content.line[{line.line_number}]" + (f".{line.column}" if line.column else ""),
+            f"{line.problem.value}: {line.detail}",
+        )
+        for line in refusal.invalid_lines[:100]
+    ]

@@ -21,15 +21,17 @@ from mesh.resilience import DEPENDENCY_FAILURE_CODES, CallPolicy, ResilientClien
 from services.invoicing.domain.billing_errors import BillingError, TaxCalculationFailed
 from services.invoicing.domain.tax import TaxCalculator, TaxRequest, TaxResult
 
-TAX_POLICY = CallPolicy(name="invoicing->tax-provider.Calculate", dependency="tax-provider", timeout=3.0,
-                        idempotent=True, max_attempts=2)
+TAX_POLICY = CallPolicy(
+    name="invoicing->tax-provider.Calculate", dependency="tax-provider", timeout=3.0, idempotent=True, max_attempts=2
+)
 RETRY_AFTER = datetime.timedelta(seconds=5)
 _FAILED = reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_TAX_CALCULATION_FAILED)
 
 
 class TaxHook:
-    def __init__(self, calculator: TaxCalculator, *, client: ResilientClient | None = None,
-                 policy: CallPolicy = TAX_POLICY) -> None:
+    def __init__(
+        self, calculator: TaxCalculator, *, client: ResilientClient | None = None, policy: CallPolicy = TAX_POLICY
+    ) -> None:
         self._calculator = calculator
         self._calculate = (client or ResilientClient()).wrap(policy, self._attempt)
 

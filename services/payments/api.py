@@ -33,11 +33,20 @@ class PaymentApi(payment_service_pb2_grpc.PaymentServiceServicer):
         self._app = app
 
     async def CreatePaymentIntent(self, request, context):
-        method = CaptureMethod.AUTOMATIC if request.capture_method == payment_intent_pb2.CAPTURE_METHOD_AUTOMATIC \
+        method = (
+            CaptureMethod.AUTOMATIC
+            if request.capture_method == payment_intent_pb2.CAPTURE_METHOD_AUTOMATIC
             else CaptureMethod.MANUAL
-        intent = await self._app.create(current_tenant(), request.request_id, Money.from_proto(request.amount),
-                                        capture_method=method, payment_method=request.payment_method,
-                                        order=request.order, description=request.description)
+        )
+        intent = await self._app.create(
+            current_tenant(),
+            request.request_id,
+            Money.from_proto(request.amount),
+            capture_method=method,
+            payment_method=request.payment_method,
+            order=request.order,
+            description=request.description,
+        )
         return ps.CreatePaymentIntentResponse(payment_intent=to_proto(intent))
 
     async def GetPaymentIntent(self, request, context):
@@ -47,8 +56,9 @@ class PaymentApi(payment_service_pb2_grpc.PaymentServiceServicer):
     async def ListPaymentIntents(self, request, context):
         page = PageRequest.of(request.page_size, request.page_token, request.parent, request.state)
         intents = await self._app.list_intents(current_tenant(), _state(request.state), page)
-        return ps.ListPaymentIntentsResponse(payment_intents=[to_proto(i) for i in intents.items],
-                                             next_page_token=intents.next_page_token)
+        return ps.ListPaymentIntentsResponse(
+            payment_intents=[to_proto(i) for i in intents.items], next_page_token=intents.next_page_token
+        )
 
     async def AuthorizePaymentIntent(self, request, context):
         intent = await self._app.authorize(current_tenant(), _intent_id(request.name), request.payment_method)
@@ -67,20 +77,30 @@ class PaymentApi(payment_service_pb2_grpc.PaymentServiceServicer):
         amount = Money.from_proto(request.amount) if request.HasField("amount") else None
         reason = refund_pb2.RefundReason.Name(request.reason)
         intent, refund_id, returned, result = await self._app.refund(
-            current_tenant(), _intent_id(request.parent, field="parent"), request.request_id, amount, reason)
+            current_tenant(), _intent_id(request.parent, field="parent"), request.request_id, amount, reason
+        )
         name = REFUND.format(tenant=intent.tenant, payment_intent=intent.id, refund=refund_id)
-        refund = refund_pb2.Refund(name=name, amount=returned.to_proto(), reason=request.reason,
-                                   state=refund_pb2.REFUND_STATE_SUCCEEDED, psp_reference=result.psp_reference or "")
+        refund = refund_pb2.Refund(
+            name=name,
+            amount=returned.to_proto(),
+            reason=request.reason,
+            state=refund_pb2.REFUND_STATE_SUCCEEDED,
+            psp_reference=result.psp_reference or "",
+        )
         return ps.RefundPaymentResponse(refund=refund, payment_intent=to_proto(intent))
 
     async def GetRefund(self, request, context):
         parts = REFUND.parse(request.name)
         row = await self._app.get_refund(current_tenant(), parts["payment_intent"], parts["refund"])
-        return ps.GetRefundResponse(refund=refund_pb2.Refund(
-            name=request.name, amount=Money(row.currency_code, row.amount_minor).to_proto(),
-            reason=cast(refund_pb2.RefundReason, refund_pb2.RefundReason.Value(row.reason)),
-            state=refund_pb2.REFUND_STATE_SUCCEEDED,
-            psp_reference=row.psp_reference))
+        return ps.GetRefundResponse(
+            refund=refund_pb2.Refund(
+                name=request.name,
+                amount=Money(row.currency_code, row.amount_minor).to_proto(),
+                reason=cast(refund_pb2.RefundReason, refund_pb2.RefundReason.Value(row.reason)),
+                state=refund_pb2.REFUND_STATE_SUCCEEDED,
+                psp_reference=row.psp_reference,
+            )
+        )
 
 
 class VaultApi(vault_service_pb2_grpc.VaultServiceServicer):
@@ -88,23 +108,45 @@ class VaultApi(vault_service_pb2_grpc.VaultServiceServicer):
         self._app = app
 
     async def TokenizeCard(self, request, context):
-        card = await self._app.tokenize_card(current_tenant(), request.request_id, request.card_number,
-                                             request.exp_month, request.exp_year, request.cvc,
-                                             request.cardholder_name)
-        return vs.TokenizeCardResponse(token=card.token, card=card_pb2.Card(
-            brand=cast(card_pb2.CardBrand, card_pb2.CardBrand.Value(f"CARD_BRAND_{card.brand.name}")),
-            last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year, fingerprint=card.fingerprint))
+        card = await self._app.tokenize_card(
+            current_tenant(),
+            request.request_id,
+            request.card_number,
+            request.exp_month,
+            request.exp_year,
+            request.cvc,
+            request.cardholder_name,
+        )
+        return vs.TokenizeCardResponse(
+            token=card.token,
+            card=card_pb2.Card(
+                brand=cast(card_pb2.CardBrand, card_pb2.CardBrand.Value(f"CARD_BRAND_{card.brand.name}")),
+                last4=card.last4,
+                exp_month=card.exp_month,
+                exp_year=card.exp_year,
+                fingerprint=card.fingerprint,
+            ),
+        )
 
 
 def to_proto(intent: PaymentIntent) -> payment_intent_pb2.PaymentIntent:
     message = payment_intent_pb2.PaymentIntent(
-        name=intent_name(intent), amount=intent.amount.to_proto(), amount_captured=intent.amount_captured.to_proto(),
+        name=intent_name(intent),
+        amount=intent.amount.to_proto(),
+        amount_captured=intent.amount_captured.to_proto(),
         amount_refunded=intent.amount_refunded.to_proto(),
         state=state_to_proto(intent.state),
-        capture_method=cast(payment_intent_pb2.CaptureMethod,
-                            payment_intent_pb2.CaptureMethod.Value(f"CAPTURE_METHOD_{intent.capture_method.name}")),
-        payment_method=intent.payment_method, order=intent.order, description=intent.description, psp=intent.psp,
-        psp_reference=intent.psp_reference, decline_code=intent.decline_code)
+        capture_method=cast(
+            payment_intent_pb2.CaptureMethod,
+            payment_intent_pb2.CaptureMethod.Value(f"CAPTURE_METHOD_{intent.capture_method.name}"),
+        ),
+        payment_method=intent.payment_method,
+        order=intent.order,
+        description=intent.description,
+        psp=intent.psp,
+        psp_reference=intent.psp_reference,
+        decline_code=intent.decline_code,
+    )
     if intent.fee is not None:
         message.fee.CopyFrom(intent.fee.to_proto())
     message.create_time.FromDatetime(intent.created)

@@ -76,10 +76,16 @@ class _Abandoned:
 
 
 class PaymentsApp:
-    def __init__(self, database: Database, vault: Vault, router: PspRouter, *,
-                 writer: EventWriter = EventWriter(SOURCE, TOPIC),
-                 clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
-                 lease_ttl: datetime.timedelta = datetime.timedelta(seconds=60)) -> None:
+    def __init__(
+        self,
+        database: Database,
+        vault: Vault,
+        router: PspRouter,
+        *,
+        writer: EventWriter = EventWriter(SOURCE, TOPIC),
+        clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+        lease_ttl: datetime.timedelta = datetime.timedelta(seconds=60),
+    ) -> None:
         self.db = database
         self.vault = vault
         self.router = router
@@ -87,17 +93,33 @@ class PaymentsApp:
         self._now = clock
         self._lease_ttl = lease_ttl
 
-    async def create(self, tenant: str, request_id: str, amount: Money, *, capture_method: CaptureMethod,
-                     payment_method: str, order: str, description: str) -> PaymentIntent:
+    async def create(
+        self,
+        tenant: str,
+        request_id: str,
+        amount: Money,
+        *,
+        capture_method: CaptureMethod,
+        payment_method: str,
+        order: str,
+        description: str,
+    ) -> PaymentIntent:
         resumed = _resumed()  # read before this execution commits a phase of its own
         async with atomic_phase(self.db, "created") as conn:
             if resumed and (created := await store.load(conn, tenant, derive_id("pi", tenant, request_id))):
                 return created  # committed by this request_id before its answer was lost: never insert twice
             if payment_method:
                 await self.vault.reveal_for_psp(conn, tenant, payment_method)  # the token must exist here
-            intent = PaymentIntent.create(id=derive_id("pi", tenant, request_id), tenant=tenant, amount=amount,
-                                          now=self._now(), capture_method=capture_method,
-                                          payment_method=payment_method, order=order, description=description)
+            intent = PaymentIntent.create(
+                id=derive_id("pi", tenant, request_id),
+                tenant=tenant,
+                amount=amount,
+                now=self._now(),
+                capture_method=capture_method,
+                payment_method=payment_method,
+                order=order,
+                description=description,
+            )
             await store.insert(conn, intent)
             await self._emit(conn, intent, state_changed(intent, None))
         return intent
@@ -115,8 +137,12 @@ class PaymentsApp:
         """Authorize (and capture, for AUTOMATIC). A decline saves the intent FAILED with its
         PaymentFailed event, then raises CardDeclined."""
         resumed = _resumed()  # read before this execution commits a phase of its own
-        step = await self._settled_first(lambda: self._begin_authorization(tenant, intent_id, payment_method, resumed),
-                                         tenant, intent_id, replacing_card=bool(payment_method))
+        step = await self._settled_first(
+            lambda: self._begin_authorization(tenant, intent_id, payment_method, resumed),
+            tenant,
+            intent_id,
+            replacing_card=bool(payment_method),
+        )
         routed = None
         if isinstance(step, _Leased):
             routed = await self._sent(step, lambda: self._route_authorization(step))
@@ -126,8 +152,9 @@ class PaymentsApp:
             raise CardDeclined(intent_name(intent), intent.decline_code, routed.result.hard_decline)
         return intent
 
-    async def _begin_authorization(self, tenant: str, intent_id: str, payment_method: str,
-                                   resumed: bool = False) -> _Leased | _Abandoned | PaymentIntent:
+    async def _begin_authorization(
+        self, tenant: str, intent_id: str, payment_method: str, resumed: bool = False
+    ) -> _Leased | _Abandoned | PaymentIntent:
         async with atomic_phase(self.db, "authorization_started") as conn:
             intent, pending = await self._locked(conn, tenant, intent_id)
             if intent.state is IntentState.REQUIRES_CAPTURE and intent.capture_method is CaptureMethod.AUTOMATIC:
@@ -144,8 +171,9 @@ class PaymentsApp:
             call = self._authorization_call(started.intent, card)
             return _Leased(await self._apply(conn, intent, started, pending=call), call, card)
 
-    async def _resume_authorization(self, conn: AsyncConnection, intent: PaymentIntent,
-                                    pending: store.PendingCall, token: str) -> _Leased | _Abandoned:
+    async def _resume_authorization(
+        self, conn: AsyncConnection, intent: PaymentIntent, pending: store.PendingCall, token: str
+    ) -> _Leased | _Abandoned:
         self._refuse_if_live(intent, pending)
         if intent.state is not IntentState.PROCESSING or token != intent.payment_method:
             return _Abandoned(pending)
@@ -171,9 +199,13 @@ class PaymentsApp:
                     await store.lease(conn, intent, moved)
                 leased.call = moved
 
-        return await self.router.authorize(_authorization_key(intent), self._authorize_request(intent, card),
-                                           tenant=intent.tenant, brand=brand_of(card.pan).value,
-                                           before_send=before_send)
+        return await self.router.authorize(
+            _authorization_key(intent),
+            self._authorize_request(intent, card),
+            tenant=intent.tenant,
+            brand=brand_of(card.pan).value,
+            before_send=before_send,
+        )
 
     async def _record_authorization(self, leased: _Leased, routed: Routed | OutcomeUnknown) -> PaymentIntent:
         async with atomic_phase(self.db, "authorization_recorded") as conn:
@@ -183,8 +215,9 @@ class PaymentsApp:
             now = self._now()
             if isinstance(routed, OutcomeUnknown):
                 unknown = store.PendingCall(routed.psp, routed.idempotency_key, "authorize")
-                return await self._apply(conn, intent, intent.authorization_outcome_unknown(routed.psp, now=now),
-                                         pending=unknown)
+                return await self._apply(
+                    conn, intent, intent.authorization_outcome_unknown(routed.psp, now=now), pending=unknown
+                )
             return await self._apply(conn, intent, authorization_transition(intent, routed.psp, routed.result, now))
 
     async def _continue_automatic_capture(self, intent: PaymentIntent) -> PaymentIntent:
@@ -202,8 +235,9 @@ class PaymentsApp:
 
         def plan(intent: PaymentIntent) -> store.PendingCall:
             taken = intent.capture_amount(amount)  # refused above what is capturable, before the PSP call
-            return self._follow_up(intent, "capture", _psp_key(intent, "capture", _amount_key(taken)), taken,
-                                   detail=capture_id)
+            return self._follow_up(
+                intent, "capture", _psp_key(intent, "capture", _amount_key(taken)), taken, detail=capture_id
+            )
 
         async def recorded(conn: AsyncConnection):
             return await store.load_capture(conn, tenant, capture_id)
@@ -211,8 +245,12 @@ class PaymentsApp:
         leased = await self._leased(tenant, intent_id, plan, recorded=recorded)
         if isinstance(leased, PaymentIntent):
             return leased
-        result = await self._sent(leased, lambda: self.router.call(leased.intent.psp, lambda psp: psp.capture(
-            leased.call.key, leased.intent.psp_reference, _money(leased))))
+        result = await self._sent(
+            leased,
+            lambda: self.router.call(
+                leased.intent.psp, lambda psp: psp.capture(leased.call.key, leased.intent.psp_reference, _money(leased))
+            ),
+        )
         return await self._recorded(leased, result)
 
     async def cancel(self, tenant: str, intent_id: str, reason: str) -> PaymentIntent:
@@ -233,18 +271,28 @@ class PaymentsApp:
             return self._follow_up(intent, "void", _psp_key(intent, "void"), None, detail=reason)
 
         leased = await self._leased(tenant, intent_id, plan)
-        result = await self._sent(leased, lambda: self.router.call(leased.intent.psp, lambda psp: psp.void(
-            leased.call.key, leased.intent.psp_reference)))
+        result = await self._sent(
+            leased,
+            lambda: self.router.call(
+                leased.intent.psp, lambda psp: psp.void(leased.call.key, leased.intent.psp_reference)
+            ),
+        )
         return await self._recorded(leased, result)
 
-    async def refund(self, tenant: str, intent_id: str, request_id: str, amount: Money | None,
-                     reason: str) -> tuple[PaymentIntent, str, Money, PspResult]:
+    async def refund(
+        self, tenant: str, intent_id: str, request_id: str, amount: Money | None, reason: str
+    ) -> tuple[PaymentIntent, str, Money, PspResult]:
         refund_id = derive_id("re", tenant, request_id)
 
         def plan(intent: PaymentIntent) -> store.PendingCall:
             returned = intent.refund_amount(amount)  # refused above what was captured, before the PSP call
-            return self._follow_up(intent, "refund", _psp_key(intent, "refund", _amount_key(returned)), returned,
-                                   detail=f"{refund_id}|{reason}")
+            return self._follow_up(
+                intent,
+                "refund",
+                _psp_key(intent, "refund", _amount_key(returned)),
+                returned,
+                detail=f"{refund_id}|{reason}",
+            )
 
         async def recorded(conn: AsyncConnection):  # by the janitor, after this request_id's holder died
             return await store.load_refund(conn, tenant, intent_id, refund_id)
@@ -253,29 +301,52 @@ class PaymentsApp:
         if isinstance(leased, PaymentIntent):
             async with self.db.read() as conn:
                 row = await recorded(conn)
-            return leased, refund_id, Money(row.currency_code, row.amount_minor), PspResult(Outcome.APPROVED,
-                                                                                             row.psp_reference)
-        result = await self._sent(leased, lambda: self.router.call(leased.intent.psp, lambda psp: psp.refund(
-            leased.call.key, leased.intent.psp_reference, _money(leased))))
+            return (
+                leased,
+                refund_id,
+                Money(row.currency_code, row.amount_minor),
+                PspResult(Outcome.APPROVED, row.psp_reference),
+            )
+        result = await self._sent(
+            leased,
+            lambda: self.router.call(
+                leased.intent.psp, lambda psp: psp.refund(leased.call.key, leased.intent.psp_reference, _money(leased))
+            ),
+        )
         intent = await self._recorded(leased, result)
         return intent, refund_id, _money(leased), result
 
-    def _follow_up(self, intent: PaymentIntent, operation: str, key: str, amount: Money | None,
-                   detail: str = "") -> store.PendingCall:
-        return store.PendingCall(intent.psp, key, operation, None if amount is None else amount.amount_minor,
-                                 detail, until=self._lease_end())
+    def _follow_up(
+        self, intent: PaymentIntent, operation: str, key: str, amount: Money | None, detail: str = ""
+    ) -> store.PendingCall:
+        return store.PendingCall(
+            intent.psp, key, operation, None if amount is None else amount.amount_minor, detail, until=self._lease_end()
+        )
 
     @overload
-    async def _leased(self, tenant: str, intent_id: str,
-                      plan: Callable[[PaymentIntent], store.PendingCall]) -> _Leased: ...
+    async def _leased(
+        self, tenant: str, intent_id: str, plan: Callable[[PaymentIntent], store.PendingCall]
+    ) -> _Leased: ...
     @overload
-    async def _leased(self, tenant: str, intent_id: str, plan: Callable[[PaymentIntent], store.PendingCall], *,
-                      recorded: Callable[[AsyncConnection], Awaitable[object]]) -> _Leased | PaymentIntent: ...
-    async def _leased(self, tenant: str, intent_id: str, plan: Callable[[PaymentIntent], store.PendingCall], *,
-                      recorded: Callable[[AsyncConnection], Awaitable[object]] | None = None,
-                      ) -> _Leased | PaymentIntent:
+    async def _leased(
+        self,
+        tenant: str,
+        intent_id: str,
+        plan: Callable[[PaymentIntent], store.PendingCall],
+        *,
+        recorded: Callable[[AsyncConnection], Awaitable[object]],
+    ) -> _Leased | PaymentIntent: ...
+    async def _leased(
+        self,
+        tenant: str,
+        intent_id: str,
+        plan: Callable[[PaymentIntent], store.PendingCall],
+        *,
+        recorded: Callable[[AsyncConnection], Awaitable[object]] | None = None,
+    ) -> _Leased | PaymentIntent:
         """The call `plan` makes, leased; the intent instead if `recorded` finds it done already
         (checked under the intent's lock, so no settlement can slip in between)."""
+
         async def begin() -> _Leased | _Abandoned | PaymentIntent:
             async with atomic_phase(self.db, "call_started") as conn:
                 intent, pending = await self._locked(conn, tenant, intent_id)
@@ -308,8 +379,9 @@ class PaymentsApp:
             intent = await store.load(conn, tenant, intent_id)
         return None if intent is None else await self._continue_automatic_capture(intent)
 
-    async def _settled_first(self, begin: Callable[[], Awaitable[object]], tenant: str, intent_id: str, *,
-                             replacing_card: bool = False):
+    async def _settled_first(
+        self, begin: Callable[[], Awaitable[object]], tenant: str, intent_id: str, *, replacing_card: bool = False
+    ):
         """Run `begin`; if it finds a call left by a holder that died, settle that call and begin again."""
         step = await begin()
         if isinstance(step, _Abandoned):
@@ -319,8 +391,9 @@ class PaymentsApp:
             raise _busy(intent_id)
         return step
 
-    async def _settle(self, tenant: str, intent_id: str, pending: store.PendingCall, *,
-                      compensate: bool = False) -> None:
+    async def _settle(
+        self, tenant: str, intent_id: str, pending: store.PendingCall, *, compensate: bool = False
+    ) -> None:
         result = await self.router.status(pending.psp, pending.key)
         if compensate and pending.operation == "authorize" and result is not None and result.psp_reference:
             # The customer moved to another card: release the first one's hold instead of keeping it.
@@ -332,8 +405,9 @@ class PaymentsApp:
             if current is not None and current.key == pending.key and not current.live(self._now()):
                 await self._apply_settled(conn, intent, current, result)
 
-    async def _apply_settled(self, conn: AsyncConnection, intent: PaymentIntent, call: store.PendingCall,
-                             result: PspResult | None) -> PaymentIntent:
+    async def _apply_settled(
+        self, conn: AsyncConnection, intent: PaymentIntent, call: store.PendingCall, result: PspResult | None
+    ) -> PaymentIntent:
         """Record what became of `call` and clear it; a call that never executed changes nothing else."""
         transition, details = settled_transition(intent, call, result, self._now())
         if transition is None:
@@ -343,8 +417,9 @@ class PaymentsApp:
         await self._record_money_row(conn, intent, call, result)
         return settled
 
-    async def _record_money_row(self, conn: AsyncConnection, intent: PaymentIntent, call: store.PendingCall,
-                                result: PspResult | None) -> None:
+    async def _record_money_row(
+        self, conn: AsyncConnection, intent: PaymentIntent, call: store.PendingCall, result: PspResult | None
+    ) -> None:
         """The durable row of a refund or a named capture, by which a retry finds it done (only
         an approved result gets here for those: settled_transition returns None otherwise)."""
         if call.operation not in ("refund", "capture") or result is None:
@@ -352,13 +427,27 @@ class PaymentsApp:
         reference = result.psp_reference or ""
         if call.operation == "refund":
             refund_id, reason = split_refund_detail(call.detail)
-            await store.insert_refund(conn, tenant=intent.tenant, refund_id=refund_id, intent_id=intent.id,
-                                      amount=call_amount(intent, call), reason=reason, state="SUCCEEDED",
-                                      psp_reference=reference, created=self._now())
+            await store.insert_refund(
+                conn,
+                tenant=intent.tenant,
+                refund_id=refund_id,
+                intent_id=intent.id,
+                amount=call_amount(intent, call),
+                reason=reason,
+                state="SUCCEEDED",
+                psp_reference=reference,
+                created=self._now(),
+            )
         elif call.operation == "capture" and call.detail:
-            await store.insert_capture(conn, tenant=intent.tenant, capture_id=call.detail, intent_id=intent.id,
-                                       amount=call_amount(intent, call), psp_reference=reference,
-                                       created=self._now())
+            await store.insert_capture(
+                conn,
+                tenant=intent.tenant,
+                capture_id=call.detail,
+                intent_id=intent.id,
+                amount=call_amount(intent, call),
+                psp_reference=reference,
+                created=self._now(),
+            )
 
     # Shared mechanics.
 
@@ -372,8 +461,11 @@ class PaymentsApp:
             await asyncio.shield(self._clear(leased))
             raise
         except DomainError as err:
-            if err.code is Code.UNAVAILABLE and err.reason.name == "PSP_UNAVAILABLE" \
-                    and leased.call.operation == "authorize":
+            if (
+                err.code is Code.UNAVAILABLE
+                and err.reason.name == "PSP_UNAVAILABLE"
+                and leased.call.operation == "authorize"
+            ):
                 await asyncio.shield(self._not_received(leased))  # no PSP took the call: nothing is held
             else:
                 await asyncio.shield(self._release(leased))
@@ -408,15 +500,30 @@ class PaymentsApp:
     def _authorize_request(self, intent: PaymentIntent, card) -> AuthorizeRequest:
         return AuthorizeRequest(idempotency_key="", amount=intent.amount, card=card, reference=intent_name(intent))
 
-    async def _apply(self, conn: AsyncConnection, before: PaymentIntent, transition: Transition, *,
-                     pending: store.PendingCall | None = None, refund: str = "", refund_reference: str = "",
-                     capture_reference: str = "", voided_psp: str = "") -> PaymentIntent:
+    async def _apply(
+        self,
+        conn: AsyncConnection,
+        before: PaymentIntent,
+        transition: Transition,
+        *,
+        pending: store.PendingCall | None = None,
+        refund: str = "",
+        refund_reference: str = "",
+        capture_reference: str = "",
+        voided_psp: str = "",
+    ) -> PaymentIntent:
         intent = transition.intent
         await store.save(conn, intent, read_version=before.version, pending=pending)
         await self._emit(conn, intent, state_changed(intent, before))
         for event in transition.events:
-            message = public_event(intent, event, refund=refund, refund_reference=refund_reference,
-                                   capture_reference=capture_reference, voided_psp=voided_psp)
+            message = public_event(
+                intent,
+                event,
+                refund=refund,
+                refund_reference=refund_reference,
+                capture_reference=capture_reference,
+                voided_psp=voided_psp,
+            )
             if message is not None:
                 await self._emit(conn, intent, message)
         return intent
@@ -424,12 +531,18 @@ class PaymentsApp:
     async def _emit(self, conn: AsyncConnection, intent: PaymentIntent, message: Message) -> None:
         """Write one event of this version of the intent to the outbox; its id names the version and
         the event type, so a retried transaction can never publish it twice under two ids."""
-        await self._writer.emit(conn, message, subject=intent_name(intent), tenant=intent.tenant,
-                                event_id=f"{intent.tenant}/{intent.id}/v{intent.version}/{message.DESCRIPTOR.name}",
-                                sequence=intent.version)
+        await self._writer.emit(
+            conn,
+            message,
+            subject=intent_name(intent),
+            tenant=intent.tenant,
+            event_id=f"{intent.tenant}/{intent.id}/v{intent.version}/{message.DESCRIPTOR.name}",
+            sequence=intent.version,
+        )
 
-    async def _locked(self, conn: AsyncConnection, tenant: str,
-                      intent_id: str) -> tuple[PaymentIntent, store.PendingCall | None]:
+    async def _locked(
+        self, conn: AsyncConnection, tenant: str, intent_id: str
+    ) -> tuple[PaymentIntent, store.PendingCall | None]:
         return _found(await store.load_for_update(conn, tenant, intent_id), intent_id)
 
     # Reads and tokenization, so the API reaches the store only through this class.
@@ -445,22 +558,31 @@ class PaymentsApp:
         async with self.db.read() as conn:
             row = await store.load_refund(conn, tenant, intent_id, refund_id)
         if row is None:
-            raise DomainError(Code.NOT_FOUND, common.NOT_FOUND, "no such refund",
-                              metadata={"refund": refund_id})
+            raise DomainError(Code.NOT_FOUND, common.NOT_FOUND, "no such refund", metadata={"refund": refund_id})
         return row
 
-    async def tokenize_card(self, tenant: str, request_id: str, card_number: str, exp_month: int, exp_year: int,
-                            cvc: str, cardholder_name: str):
+    async def tokenize_card(
+        self,
+        tenant: str,
+        request_id: str,
+        card_number: str,
+        exp_month: int,
+        exp_year: int,
+        cvc: str,
+        cardholder_name: str,
+    ):
         """Seal a card in the vault; one phase, so the key's recovery point commits with the card."""
         async with atomic_phase(self.db, "tokenized") as conn:
-            return await self.vault.tokenize(conn, tenant, request_id, card_number, exp_month, exp_year, cvc,
-                                             cardholder_name, self._now().date())
+            return await self.vault.tokenize(
+                conn, tenant, request_id, card_number, exp_month, exp_year, cvc, cardholder_name, self._now().date()
+            )
 
 
 def _found(found: T | None, intent_id: str) -> T:
     if found is None:
-        raise DomainError(Code.NOT_FOUND, common.NOT_FOUND, "no such payment intent",
-                          metadata={"payment_intent": intent_id})
+        raise DomainError(
+            Code.NOT_FOUND, common.NOT_FOUND, "no such payment intent", metadata={"payment_intent": intent_id}
+        )
     return found
 
 
@@ -470,9 +592,13 @@ def _resumed() -> bool:
 
 
 def _busy(intent_id: str) -> DomainError:
-    return DomainError(Code.ABORTED, common.REQUEST_IN_PROGRESS,
-                       "another operation on this payment intent is in progress; retry shortly",
-                       metadata={"payment_intent": intent_id}, retry_after=BUSY_RETRY_AFTER)
+    return DomainError(
+        Code.ABORTED,
+        common.REQUEST_IN_PROGRESS,
+        "another operation on this payment intent is in progress; retry shortly",
+        metadata={"payment_intent": intent_id},
+        retry_after=BUSY_RETRY_AFTER,
+    )
 
 
 def _money(leased: _Leased) -> Money:

@@ -53,5 +53,5 @@ def brand_of(number: str) -> CardBrand:
 
 def _prefix_between(number: str, low: str, high: str) -> bool:
     """True when the number's leading digits, as long as `low`, lie in [low, high]."""
-    prefix = number[:len(low)]
+    prefix = number[: len(low)]
     return len(prefix) == len(low) and low <= prefix <= high

@@ -18,38 +18,66 @@ def intent_name(intent: PaymentIntent) -> str:
 def state_to_proto(state: IntentState) -> payment_intent_pb2.PaymentIntentState:
     """The PaymentIntentState value of a domain state."""
     # protoc's .pyi types an enum's Value() as a plain int, not as the enum it looks up.
-    return cast(payment_intent_pb2.PaymentIntentState,
-                payment_intent_pb2.PaymentIntentState.Value(f"PAYMENT_INTENT_STATE_{state.name}"))
+    return cast(
+        payment_intent_pb2.PaymentIntentState,
+        payment_intent_pb2.PaymentIntentState.Value(f"PAYMENT_INTENT_STATE_{state.name}"),
+    )
 
 
 def state_changed(intent: PaymentIntent, before: PaymentIntent | None) -> events_pb2.PaymentIntentStateChanged:
     return events_pb2.PaymentIntentStateChanged(
-        payment_intent=intent_name(intent), order=intent.order, version=intent.version,
+        payment_intent=intent_name(intent),
+        order=intent.order,
+        version=intent.version,
         from_state=state_to_proto(before.state) if before else payment_intent_pb2.PAYMENT_INTENT_STATE_UNSPECIFIED,
-        to_state=state_to_proto(intent.state))
+        to_state=state_to_proto(intent.state),
+    )
 
 
-def public_event(intent: PaymentIntent, event, *, refund: str, refund_reference: str, capture_reference: str,
-                  voided_psp: str):
+def public_event(
+    intent: PaymentIntent, event, *, refund: str, refund_reference: str, capture_reference: str, voided_psp: str
+):
     name, order = intent_name(intent), intent.order
     match event:
         case domain_events.PaymentAuthorized():
-            return events_pb2.PaymentAuthorized(payment_intent=name, order=order, amount=event.amount.to_proto(),
-                                                psp=event.psp, psp_reference=event.psp_reference)
+            return events_pb2.PaymentAuthorized(
+                payment_intent=name,
+                order=order,
+                amount=event.amount.to_proto(),
+                psp=event.psp,
+                psp_reference=event.psp_reference,
+            )
         case domain_events.PaymentCaptured():
             fee = event.fee or Money.zero(event.amount.currency_code)
-            return events_pb2.PaymentCaptured(payment_intent=name, order=order, amount=event.amount.to_proto(),
-                                              amount_captured_total=event.total.to_proto(), fee=fee.to_proto(),
-                                              psp=intent.psp, psp_reference=capture_reference or intent.psp_reference)
+            return events_pb2.PaymentCaptured(
+                payment_intent=name,
+                order=order,
+                amount=event.amount.to_proto(),
+                amount_captured_total=event.total.to_proto(),
+                fee=fee.to_proto(),
+                psp=intent.psp,
+                psp_reference=capture_reference or intent.psp_reference,
+            )
         case domain_events.PaymentFailed():
-            return events_pb2.PaymentFailed(payment_intent=name, order=order, amount=event.amount.to_proto(),
-                                            decline_code=event.decline_code, hard_decline=event.hard_decline)
+            return events_pb2.PaymentFailed(
+                payment_intent=name,
+                order=order,
+                amount=event.amount.to_proto(),
+                decline_code=event.decline_code,
+                hard_decline=event.hard_decline,
+            )
         case domain_events.PaymentCanceled():
-            return events_pb2.PaymentCanceled(payment_intent=name, order=order, amount=event.amount.to_proto(),
-                                              reason=event.reason, psp=voided_psp)
+            return events_pb2.PaymentCanceled(
+                payment_intent=name, order=order, amount=event.amount.to_proto(), reason=event.reason, psp=voided_psp
+            )
         case domain_events.PaymentRefunded():
-            return events_pb2.PaymentRefunded(payment_intent=name, refund=f"{name}/refunds/{refund}", order=order,
-                                              amount=event.amount.to_proto(),
-                                              amount_refunded_total=event.total.to_proto(),
-                                              psp=intent.psp, psp_reference=refund_reference)
+            return events_pb2.PaymentRefunded(
+                payment_intent=name,
+                refund=f"{name}/refunds/{refund}",
+                order=order,
+                amount=event.amount.to_proto(),
+                amount_refunded_total=event.total.to_proto(),
+                psp=intent.psp,
+                psp_reference=refund_reference,
+            )
     return None  # VerificationRequired stays inside the service

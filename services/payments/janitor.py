@@ -34,8 +34,9 @@ class VerificationJanitor:
                 if await self._app.resolve_unknown(tenant, intent_id, call) is not None:
                     resolved += 1
             except DomainError:  # the PSP is still unreachable, or a caller is on it: ask again next pass
-                log.warning("verification of a payment intent deferred", extra={"payment_intent": intent_id,
-                                                                                 "psp": call.psp})
+                log.warning(
+                    "verification of a payment intent deferred", extra={"payment_intent": intent_id, "psp": call.psp}
+                )
         return resolved
 
     async def run(self, stop: asyncio.Event, interval_seconds: float = 5.0) -> None:

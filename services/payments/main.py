@@ -44,21 +44,29 @@ class PaymentsSettings(MeshSettings):
 
 def build_app(database: Database, settings: PaymentsSettings) -> PaymentsApp:
     vault = Vault(_key_ring(settings), _fingerprint_key(settings))
-    policy = RoutingPolicy(rules=(RoutingRule(psps=(SANDBOX_BETA, SANDBOX_ALPHA), currencies=frozenset({"GBP"})),),
-                           default=(SANDBOX_ALPHA, SANDBOX_BETA))
+    policy = RoutingPolicy(
+        rules=(RoutingRule(psps=(SANDBOX_BETA, SANDBOX_ALPHA), currencies=frozenset({"GBP"})),),
+        default=(SANDBOX_ALPHA, SANDBOX_BETA),
+    )
     latency = settings.sandbox_psp_latency_ms / 1000
-    psps = (remote_sandbox_psps(settings.sandbox_psp_addr) if settings.sandbox_psp_addr
-            else sandbox_psps(latency=(latency, latency)))
+    psps = (
+        remote_sandbox_psps(settings.sandbox_psp_addr)
+        if settings.sandbox_psp_addr
+        else sandbox_psps(latency=(latency, latency))
+    )
     return PaymentsApp(database, vault, PspRouter(psps, policy), lease_ttl=settings.idempotency_lock_ttl)
 
 
 def bindings(app: PaymentsApp) -> list[ServiceBinding]:
     return [
-        ServiceBinding("commerce.payments.v1.PaymentService",
-                       lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(
-                           PaymentApi(app), server)),
-        ServiceBinding("commerce.payments.v1.VaultService",
-                       lambda server: vault_service_pb2_grpc.add_VaultServiceServicer_to_server(VaultApi(app), server)),
+        ServiceBinding(
+            "commerce.payments.v1.PaymentService",
+            lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(PaymentApi(app), server),
+        ),
+        ServiceBinding(
+            "commerce.payments.v1.VaultService",
+            lambda server: vault_service_pb2_grpc.add_VaultServiceServicer_to_server(VaultApi(app), server),
+        ),
     ]
 
 

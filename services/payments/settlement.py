@@ -36,8 +36,9 @@ def outcome_of(psp: str, result: PspResult | None):
     return NotReceived()
 
 
-def authorization_transition(intent: PaymentIntent, psp: str, result: PspResult | None,
-                             now: datetime.datetime) -> Transition:
+def authorization_transition(
+    intent: PaymentIntent, psp: str, result: PspResult | None, now: datetime.datetime
+) -> Transition:
     match outcome_of(psp, result):
         case Authorized(psp_reference=reference):
             return intent.authorization_approved(psp, reference, now=now)
@@ -48,8 +49,9 @@ def authorization_transition(intent: PaymentIntent, psp: str, result: PspResult 
     return intent.authorization_not_received(now=now)
 
 
-def settled_transition(intent: PaymentIntent, call: PendingCall, result: PspResult | None,
-                       now: datetime.datetime) -> tuple[Transition | None, EventDetails]:
+def settled_transition(
+    intent: PaymentIntent, call: PendingCall, result: PspResult | None, now: datetime.datetime
+) -> tuple[Transition | None, EventDetails]:
     """The transition a settled call makes, with the details its events carry; (None, {}) when
     the call never executed and the intent stays where it is."""
     if call.operation == "authorize":

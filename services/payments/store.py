@@ -26,7 +26,8 @@ from services.payments.domain.states import CaptureMethod, IntentState
 payments_metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 payment_intents = sa.Table(
-    "payment_intents", payments_metadata,
+    "payment_intents",
+    payments_metadata,
     sa.Column("tenant", sa.String(64), primary_key=True),
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("currency_code", sa.String(3), nullable=False),
@@ -59,7 +60,8 @@ payment_intents = sa.Table(
 )
 
 refunds = sa.Table(
-    "refunds", payments_metadata,
+    "refunds",
+    payments_metadata,
     sa.Column("tenant", sa.String(64), primary_key=True),
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("intent_id", sa.String(64), nullable=False),
@@ -72,7 +74,8 @@ refunds = sa.Table(
 )
 
 captures = sa.Table(
-    "captures", payments_metadata,
+    "captures",
+    payments_metadata,
     sa.Column("tenant", sa.String(64), primary_key=True),
     sa.Column("id", sa.String(64), primary_key=True),  # derived from the capturing request_id
     sa.Column("intent_id", sa.String(64), nullable=False),
@@ -108,19 +111,34 @@ _BY_ID = sa.and_(payment_intents.c.tenant == sa.bindparam("p_tenant"), payment_i
 _SELECT = sa.select(payment_intents).where(_BY_ID)
 _SELECT_FOR_UPDATE = _SELECT.with_for_update()
 # Built once: the SET columns come from the parameters, so the statement and its cache key never change.
-_SAVE = sa.update(payment_intents).where(
-    payment_intents.c.tenant == sa.bindparam("w_tenant"), payment_intents.c.id == sa.bindparam("w_id"),
-    payment_intents.c.version == sa.bindparam("w_version")).returning(payment_intents.c.id)
+_SAVE = (
+    sa.update(payment_intents)
+    .where(
+        payment_intents.c.tenant == sa.bindparam("w_tenant"),
+        payment_intents.c.id == sa.bindparam("w_id"),
+        payment_intents.c.version == sa.bindparam("w_version"),
+    )
+    .returning(payment_intents.c.id)
+)
 _LEASE = sa.update(payment_intents).where(
-    payment_intents.c.tenant == sa.bindparam("w_tenant"), payment_intents.c.id == sa.bindparam("w_id"),
-    payment_intents.c.version == sa.bindparam("w_version"))
+    payment_intents.c.tenant == sa.bindparam("w_tenant"),
+    payment_intents.c.id == sa.bindparam("w_id"),
+    payment_intents.c.version == sa.bindparam("w_version"),
+)
 _INSERT_INTENT = sa.insert(payment_intents)  # the columns come from the parameters
 _INSERT_CAPTURE = sa.insert(captures)
 _INSERT_REFUND = sa.insert(refunds)
-_SELECT_CAPTURE = sa.select(captures).where(captures.c.tenant == sa.bindparam("p_tenant"),
-                                            captures.c.id == sa.bindparam("p_id"))
-_NO_PENDING = dict(pending_psp="", pending_psp_key="", pending_operation="", pending_amount_minor=None,
-                   pending_detail="", pending_until=None)
+_SELECT_CAPTURE = sa.select(captures).where(
+    captures.c.tenant == sa.bindparam("p_tenant"), captures.c.id == sa.bindparam("p_id")
+)
+_NO_PENDING = dict(
+    pending_psp="",
+    pending_psp_key="",
+    pending_operation="",
+    pending_amount_minor=None,
+    pending_detail="",
+    pending_until=None,
+)
 
 
 async def insert(conn: AsyncConnection, intent: PaymentIntent) -> None:
@@ -132,43 +150,54 @@ async def load(conn: AsyncConnection, tenant: str, intent_id: str) -> PaymentInt
     return None if row is None else _intent(row)
 
 
-async def load_for_update(conn: AsyncConnection, tenant: str,
-                          intent_id: str) -> tuple[PaymentIntent, PendingCall | None] | None:
+async def load_for_update(
+    conn: AsyncConnection, tenant: str, intent_id: str
+) -> tuple[PaymentIntent, PendingCall | None] | None:
     """The intent, locked for this transaction, with the call it has pending."""
     row = (await conn.execute(_SELECT_FOR_UPDATE, {"p_tenant": tenant, "p_id": intent_id})).first()
     return None if row is None else (_intent(row), _pending(row))
 
 
-async def save(conn: AsyncConnection, intent: PaymentIntent, *, read_version: int,
-               pending: PendingCall | None = None) -> None:
+async def save(
+    conn: AsyncConnection, intent: PaymentIntent, *, read_version: int, pending: PendingCall | None = None
+) -> None:
     """Save a transition; `pending` is what it leaves unresolved (otherwise no call is pending)."""
     values = {**_row(intent), **(_pending_values(pending) if pending else _NO_PENDING)}
-    result = await conn.execute(_SAVE, {**values, "w_tenant": intent.tenant, "w_id": intent.id,
-                                        "w_version": read_version})
+    result = await conn.execute(
+        _SAVE, {**values, "w_tenant": intent.tenant, "w_id": intent.id, "w_version": read_version}
+    )
     if result.first() is None:
         raise ConcurrentUpdate(f"{intent.tenant}/{intent.id} changed since version {read_version}")
 
 
 async def lease(conn: AsyncConnection, intent: PaymentIntent, call: PendingCall) -> None:
     """Record the call about to be sent; the intent's version stays (PSP keys derive from it)."""
-    await conn.execute(_LEASE, {**_pending_values(call), "w_tenant": intent.tenant, "w_id": intent.id,
-                                "w_version": intent.version})
+    await conn.execute(
+        _LEASE, {**_pending_values(call), "w_tenant": intent.tenant, "w_id": intent.id, "w_version": intent.version}
+    )
 
 
 async def release(conn: AsyncConnection, intent: PaymentIntent, key: str, now: datetime.datetime) -> None:
     """End the lease on `key` now, keeping the call: the next request settles or resumes it."""
-    await conn.execute(sa.update(payment_intents).where(
-        payment_intents.c.tenant == intent.tenant, payment_intents.c.id == intent.id,
-        payment_intents.c.pending_psp_key == key, payment_intents.c.pending_until.is_not(None),
-    ).values(pending_until=now))
+    await conn.execute(
+        sa.update(payment_intents)
+        .where(
+            payment_intents.c.tenant == intent.tenant,
+            payment_intents.c.id == intent.id,
+            payment_intents.c.pending_psp_key == key,
+            payment_intents.c.pending_until.is_not(None),
+        )
+        .values(pending_until=now)
+    )
 
 
 # Newest first; created_at alone can tie (one clock tick), the id makes the key unique.
 INTENT_LISTING = Keyset(payment_intents.c.created_at, payment_intents.c.id, descending=True)
 
 
-async def page(conn: AsyncConnection, tenant: str, *, state: IntentState | None,
-               page: PageRequest) -> Page[PaymentIntent]:
+async def page(
+    conn: AsyncConnection, tenant: str, *, state: IntentState | None, page: PageRequest
+) -> Page[PaymentIntent]:
     """The tenant's intents (in `state`, if given) after the page's key, newest first."""
     query = sa.select(payment_intents).where(payment_intents.c.tenant == tenant, INTENT_LISTING.after(page))
     if state is not None:
@@ -179,36 +208,79 @@ async def page(conn: AsyncConnection, tenant: str, *, state: IntentState | None,
 
 async def awaiting_verification(conn: AsyncConnection, limit: int) -> list[tuple[str, str, PendingCall]]:
     """(tenant, intent id, pending call) of intents whose PSP outcome is unknown, oldest first."""
-    rows = await conn.execute(sa.select(payment_intents)
-                              .where(payment_intents.c.state == IntentState.REQUIRES_VERIFICATION.name)
-                              .order_by(payment_intents.c.updated_at).limit(limit))
+    rows = await conn.execute(
+        sa.select(payment_intents)
+        .where(payment_intents.c.state == IntentState.REQUIRES_VERIFICATION.name)
+        .order_by(payment_intents.c.updated_at)
+        .limit(limit)
+    )
     return [(r.tenant, r.id, call) for r in rows if (call := _pending(r)) is not None]
 
 
 async def abandoned(conn: AsyncConnection, now: datetime.datetime, limit: int) -> list[tuple[str, str, PendingCall]]:
     """(tenant, intent id, call) of intents whose leased call outlived its holder, oldest first."""
-    rows = await conn.execute(sa.select(payment_intents).where(payment_intents.c.pending_until <= now)
-                              .order_by(payment_intents.c.pending_until).limit(limit))
+    rows = await conn.execute(
+        sa.select(payment_intents)
+        .where(payment_intents.c.pending_until <= now)
+        .order_by(payment_intents.c.pending_until)
+        .limit(limit)
+    )
     return [(r.tenant, r.id, call) for r in rows if (call := _pending(r)) is not None]
 
 
-async def insert_refund(conn: AsyncConnection, *, tenant: str, refund_id: str, intent_id: str, amount: Money,
-                        reason: str, state: str, psp_reference: str, created) -> None:
-    await conn.execute(_INSERT_REFUND, dict(
-        tenant=tenant, id=refund_id, intent_id=intent_id, currency_code=amount.currency_code,
-        amount_minor=amount.amount_minor, reason=reason, state=state, psp_reference=psp_reference, created_at=created))
+async def insert_refund(
+    conn: AsyncConnection,
+    *,
+    tenant: str,
+    refund_id: str,
+    intent_id: str,
+    amount: Money,
+    reason: str,
+    state: str,
+    psp_reference: str,
+    created,
+) -> None:
+    await conn.execute(
+        _INSERT_REFUND,
+        dict(
+            tenant=tenant,
+            id=refund_id,
+            intent_id=intent_id,
+            currency_code=amount.currency_code,
+            amount_minor=amount.amount_minor,
+            reason=reason,
+            state=state,
+            psp_reference=psp_reference,
+            created_at=created,
+        ),
+    )
 
 
 async def load_refund(conn: AsyncConnection, tenant: str, intent_id: str, refund_id: str):
-    return (await conn.execute(sa.select(refunds).where(
-        refunds.c.tenant == tenant, refunds.c.intent_id == intent_id, refunds.c.id == refund_id))).first()
+    return (
+        await conn.execute(
+            sa.select(refunds).where(
+                refunds.c.tenant == tenant, refunds.c.intent_id == intent_id, refunds.c.id == refund_id
+            )
+        )
+    ).first()
 
 
-async def insert_capture(conn: AsyncConnection, *, tenant: str, capture_id: str, intent_id: str, amount: Money,
-                         psp_reference: str, created) -> None:
-    await conn.execute(_INSERT_CAPTURE, dict(
-        tenant=tenant, id=capture_id, intent_id=intent_id, currency_code=amount.currency_code,
-        amount_minor=amount.amount_minor, psp_reference=psp_reference, created_at=created))
+async def insert_capture(
+    conn: AsyncConnection, *, tenant: str, capture_id: str, intent_id: str, amount: Money, psp_reference: str, created
+) -> None:
+    await conn.execute(
+        _INSERT_CAPTURE,
+        dict(
+            tenant=tenant,
+            id=capture_id,
+            intent_id=intent_id,
+            currency_code=amount.currency_code,
+            amount_minor=amount.amount_minor,
+            psp_reference=psp_reference,
+            created_at=created,
+        ),
+    )
 
 
 async def load_capture(conn: AsyncConnection, tenant: str, capture_id: str):
@@ -216,37 +288,72 @@ async def load_capture(conn: AsyncConnection, tenant: str, capture_id: str):
 
 
 def _pending_values(call: PendingCall) -> dict:
-    return dict(pending_psp=call.psp, pending_psp_key=call.key, pending_operation=call.operation,
-                pending_amount_minor=call.amount_minor, pending_detail=call.detail, pending_until=call.until)
+    return dict(
+        pending_psp=call.psp,
+        pending_psp_key=call.key,
+        pending_operation=call.operation,
+        pending_amount_minor=call.amount_minor,
+        pending_detail=call.detail,
+        pending_until=call.until,
+    )
 
 
 def _pending(row) -> PendingCall | None:
     if not row.pending_psp_key:
         return None
-    return PendingCall(row.pending_psp, row.pending_psp_key, row.pending_operation or "authorize",
-                       row.pending_amount_minor, row.pending_detail, row.pending_until)
+    return PendingCall(
+        row.pending_psp,
+        row.pending_psp_key,
+        row.pending_operation or "authorize",
+        row.pending_amount_minor,
+        row.pending_detail,
+        row.pending_until,
+    )
 
 
 def _row(intent: PaymentIntent) -> dict:
     return dict(
-        tenant=intent.tenant, id=intent.id, currency_code=intent.amount.currency_code,
-        amount_minor=intent.amount.amount_minor, captured_minor=intent.amount_captured.amount_minor,
+        tenant=intent.tenant,
+        id=intent.id,
+        currency_code=intent.amount.currency_code,
+        amount_minor=intent.amount.amount_minor,
+        captured_minor=intent.amount_captured.amount_minor,
         refunded_minor=intent.amount_refunded.amount_minor,
-        fee_minor=None if intent.fee is None else intent.fee.amount_minor, state=intent.state.name,
-        capture_method=intent.capture_method.name, payment_method=intent.payment_method, order_name=intent.order,
-        description=intent.description, psp=intent.psp, psp_reference=intent.psp_reference,
-        decline_code=intent.decline_code, cancellation_reason=intent.cancellation_reason, version=intent.version,
-        created_at=intent.created, updated_at=intent.updated,
+        fee_minor=None if intent.fee is None else intent.fee.amount_minor,
+        state=intent.state.name,
+        capture_method=intent.capture_method.name,
+        payment_method=intent.payment_method,
+        order_name=intent.order,
+        description=intent.description,
+        psp=intent.psp,
+        psp_reference=intent.psp_reference,
+        decline_code=intent.decline_code,
+        cancellation_reason=intent.cancellation_reason,
+        version=intent.version,
+        created_at=intent.created,
+        updated_at=intent.updated,
     )
 
 
 def _intent(row) -> PaymentIntent:
     money = lambda minor: Money(row.currency_code, minor)  # noqa: E731 - one currency per intent
     return PaymentIntent(
-        id=row.id, tenant=row.tenant, amount=money(row.amount_minor), amount_captured=money(row.captured_minor),
-        amount_refunded=money(row.refunded_minor), state=IntentState[row.state],
-        capture_method=CaptureMethod[row.capture_method], payment_method=row.payment_method, order=row.order_name,
-        description=row.description, psp=row.psp, psp_reference=row.psp_reference, decline_code=row.decline_code,
-        fee=None if row.fee_minor is None else money(row.fee_minor), cancellation_reason=row.cancellation_reason,
-        version=row.version, created=row.created_at, updated=row.updated_at,
+        id=row.id,
+        tenant=row.tenant,
+        amount=money(row.amount_minor),
+        amount_captured=money(row.captured_minor),
+        amount_refunded=money(row.refunded_minor),
+        state=IntentState[row.state],
+        capture_method=CaptureMethod[row.capture_method],
+        payment_method=row.payment_method,
+        order=row.order_name,
+        description=row.description,
+        psp=row.psp,
+        psp_reference=row.psp_reference,
+        decline_code=row.decline_code,
+        fee=None if row.fee_minor is None else money(row.fee_minor),
+        cancellation_reason=row.cancellation_reason,
+        version=row.version,
+        created=row.created_at,
+        updated=row.updated_at,
     )

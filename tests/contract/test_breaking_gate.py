@@ -73,7 +73,9 @@ GET_REFUND_RPC = """  // GetRefund returns one refund.
 
 
 # A predefined rule: a `buf.validate` extension declared in our tree (extensions need proto2).
-STRING_RULES = NewFile("proto/commerce/type/v1/string_rules.proto", """\
+STRING_RULES = NewFile(
+    "proto/commerce/type/v1/string_rules.proto",
+    """\
 syntax = "proto2";
 
 package commerce.type.v1;
@@ -88,9 +90,13 @@ extend buf.validate.StringRules {
     expression: "!rule || !(this.startsWith(' ') || this.endsWith(' '))"
   }];
 }
-""")
-IMPORT_STRING_RULES = Edit(f"{PAYMENTS}/payment_service.proto", 'import "commerce/type/v1/money.proto";\n',
-                           'import "commerce/type/v1/money.proto";\nimport "commerce/type/v1/string_rules.proto";\n')
+""",
+)
+IMPORT_STRING_RULES = Edit(
+    f"{PAYMENTS}/payment_service.proto",
+    'import "commerce/type/v1/money.proto";\n',
+    'import "commerce/type/v1/money.proto";\nimport "commerce/type/v1/string_rules.proto";\n',
+)
 TRIMMED = "(buf.validate.field).string.(commerce.type.v1.trimmed) = true"
 # A new field of CreatePaymentIntentRequest, after description (7); `rules` goes in its brackets.
 NEW_INTENT_FIELD = "\n  // statement_descriptor is new.\n  string statement_descriptor = 8 [{rules}];"
@@ -98,14 +104,19 @@ NEW_INTENT_FIELD = "\n  // statement_descriptor is new.\n  string statement_desc
 
 def new_intent_oneof(option: str) -> Edit:
     """A new oneof in CreatePaymentIntentRequest whose members are new fields too."""
-    return Edit(f"{PAYMENTS}/payment_service.proto", CREATE_INTENT_DESCRIPTION, CREATE_INTENT_DESCRIPTION + f"""
+    return Edit(
+        f"{PAYMENTS}/payment_service.proto",
+        CREATE_INTENT_DESCRIPTION,
+        CREATE_INTENT_DESCRIPTION
+        + f"""
   // payer says who pays; new.
   oneof payer {{{option}
     // customer is a known customer.
     string customer = 8;
     // guest_email is a guest checkout.
     string guest_email = 9;
-  }}""")
+  }}""",
+    )
 
 
 # PayInvoiceRequest has a message-level `(buf.validate.message).oneof` rule (required).
@@ -117,8 +128,11 @@ PAY_INVOICE_END = """    expression: "this.amount_minor > 0"
 
 
 def new_pay_invoice_field(rules: str) -> Edit:
-    return Edit(f"{INVOICING}/invoice_service.proto", PAY_INVOICE_END, PAY_INVOICE_END.replace(
-        "  }];\n}", f"  }}];\n  // note is new.\n  string note = 6 [{rules}];\n}}"))
+    return Edit(
+        f"{INVOICING}/invoice_service.proto",
+        PAY_INVOICE_END,
+        PAY_INVOICE_END.replace("  }];\n}", f"  }}];\n  // note is new.\n  string note = 6 [{rules}];\n}}"),
+    )
 
 
 # VaultService's file moved, in place, from the stable v1 into the unstable v1beta1.
@@ -126,7 +140,9 @@ VAULT_TO_V1BETA1 = (
     Edit(f"{PAYMENTS}/vault_service.proto", "package commerce.payments.v1;", "package commerce.payments.v1beta1;"),
     Edit(f"{PAYMENTS}/vault_service.proto", "  Card card = 2;", "  commerce.payments.v1.Card card = 2;"),
 )
-WALLET_V1BETA1 = NewFile("proto/commerce/payments/v1beta1/wallet.proto", """\
+WALLET_V1BETA1 = NewFile(
+    "proto/commerce/payments/v1beta1/wallet.proto",
+    """\
 syntax = "proto3";
 
 package commerce.payments.v1beta1;
@@ -136,80 +152,150 @@ message Wallet {
   // name is "tenants/{tenant}/wallets/{wallet}".
   string name = 1;
 }
-""")
+""",
+)
 
 BREAKING = {
-    "delete a field": (Edit(f"{PAYMENTS}/payment_intent.proto", "  string psp_reference = 11;\n", ""),
-                       "FIELD_NO_DELETE", "payment_intent.proto"),
-    "renumber a field": (Edit(f"{PAYMENTS}/card.proto", "string last4 = 2;", "string last4 = 6;"),
-                         "FIELD_NO_DELETE", "card.proto"),
-    "rename a field (JSON)": (Edit(f"{PAYMENTS}/card.proto", "int32 exp_month = 3;", "int32 expiry_month = 3;"),
-                              "FIELD_SAME_JSON_NAME", "card.proto"),
-    "delete an RPC": (Edit(f"{PAYMENTS}/payment_service.proto", GET_REFUND_RPC, ""),
-                      "RPC_NO_DELETE", "payment_service.proto"),
-    "delete an enum value": (Edit(f"{PAYMENTS}/refund.proto", "  REFUND_REASON_FRAUDULENT = 3;\n", ""),
-                             "ENUM_VALUE_NO_DELETE", "refund.proto"),
-    "change an event field's type": (Edit(f"{PAYMENTS}/events.proto", CAPTURED_PSP,
-                                          CAPTURED_PSP.replace("string", "int64")),
-                                     "FIELD_SAME_TYPE", "events.proto"),
-    "change an idempotency level": (Edit(f"{PAYMENTS}/payment_service.proto", GET_REFUND_RPC,
-                                         GET_REFUND_RPC.replace("NO_SIDE_EFFECTS", "IDEMPOTENT")),
-                                    "RPC_SAME_IDEMPOTENCY_LEVEL", "payment_service.proto"),
-    "tighten a length limit": (Edit(f"{PAYMENTS}/payment_service.proto", CREATE_INTENT_DESCRIPTION,
-                                    CREATE_INTENT_DESCRIPTION.replace("500", "100")),
-                               "VALIDATION_TIGHTENED", "payment_service.proto"),
+    "delete a field": (
+        Edit(f"{PAYMENTS}/payment_intent.proto", "  string psp_reference = 11;\n", ""),
+        "FIELD_NO_DELETE",
+        "payment_intent.proto",
+    ),
+    "renumber a field": (
+        Edit(f"{PAYMENTS}/card.proto", "string last4 = 2;", "string last4 = 6;"),
+        "FIELD_NO_DELETE",
+        "card.proto",
+    ),
+    "rename a field (JSON)": (
+        Edit(f"{PAYMENTS}/card.proto", "int32 exp_month = 3;", "int32 expiry_month = 3;"),
+        "FIELD_SAME_JSON_NAME",
+        "card.proto",
+    ),
+    "delete an RPC": (
+        Edit(f"{PAYMENTS}/payment_service.proto", GET_REFUND_RPC, ""),
+        "RPC_NO_DELETE",
+        "payment_service.proto",
+    ),
+    "delete an enum value": (
+        Edit(f"{PAYMENTS}/refund.proto", "  REFUND_REASON_FRAUDULENT = 3;\n", ""),
+        "ENUM_VALUE_NO_DELETE",
+        "refund.proto",
+    ),
+    "change an event field's type": (
+        Edit(f"{PAYMENTS}/events.proto", CAPTURED_PSP, CAPTURED_PSP.replace("string", "int64")),
+        "FIELD_SAME_TYPE",
+        "events.proto",
+    ),
+    "change an idempotency level": (
+        Edit(
+            f"{PAYMENTS}/payment_service.proto", GET_REFUND_RPC, GET_REFUND_RPC.replace("NO_SIDE_EFFECTS", "IDEMPOTENT")
+        ),
+        "RPC_SAME_IDEMPOTENCY_LEVEL",
+        "payment_service.proto",
+    ),
+    "tighten a length limit": (
+        Edit(
+            f"{PAYMENTS}/payment_service.proto",
+            CREATE_INTENT_DESCRIPTION,
+            CREATE_INTENT_DESCRIPTION.replace("500", "100"),
+        ),
+        "VALIDATION_TIGHTENED",
+        "payment_service.proto",
+    ),
     "add a pattern to a field": (
-        Edit(f"{PAYMENTS}/vault_service.proto",
-             "string cardholder_name = 7 [(buf.validate.field).string.max_len = 128];",
-             'string cardholder_name = 7 [(buf.validate.field).string.pattern = "^[A-Z ]+$"];'),
-        "VALIDATION_TIGHTENED", "vault_service.proto"),
-    "raise a lower bound": (Edit(f"{PAYMENTS}/vault_service.proto", "gte: 2000", "gte: 2020"),
-                            "VALIDATION_TIGHTENED", "vault_service.proto"),
+        Edit(
+            f"{PAYMENTS}/vault_service.proto",
+            "string cardholder_name = 7 [(buf.validate.field).string.max_len = 128];",
+            'string cardholder_name = 7 [(buf.validate.field).string.pattern = "^[A-Z ]+$"];',
+        ),
+        "VALIDATION_TIGHTENED",
+        "vault_service.proto",
+    ),
+    "raise a lower bound": (
+        Edit(f"{PAYMENTS}/vault_service.proto", "gte: 2000", "gte: 2020"),
+        "VALIDATION_TIGHTENED",
+        "vault_service.proto",
+    ),
     "add a required field to a request": (
-        Edit(f"{PAYMENTS}/payment_service.proto", CREATE_INTENT_DESCRIPTION, CREATE_INTENT_DESCRIPTION
-             + "\n  // customer is new and required."
-             + "\n  string customer = 8 [(buf.validate.field).string.min_len = 1];"),
-        "VALIDATION_NEW_FIELD_REJECTS_EMPTY", "payment_service.proto"),
+        Edit(
+            f"{PAYMENTS}/payment_service.proto",
+            CREATE_INTENT_DESCRIPTION,
+            CREATE_INTENT_DESCRIPTION
+            + "\n  // customer is new and required."
+            + "\n  string customer = 8 [(buf.validate.field).string.min_len = 1];",
+        ),
+        "VALIDATION_NEW_FIELD_REJECTS_EMPTY",
+        "payment_service.proto",
+    ),
     # Blind spots the gate once had: each passed or crashed before.
-    "add a required oneof of new fields": (new_intent_oneof("\n    option (buf.validate.oneof).required = true;"),
-                                           "VALIDATION_TIGHTENED", "payment_service.proto"),
+    "add a required oneof of new fields": (
+        new_intent_oneof("\n    option (buf.validate.oneof).required = true;"),
+        "VALIDATION_TIGHTENED",
+        "payment_service.proto",
+    ),
     "add a predefined rule to a field": (
-        (STRING_RULES, IMPORT_STRING_RULES, Edit(f"{PAYMENTS}/payment_service.proto", CREATE_INTENT_DESCRIPTION,
-                                                 CREATE_INTENT_DESCRIPTION.replace("500", f"500, {TRIMMED}"))),
-        "VALIDATION_TIGHTENED", "payment_service.proto"),
+        (
+            STRING_RULES,
+            IMPORT_STRING_RULES,
+            Edit(
+                f"{PAYMENTS}/payment_service.proto",
+                CREATE_INTENT_DESCRIPTION,
+                CREATE_INTENT_DESCRIPTION.replace("500", f"500, {TRIMMED}"),
+            ),
+        ),
+        "VALIDATION_TIGHTENED",
+        "payment_service.proto",
+    ),
     "move a stable file into v1beta1": (VAULT_TO_V1BETA1, "STABLE_ELEMENT_DELETED", "vault_service.proto"),
     "add a required field beside a message-level oneof": (
         new_pay_invoice_field("(buf.validate.field).string.min_len = 1"),
-        "VALIDATION_NEW_FIELD_REJECTS_EMPTY", "invoice_service.proto"),
+        "VALIDATION_NEW_FIELD_REJECTS_EMPTY",
+        "invoice_service.proto",
+    ),
     "retype an event field so its golden no longer parses": (
         Edit(f"{PAYMENTS}/events.proto", CAPTURED_PSP, CAPTURED_PSP.replace("string", "commerce.type.v1.Money")),
-        "GOLDEN_EVENT_UNREADABLE", "r3/commerce.payments.v1.PaymentCaptured.binpb"),
+        "GOLDEN_EVENT_UNREADABLE",
+        "r3/commerce.payments.v1.PaymentCaptured.binpb",
+    ),
 }
 
 COMPATIBLE = {
-    "add a field": Edit(f"{PAYMENTS}/payment_intent.proto", "  string psp_reference = 11;\n",
-                        "  string psp_reference = 11;\n"
-                        "  // statement_descriptor is new.\n"
-                        "  string statement_descriptor = 16;\n"),
-    "add an enum value": Edit(f"{PAYMENTS}/refund.proto", "  REFUND_REASON_ORDER_CANCELED = 4;\n",
-                              "  REFUND_REASON_ORDER_CANCELED = 4;\n"
-                              "  // REFUND_REASON_OTHER is new.\n"
-                              "  REFUND_REASON_OTHER = 5;\n"),
-    "loosen a length limit": Edit(f"{PAYMENTS}/payment_service.proto", CREATE_INTENT_DESCRIPTION,
-                                  CREATE_INTENT_DESCRIPTION.replace("500", "1000")),
+    "add a field": Edit(
+        f"{PAYMENTS}/payment_intent.proto",
+        "  string psp_reference = 11;\n",
+        "  string psp_reference = 11;\n  // statement_descriptor is new.\n  string statement_descriptor = 16;\n",
+    ),
+    "add an enum value": Edit(
+        f"{PAYMENTS}/refund.proto",
+        "  REFUND_REASON_ORDER_CANCELED = 4;\n",
+        "  REFUND_REASON_ORDER_CANCELED = 4;\n  // REFUND_REASON_OTHER is new.\n  REFUND_REASON_OTHER = 5;\n",
+    ),
+    "loosen a length limit": Edit(
+        f"{PAYMENTS}/payment_service.proto", CREATE_INTENT_DESCRIPTION, CREATE_INTENT_DESCRIPTION.replace("500", "1000")
+    ),
     "widen an upper bound": Edit(f"{PAYMENTS}/vault_service.proto", "lte: 2100", "lte: 2200"),
     "add an optional validated field": Edit(
-        f"{PAYMENTS}/payment_service.proto", CREATE_INTENT_DESCRIPTION, CREATE_INTENT_DESCRIPTION
+        f"{PAYMENTS}/payment_service.proto",
+        CREATE_INTENT_DESCRIPTION,
+        CREATE_INTENT_DESCRIPTION
         + "\n  // statement_descriptor is new and optional."
-        + "\n  string statement_descriptor = 8 [(buf.validate.field).string.max_len = 22];"),
+        + "\n  string statement_descriptor = 8 [(buf.validate.field).string.max_len = 22];",
+    ),
     # The compatible twins of the blind spots above.
     "add an optional oneof of new fields": new_intent_oneof(""),
     "add a new field with a predefined rule": (
-        STRING_RULES, IMPORT_STRING_RULES, Edit(f"{PAYMENTS}/payment_service.proto", CREATE_INTENT_DESCRIPTION,
-                                                CREATE_INTENT_DESCRIPTION + NEW_INTENT_FIELD.format(rules=TRIMMED))),
+        STRING_RULES,
+        IMPORT_STRING_RULES,
+        Edit(
+            f"{PAYMENTS}/payment_service.proto",
+            CREATE_INTENT_DESCRIPTION,
+            CREATE_INTENT_DESCRIPTION + NEW_INTENT_FIELD.format(rules=TRIMMED),
+        ),
+    ),
     "add a v1beta1 package beside v1": WALLET_V1BETA1,
     "add an optional field beside a message-level oneof": new_pay_invoice_field(
-        "(buf.validate.field).string.max_len = 100"),
+        "(buf.validate.field).string.max_len = 100"
+    ),
 }
 
 
@@ -263,8 +349,11 @@ def test_an_undecodable_golden_does_not_hide_bufs_finding(scratch: Layout) -> No
 def test_gate_compares_the_cel_of_a_released_predefined_rule(scratch: Layout) -> None:
     apply_all(COMPATIBLE["add a new field with a predefined rule"], scratch.root)
     release(scratch, "a predefined rule on a new field")
-    Edit(STRING_RULES.file, "!(this.startsWith(' ') || this.endsWith(' '))",
-         "!(this.startsWith(' ') || this.endsWith(' ') || this.contains('  '))").apply(scratch.root)
+    Edit(
+        STRING_RULES.file,
+        "!(this.startsWith(' ') || this.endsWith(' '))",
+        "!(this.startsWith(' ') || this.endsWith(' ') || this.contains('  '))",
+    ).apply(scratch.root)
 
     report = run_gate(scratch)
 
@@ -288,7 +377,8 @@ def test_a_check_that_crashes_names_the_golden_file_and_the_check(scratch: Layou
 
 
 def test_a_check_that_crashes_names_the_proto_file_the_message_and_the_check(
-        scratch: Layout, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
     compare = constraints._compare_message
 
     def crash_on_vault(pair):
@@ -307,10 +397,17 @@ def test_a_check_that_crashes_names_the_proto_file_the_message_and_the_check(
     assert "validation rules check could not check commerce.payments.v1.TokenizeCardRequest" in report.render()
 
 
-@pytest.mark.parametrize(("package", "stable"), [
-    ("commerce.payments.v1", True), ("commerce.payments.v2", True), ("commerce.payments.v1beta1", False),
-    ("commerce.payments.v2alpha", False), ("commerce.payments.v1p1beta1", False), ("commerce.payments.v1test", False),
-])
+@pytest.mark.parametrize(
+    ("package", "stable"),
+    [
+        ("commerce.payments.v1", True),
+        ("commerce.payments.v2", True),
+        ("commerce.payments.v1beta1", False),
+        ("commerce.payments.v2alpha", False),
+        ("commerce.payments.v1p1beta1", False),
+        ("commerce.payments.v1test", False),
+    ],
+)
 def test_stable_packages_are_the_ones_buf_does_not_skip(package: str, stable: bool) -> None:
     assert is_stable(package) is stable
 
@@ -338,6 +435,11 @@ def test_a_file_moved_into_v1beta1_names_each_declaration_that_left_v1(scratch: 
     removals = find_removals(scratch.baseline_image.read_bytes(), bufcli.image_bytes(scratch))
 
     assert [r.element.removeprefix("commerce.payments.v1.") for r in removals] == [
-        "VaultService", "TokenizeCardRequest", "TokenizeCardResponse"]
-    assert all(r.path == f"{PAYMENTS}/vault_service.proto" and "now only in commerce.payments.v1beta1" in r.message
-               for r in removals)
+        "VaultService",
+        "TokenizeCardRequest",
+        "TokenizeCardResponse",
+    ]
+    assert all(
+        r.path == f"{PAYMENTS}/vault_service.proto" and "now only in commerce.payments.v1beta1" in r.message
+        for r in removals
+    )

@@ -47,8 +47,12 @@ def _messages(image) -> dict[str, descriptor_pb2.DescriptorProto]:
 
 def _rpcs(image) -> list[Rpc]:
     messages = _messages(image)
-    return [Rpc(f"{f.package}.{s.name}", m, messages[m.input_type], messages[m.output_type])
-            for f in _ours(image) for s in f.service for m in s.method]
+    return [
+        Rpc(f"{f.package}.{s.name}", m, messages[m.input_type], messages[m.output_type])
+        for f in _ours(image)
+        for s in f.service
+        for m in s.method
+    ]
 
 
 def _field(msg: descriptor_pb2.DescriptorProto, name: str) -> descriptor_pb2.FieldDescriptorProto | None:
@@ -62,23 +66,50 @@ def test_the_tree_covers_all_four_domains(image) -> None:
     assert len(_rpcs(image)) >= 40
 
 
-@pytest.mark.parametrize("rpc_name", [
-    "CheckoutService.CreateCart", "CheckoutService.GetCart", "CheckoutService.AddCartItem",
-    "CheckoutService.RemoveCartItem", "CheckoutService.PlaceOrder", "CheckoutService.GetOrder",
-    "CheckoutService.ListOrders", "CheckoutService.CancelOrder", "CatalogService.GetProduct",
-    "CatalogService.ListProducts", "VaultService.TokenizeCard", "PaymentService.CreatePaymentIntent",
-    "PaymentService.AuthorizePaymentIntent", "PaymentService.CapturePaymentIntent",
-    "PaymentService.CancelPaymentIntent", "PaymentService.RefundPayment", "PaymentService.GetPaymentIntent",
-    "PaymentService.ListPaymentIntents", "InvoiceService.CreateInvoice", "InvoiceService.FinalizeInvoice",
-    "InvoiceService.VoidInvoice", "InvoiceService.GetInvoice", "InvoiceService.ListInvoices",
-    "InvoiceService.CreateCreditNote", "LedgerService.GetAccountBalance", "LedgerService.ListJournalEntries",
-    "LedgerService.VerifyLedger", "ReconciliationService.ReconcileSettlement",
-    "ReconciliationService.GetReconciliationReport", "CreatePlan", "GetPlan", "ListPlans",
-    "SubscriptionService.CreateSubscription", "SubscriptionService.GetSubscription",
-    "SubscriptionService.ListSubscriptions", "SubscriptionService.ChangeSubscriptionPlan",
-    "SubscriptionService.CancelSubscription", "SubscriptionService.PauseSubscription",
-    "SubscriptionService.ResumeSubscription",
-])
+@pytest.mark.parametrize(
+    "rpc_name",
+    [
+        "CheckoutService.CreateCart",
+        "CheckoutService.GetCart",
+        "CheckoutService.AddCartItem",
+        "CheckoutService.RemoveCartItem",
+        "CheckoutService.PlaceOrder",
+        "CheckoutService.GetOrder",
+        "CheckoutService.ListOrders",
+        "CheckoutService.CancelOrder",
+        "CatalogService.GetProduct",
+        "CatalogService.ListProducts",
+        "VaultService.TokenizeCard",
+        "PaymentService.CreatePaymentIntent",
+        "PaymentService.AuthorizePaymentIntent",
+        "PaymentService.CapturePaymentIntent",
+        "PaymentService.CancelPaymentIntent",
+        "PaymentService.RefundPayment",
+        "PaymentService.GetPaymentIntent",
+        "PaymentService.ListPaymentIntents",
+        "InvoiceService.CreateInvoice",
+        "InvoiceService.FinalizeInvoice",
+        "InvoiceService.VoidInvoice",
+        "InvoiceService.GetInvoice",
+        "InvoiceService.ListInvoices",
+        "InvoiceService.CreateCreditNote",
+        "LedgerService.GetAccountBalance",
+        "LedgerService.ListJournalEntries",
+        "LedgerService.VerifyLedger",
+        "ReconciliationService.ReconcileSettlement",
+        "ReconciliationService.GetReconciliationReport",
+        "CreatePlan",
+        "GetPlan",
+        "ListPlans",
+        "SubscriptionService.CreateSubscription",
+        "SubscriptionService.GetSubscription",
+        "SubscriptionService.ListSubscriptions",
+        "SubscriptionService.ChangeSubscriptionPlan",
+        "SubscriptionService.CancelSubscription",
+        "SubscriptionService.PauseSubscription",
+        "SubscriptionService.ResumeSubscription",
+    ],
+)
 def test_required_rpc_exists(image, rpc_name: str) -> None:
     names = {str(r) for r in _rpcs(image)}
     assert any(n.endswith(f".{rpc_name}") for n in names), rpc_name
@@ -141,8 +172,12 @@ def test_resource_names_in_requests_are_tenant_scoped(image, field_rules) -> Non
 
 
 def test_enum_fields_in_requests_accept_only_defined_values(image, field_rules) -> None:
-    wrong = [f"{r}.{f.name}" for r in _rpcs(image) for f in r.request.field
-             if f.type == FDP.TYPE_ENUM and not field_rules(f).get("enum", {}).get("defined_only")]
+    wrong = [
+        f"{r}.{f.name}"
+        for r in _rpcs(image)
+        for f in r.request.field
+        if f.type == FDP.TYPE_ENUM and not field_rules(f).get("enum", {}).get("defined_only")
+    ]
     assert not wrong, wrong
 
 
@@ -164,8 +199,11 @@ def test_money_is_never_floating_point_nor_google_money(image) -> None:
         while stack:
             name, msg = stack.pop()
             stack.extend((f"{name}.{n.name}", n) for n in msg.nested_type)
-            wrong += [f"{name}.{f.name}" for f in msg.field
-                      if f.type in (FDP.TYPE_FLOAT, FDP.TYPE_DOUBLE) or f.type_name == ".google.type.Money"]
+            wrong += [
+                f"{name}.{f.name}"
+                for f in msg.field
+                if f.type in (FDP.TYPE_FLOAT, FDP.TYPE_DOUBLE) or f.type_name == ".google.type.Money"
+            ]
     assert not wrong, wrong
 
 
@@ -178,15 +216,28 @@ def test_each_domain_lists_its_error_reasons(image, domain: str) -> None:
     assert all(v.name.startswith("ERROR_REASON_") for v in reasons.value)
 
 
-@pytest.mark.parametrize("event", [
-    "checkout.v1.OrderPlaced", "checkout.v1.OrderConfirmed", "checkout.v1.OrderFailed",
-    "checkout.v1.OrderCanceled", "payments.v1.PaymentAuthorized", "payments.v1.PaymentCaptured",
-    "payments.v1.PaymentFailed", "payments.v1.PaymentCanceled", "payments.v1.PaymentRefunded",
-    "invoicing.v1.InvoiceIssued", "invoicing.v1.InvoicePaid", "invoicing.v1.InvoiceVoided",
-    "subscriptions.v1.SubscriptionCreated", "subscriptions.v1.SubscriptionRenewalDue",
-    "subscriptions.v1.SubscriptionRenewed", "subscriptions.v1.SubscriptionPastDue",
-    "subscriptions.v1.SubscriptionCanceled",
-])
+@pytest.mark.parametrize(
+    "event",
+    [
+        "checkout.v1.OrderPlaced",
+        "checkout.v1.OrderConfirmed",
+        "checkout.v1.OrderFailed",
+        "checkout.v1.OrderCanceled",
+        "payments.v1.PaymentAuthorized",
+        "payments.v1.PaymentCaptured",
+        "payments.v1.PaymentFailed",
+        "payments.v1.PaymentCanceled",
+        "payments.v1.PaymentRefunded",
+        "invoicing.v1.InvoiceIssued",
+        "invoicing.v1.InvoicePaid",
+        "invoicing.v1.InvoiceVoided",
+        "subscriptions.v1.SubscriptionCreated",
+        "subscriptions.v1.SubscriptionRenewalDue",
+        "subscriptions.v1.SubscriptionRenewed",
+        "subscriptions.v1.SubscriptionPastDue",
+        "subscriptions.v1.SubscriptionCanceled",
+    ],
+)
 def test_domain_event_is_declared_in_its_events_file(image, event: str) -> None:
     domain, message = event.rsplit(".", 1)
     files = [f for f in _ours(image) if f.name == f"commerce/{domain.replace('.', '/')}/events.proto"]

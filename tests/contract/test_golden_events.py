@@ -15,8 +15,11 @@ from tests.contract.generated import generated_modules
 
 
 def _goldens(layout: Layout):
-    return [path for entry in compatible_releases(layout)
-            for path in sorted((layout.golden / entry.golden_dir).glob("*.binpb"))]
+    return [
+        path
+        for entry in compatible_releases(layout)
+        for path in sorted((layout.golden / entry.golden_dir).glob("*.binpb"))
+    ]
 
 
 def test_every_released_event_type_has_a_golden(layout: Layout) -> None:
@@ -27,8 +30,9 @@ def test_every_released_event_type_has_a_golden(layout: Layout) -> None:
     assert len(written) >= 18  # the 17 events of the issue and the envelope
 
 
-@pytest.mark.parametrize("golden", _goldens(Layout.find(pathlib.Path(__file__).parent)),
-                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize(
+    "golden", _goldens(Layout.find(pathlib.Path(__file__).parent)), ids=lambda p: f"{p.parent.name}/{p.stem}"
+)
 def test_golden_event_decodes_with_generated_code(golden) -> None:
     generated_modules("_pb2")  # registers every message in the default pool
     cls = message_factory.GetMessageClass(descriptor_pool.Default().FindMessageTypeByName(golden.stem))

@@ -104,5 +104,5 @@ def _absolute(node: ast.ImportFrom, module: str) -> str:
     """The absolute module of a `from … import`, relative ones resolved against `module`."""
     if not node.level:
         return node.module or ""
-    package = module.split(".")[:-node.level]
+    package = module.split(".")[: -node.level]
     return ".".join(package + ([node.module] if node.module else []))

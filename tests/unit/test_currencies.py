@@ -28,8 +28,10 @@ GEN = pathlib.Path(__file__).parents[2] / "gen" / "python"
 INT64_MAX = 2**63 - 1
 
 
-@pytest.mark.parametrize(("code", "exponent"), [("JPY", 0), ("KRW", 0), ("USD", 2), ("EUR", 2), ("KWD", 3),
-                                                ("BHD", 3), ("TND", 3), ("CLF", 4), ("UYW", 4)])
+@pytest.mark.parametrize(
+    ("code", "exponent"),
+    [("JPY", 0), ("KRW", 0), ("USD", 2), ("EUR", 2), ("KWD", 3), ("BHD", 3), ("TND", 3), ("CLF", 4), ("UYW", 4)],
+)
 def test_minor_unit_exponent_is_iso_4217s(code: str, exponent: int) -> None:
     assert minor_unit_exponent(code) == exponent
 
@@ -57,7 +59,11 @@ def test_money_refuses_an_unknown_currency() -> None:
 
 def test_display_follows_the_exponent() -> None:
     assert [Money(code, 1250).display() for code in ("JPY", "EUR", "KWD", "CLF")] == [
-        "JPY 1250", "EUR 12.50", "KWD 1.250", "CLF 0.1250"]
+        "JPY 1250",
+        "EUR 12.50",
+        "KWD 1.250",
+        "CLF 0.1250",
+    ]
 
 
 def money_fields() -> list[tuple[Descriptor, FieldDescriptor]]:
@@ -66,8 +72,12 @@ def money_fields() -> list[tuple[Descriptor, FieldDescriptor]]:
     for path in sorted(GEN.glob("commerce/*/v1/*_service_pb2.py")):
         module = importlib.import_module(".".join(path.relative_to(GEN).with_suffix("").parts))
         for service in module.DESCRIPTOR.services_by_name.values():
-            found += [(m.input_type, f) for m in service.methods for f in m.input_type.fields
-                      if f.message_type is not None and f.message_type.full_name == "commerce.type.v1.Money"]
+            found += [
+                (m.input_type, f)
+                for m in service.methods
+                for f in m.input_type.fields
+                if f.message_type is not None and f.message_type.full_name == "commerce.type.v1.Money"
+            ]
     return found
 
 
@@ -105,10 +115,12 @@ def test_amounts_past_the_ceiling_either_way_are_refused(amount: int) -> None:
 
 
 def test_money_inside_a_repeated_field_is_checked_with_its_path() -> None:
-    request = inv.CreateInvoiceRequest(line_items=[
-        inv.CreateInvoiceRequest.LineItem(unit_amount=money_pb2.Money(currency_code="EUR", amount_minor=100)),
-        inv.CreateInvoiceRequest.LineItem(unit_amount=money_pb2.Money(currency_code="ZZZ", amount_minor=100)),
-    ])
+    request = inv.CreateInvoiceRequest(
+        line_items=[
+            inv.CreateInvoiceRequest.LineItem(unit_amount=money_pb2.Money(currency_code="EUR", amount_minor=100)),
+            inv.CreateInvoiceRequest.LineItem(unit_amount=money_pb2.Money(currency_code="ZZZ", amount_minor=100)),
+        ]
+    )
 
     assert [v.field for v in request_violations(request)] == ["line_items[1].unit_amount.currency_code"]
 

@@ -23,7 +23,8 @@ from services.invoicing.domain.billing_errors import BillingError
 
 ENUMS: dict[str, EnumTypeWrapper] = {
     enum.DESCRIPTOR.file.package: enum
-    for enum in (common_reasons.ErrorReason, payments_reasons.ErrorReason, invoicing_reasons.ErrorReason)}
+    for enum in (common_reasons.ErrorReason, payments_reasons.ErrorReason, invoicing_reasons.ErrorReason)
+}
 DOMAINS = {"payments": "commerce.payments.v1", "invoicing": "commerce.invoicing.v1"}
 
 
@@ -35,8 +36,9 @@ def unknown(reasons: Iterable[Reason]) -> list[Reason]:
 def declared_in(package: str) -> Iterator[Reason]:
     """Every Reason a module of `package` (a domain, its subpackages included) holds as a name."""
     root = importlib.import_module(package)
-    modules = [root] + [importlib.import_module(info.name)
-                        for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}.")]
+    modules = [root] + [
+        importlib.import_module(info.name) for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}.")
+    ]
     for module in modules:
         yield from (value for value in vars(module).values() if isinstance(value, Reason))
 
@@ -56,7 +58,8 @@ def test_the_common_reasons_are_exactly_the_shared_enum() -> None:
     assert unknown(named) == []
     assert {r.domain for r in named} == {COMMON_DOMAIN}
     assert {REASON_PREFIX + r.name for r in named} == set(common_reasons.ErrorReason.keys()) - {
-        "ERROR_REASON_UNSPECIFIED"}
+        "ERROR_REASON_UNSPECIFIED"
+    }
     assert common.NOT_FOUND == Reason("NOT_FOUND", "commerce.type.v1")
 
 
@@ -76,16 +79,22 @@ def test_every_billing_error_names_an_invoicing_or_common_reason_and_a_code() ->
     classes = list(billing_errors())
 
     assert len(classes) > 10
-    assert [cls.__name__ for cls in classes if unknown([Reason(cls.reason, DOMAINS["invoicing"])])
-            and unknown([Reason(cls.reason, COMMON_DOMAIN)])] == []
+    assert [
+        cls.__name__
+        for cls in classes
+        if unknown([Reason(cls.reason, DOMAINS["invoicing"])]) and unknown([Reason(cls.reason, COMMON_DOMAIN)])
+    ] == []
     assert [cls.__name__ for cls in classes if cls.code not in Code.__members__] == []
 
 
-@pytest.mark.parametrize("reason", [
-    Reason("CARD_DECLINDE", "commerce.payments.v1"),  # a typo
-    Reason("CARD_DECLINED", "commerce.invoicing.v1"),  # a value of another domain's enum
-    Reason("NOT_FOUND", "commerce.shop.v1"),  # a domain without an enum
-    Reason("ERROR_REASON_NOT_FOUND", COMMON_DOMAIN),  # the prefix left on
-])
+@pytest.mark.parametrize(
+    "reason",
+    [
+        Reason("CARD_DECLINDE", "commerce.payments.v1"),  # a typo
+        Reason("CARD_DECLINED", "commerce.invoicing.v1"),  # a value of another domain's enum
+        Reason("NOT_FOUND", "commerce.shop.v1"),  # a domain without an enum
+        Reason("ERROR_REASON_NOT_FOUND", COMMON_DOMAIN),  # the prefix left on
+    ],
+)
 def test_a_reason_the_contract_does_not_have_is_found(reason: Reason) -> None:
     assert unknown([reason]) == [reason]

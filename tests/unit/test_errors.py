@@ -14,8 +14,11 @@ from grpc_status import rpc_status
 from mesh.errors import NO_REASON, Code, DomainError, FieldViolation, Reason, common
 
 CARD_DECLINED = Reason("CARD_DECLINED", "commerce.payments.v1")
-METADATA = {"decline_code": "insufficient_funds", "hard_decline": "false",
-            "payment_intent": "tenants/acme/paymentIntents/pi_1"}
+METADATA = {
+    "decline_code": "insufficient_funds",
+    "hard_decline": "false",
+    "payment_intent": "tenants/acme/paymentIntents/pi_1",
+}
 
 # What the idempotency guard stored for this error before DomainError and StatusError were one
 # type: the old StatusError's status, SerializeToString(deterministic=True), as written to the
@@ -29,19 +32,28 @@ STORED_BY_THE_OLD_CODE = bytes.fromhex(
     "651a560a29747970652e676f6f676c65617069732e636f6d2f676f6f676c652e7270632e426164526571756573741229"
     "0a270a13616d6f756e742e616d6f756e745f6d696e6f7212106d75737420626520706f7369746976651a360a28747970"
     "652e676f6f676c65617069732e636f6d2f676f6f676c652e7270632e5265747279496e666f120a0a0808011080cab5ee"
-    "01")
+    "01"
+)
 
 
 def declined(*, keep_effects: bool = False) -> DomainError:
-    return DomainError(Code.FAILED_PRECONDITION, CARD_DECLINED, "the card was declined: insufficient_funds",
-                       metadata=METADATA, violations=[FieldViolation("amount.amount_minor", "must be positive")],
-                       retry_after=datetime.timedelta(milliseconds=1500), keep_effects=keep_effects)
+    return DomainError(
+        Code.FAILED_PRECONDITION,
+        CARD_DECLINED,
+        "the card was declined: insufficient_funds",
+        metadata=METADATA,
+        violations=[FieldViolation("amount.amount_minor", "must be positive")],
+        retry_after=datetime.timedelta(milliseconds=1500),
+        keep_effects=keep_effects,
+    )
 
 
 def unpacked(status: status_pb2.Status) -> list[tuple[str, Message]]:
     """The details as messages: equal whatever order a map's entries were packed in."""
-    kinds = {kind.DESCRIPTOR.full_name: kind for kind in (
-        error_details_pb2.ErrorInfo, error_details_pb2.BadRequest, error_details_pb2.RetryInfo)}
+    kinds = {
+        kind.DESCRIPTOR.full_name: kind
+        for kind in (error_details_pb2.ErrorInfo, error_details_pb2.BadRequest, error_details_pb2.RetryInfo)
+    }
     found = []
     for packed in status.details:
         message = kinds[packed.TypeName()]()
@@ -60,8 +72,12 @@ def test_the_parts_make_the_status_the_old_code_made() -> None:
 def test_a_plain_error_carries_only_its_error_info() -> None:
     status = DomainError(Code.NOT_FOUND, common.NOT_FOUND, "no such refund", metadata={"refund": "r1"}).status
 
-    assert unpacked(status) == [("type.googleapis.com/google.rpc.ErrorInfo", error_details_pb2.ErrorInfo(
-        reason="NOT_FOUND", domain="commerce.type.v1", metadata={"refund": "r1"}))]
+    assert unpacked(status) == [
+        (
+            "type.googleapis.com/google.rpc.ErrorInfo",
+            error_details_pb2.ErrorInfo(reason="NOT_FOUND", domain="commerce.type.v1", metadata={"refund": "r1"}),
+        )
+    ]
 
 
 def test_a_record_the_old_code_stored_replays_byte_for_byte() -> None:
@@ -80,7 +96,10 @@ def test_a_status_formed_elsewhere_reads_as_the_parts_that_made_it() -> None:
 
     assert (relayed.code, relayed.reason, relayed.message) == (original.code, original.reason, original.message)
     assert (relayed.metadata, relayed.violations, relayed.retry_after) == (
-        METADATA, original.violations, datetime.timedelta(milliseconds=1500))
+        METADATA,
+        original.violations,
+        datetime.timedelta(milliseconds=1500),
+    )
     assert relayed.keep_effects is False
     assert relayed.detail(error_details_pb2.ErrorInfo) == original.detail(error_details_pb2.ErrorInfo)
 

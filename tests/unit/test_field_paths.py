@@ -17,8 +17,11 @@ REQUEST_ID = "7b1f1d3e-1d7a-4b5e-9c1e-3a1b2c3d4e5f"
 
 
 def line(quantity: int = 1, currency: str = "EUR") -> inv.CreateInvoiceRequest.LineItem:
-    return inv.CreateInvoiceRequest.LineItem(description="Consulting", quantity=quantity,
-                                             unit_amount=money_pb2.Money(currency_code=currency, amount_minor=100))
+    return inv.CreateInvoiceRequest.LineItem(
+        description="Consulting",
+        quantity=quantity,
+        unit_amount=money_pb2.Money(currency_code=currency, amount_minor=100),
+    )
 
 
 def invoice(*lines: inv.CreateInvoiceRequest.LineItem) -> inv.CreateInvoiceRequest:
@@ -45,25 +48,33 @@ def test_violation_nested_below_a_repeated_field_keeps_the_index() -> None:
 
 def test_credit_note_line_violation_names_its_index() -> None:
     request = inv.CreateCreditNoteRequest(
-        parent="tenants/acme/invoices/in_1", request_id=REQUEST_ID, reason=1,
-        lines=[inv.CreateCreditNoteRequest.Line(line_item="li_1"), inv.CreateCreditNoteRequest.Line(line_item="li 2")])
+        parent="tenants/acme/invoices/in_1",
+        request_id=REQUEST_ID,
+        reason=1,
+        lines=[inv.CreateCreditNoteRequest.Line(line_item="li_1"), inv.CreateCreditNoteRequest.Line(line_item="li 2")],
+    )
 
     assert paths_of(request) == ["lines[1].line_item"]
 
 
-@pytest.mark.parametrize(("subscript", "written"), [
-    (Oneof("index", 3), "[3]"),
-    (Oneof("string_key", "vip"), '["vip"]'),
-    (Oneof("string_key", 'say "hi"'), r'["say \"hi\""]'),
-    (Oneof("int_key", -7), "[-7]"),
-    (Oneof("uint_key", 7), "[7]"),
-    (Oneof("bool_key", True), "[true]"),
-])
+@pytest.mark.parametrize(
+    ("subscript", "written"),
+    [
+        (Oneof("index", 3), "[3]"),
+        (Oneof("string_key", "vip"), '["vip"]'),
+        (Oneof("string_key", 'say "hi"'), r'["say \"hi\""]'),
+        (Oneof("int_key", -7), "[-7]"),
+        (Oneof("uint_key", 7), "[7]"),
+        (Oneof("bool_key", True), "[true]"),
+    ],
+)
 def test_map_keys_and_indexes_are_written_like_aip_193(subscript: Oneof, written: str) -> None:
-    path = protovalidate.FieldPathPb(elements=[
-        protovalidate.FieldPathElementPb(field_name="labels", subscript=subscript),
-        protovalidate.FieldPathElementPb(field_name="value"),
-    ])
+    path = protovalidate.FieldPathPb(
+        elements=[
+            protovalidate.FieldPathElementPb(field_name="labels", subscript=subscript),
+            protovalidate.FieldPathElementPb(field_name="value"),
+        ]
+    )
 
     assert field_path(path) == f"labels{written}.value"
 

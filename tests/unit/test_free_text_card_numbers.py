@@ -34,13 +34,21 @@ def request_types() -> list[Descriptor]:
 
 
 def top_level_strings() -> list[tuple[Descriptor, FieldDescriptor]]:
-    return [(request, field) for request in request_types() for field in request.fields
-            if field.type == FieldDescriptor.TYPE_STRING and not field.is_repeated]
+    return [
+        (request, field)
+        for request in request_types()
+        for field in request.fields
+        if field.type == FieldDescriptor.TYPE_STRING and not field.is_repeated
+    ]
 
 
 def is_free_text(field: FieldDescriptor) -> bool:
-    return not (field.GetOptions().debug_redact or field.name in NOT_SCANNED or field.name.endswith("_id")
-                or field.name.endswith("currency_code"))
+    return not (
+        field.GetOptions().debug_redact
+        or field.name in NOT_SCANNED
+        or field.name.endswith("_id")
+        or field.name.endswith("currency_code")
+    )
 
 
 def card_paths(request) -> list[str]:
@@ -51,13 +59,18 @@ def test_the_sweep_covers_every_service_and_the_free_text_fields_named_in_the_fi
     free_text = {f"{request.name}.{field.name}" for request, field in top_level_strings() if is_free_text(field)}
 
     assert len({request.file.name for request in request_types()}) == 9  # every *_service.proto
-    assert {"CreatePaymentIntentRequest.description", "CreatePaymentIntentRequest.order",
-            "TokenizeCardRequest.cardholder_name", "CreateCreditNoteRequest.memo",
-            "CancelOrderRequest.reason", "CreateCartRequest.email", "CreatePlanRequest.display_name"} <= free_text
+    assert {
+        "CreatePaymentIntentRequest.description",
+        "CreatePaymentIntentRequest.order",
+        "TokenizeCardRequest.cardholder_name",
+        "CreateCreditNoteRequest.memo",
+        "CancelOrderRequest.reason",
+        "CreateCartRequest.email",
+        "CreatePlanRequest.display_name",
+    } <= free_text
 
 
-@pytest.mark.parametrize(("request_type", "field"), top_level_strings(),
-                         ids=lambda item: getattr(item, "name", ""))
+@pytest.mark.parametrize(("request_type", "field"), top_level_strings(), ids=lambda item: getattr(item, "name", ""))
 def test_card_number_in_any_free_text_field_is_a_violation_naming_it(request_type, field) -> None:
     request = GetMessageClass(request_type)(**{field.name: PASTED})
 
@@ -77,10 +90,12 @@ def test_card_number_as_cardholder_name_is_refused() -> None:
 
 
 def test_nested_repeated_field_is_reported_with_its_index() -> None:
-    request = inv.CreateInvoiceRequest(line_items=[
-        inv.CreateInvoiceRequest.LineItem(description="Consulting, March"),
-        inv.CreateInvoiceRequest.LineItem(description=f"paid with {VISA}"),
-    ])
+    request = inv.CreateInvoiceRequest(
+        line_items=[
+            inv.CreateInvoiceRequest.LineItem(description="Consulting, March"),
+            inv.CreateInvoiceRequest.LineItem(description=f"paid with {VISA}"),
+        ]
+    )
 
     assert card_paths(request) == ["line_items[1].description"]
 
@@ -91,8 +106,15 @@ def test_every_offending_field_is_reported() -> None:
     assert card_paths(request) == ["order", "description"]
 
 
-@pytest.mark.parametrize("text", [f"order {ORDER_NUMBER}", "Invoice 2026-03-14, 3 x 1250", "call +49 30 1234 5678",
-                                  f"{VISA}0000 (20 digits, one run)"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"order {ORDER_NUMBER}",
+        "Invoice 2026-03-14, 3 x 1250",
+        "call +49 30 1234 5678",
+        f"{VISA}0000 (20 digits, one run)",
+    ],
+)
 def test_ordinary_text_with_numbers_is_accepted(text: str) -> None:
     assert request_violations(ps.CreatePaymentIntentRequest(description=text)) == []
 

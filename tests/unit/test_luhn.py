@@ -25,13 +25,16 @@ def test_card_number_is_found_plain_or_grouped(written: str) -> None:
     assert contains_card_number(f"please charge {written} thanks")
 
 
-@pytest.mark.parametrize("text", [
-    f"order {ORDER_NUMBER}",  # 16 digits failing Luhn
-    TWELVE_DIGIT_CARD[:-1],  # 11 digits: too short for a card
-    VISA + "0000",  # one unseparated 20-digit run is judged whole: too long for a card
-    "4111  1111  1111  1111",  # two separators between groups: not how cards are written
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"order {ORDER_NUMBER}",  # 16 digits failing Luhn
+        TWELVE_DIGIT_CARD[:-1],  # 11 digits: too short for a card
+        VISA + "0000",  # one unseparated 20-digit run is judged whole: too long for a card
+        "4111  1111  1111  1111",  # two separators between groups: not how cards are written
+        "",
+    ],
+)
 def test_text_without_a_card_number_is_not_flagged(text: str) -> None:
     assert not contains_card_number(text)
 

@@ -77,8 +77,7 @@ def test_negation_is_its_own_inverse_and_sums_to_zero(amount: Money) -> None:
 
 
 @given(two_currencies(), amounts, amounts)
-def test_combining_different_currencies_raises_currency_mismatch(codes: tuple[str, str], left: int,
-                                                                 right: int) -> None:
+def test_combining_different_currencies_raises_currency_mismatch(codes: tuple[str, str], left: int, right: int) -> None:
     a, b = Money(codes[0], left), Money(codes[1], right)
 
     for combine in (lambda: a + b, lambda: a - b, lambda: a < b, lambda: a <= b, lambda: a > b, lambda: a >= b):
@@ -92,7 +91,10 @@ def test_currency_mismatch_is_invalid_argument_with_common_reason() -> None:
 
     error = raised.value
     assert (error.code, error.reason.name, error.reason.domain) == (
-        Code.INVALID_ARGUMENT, "CURRENCY_MISMATCH", COMMON_DOMAIN)
+        Code.INVALID_ARGUMENT,
+        "CURRENCY_MISMATCH",
+        COMMON_DOMAIN,
+    )
     assert error.metadata == {"left_currency": "EUR", "right_currency": "USD"}
 
 
@@ -188,13 +190,16 @@ def test_from_proto_refuses_a_message_without_currency() -> None:
         Money.from_proto(money_pb2.Money(amount_minor=100))
 
 
-@pytest.mark.parametrize(("amount", "shown"), [
-    (Money("EUR", 1250), "EUR 12.50"),
-    (Money("EUR", 5), "EUR 0.05"),
-    (Money("EUR", -5), "EUR -0.05"),
-    (Money("USD", 0), "USD 0.00"),
-    (Money("JPY", 1250), "JPY 1250"),
-    (Money("KWD", 1250), "KWD 1.250"),
-])
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (Money("EUR", 1250), "EUR 12.50"),
+        (Money("EUR", 5), "EUR 0.05"),
+        (Money("EUR", -5), "EUR -0.05"),
+        (Money("USD", 0), "USD 0.00"),
+        (Money("JPY", 1250), "JPY 1250"),
+        (Money("KWD", 1250), "KWD 1.250"),
+    ],
+)
 def test_display_uses_the_currencys_minor_unit_digits(amount: Money, shown: str) -> None:
     assert amount.display() == shown

@@ -77,8 +77,10 @@ def test_keyset_selects_rows_strictly_after_the_key_in_its_order() -> None:
     request = next_request([(WHEN, "b"), (WHEN, "a"), (WHEN, "_")], lambda row: row, "tenants/acme")
     clause = NEWEST_FIRST.after(request).compile(compile_kwargs={"literal_binds": True})
 
-    assert str(clause) == ("rows.created_at < '2026-11-21 10:00:00.123456+00:00' OR "
-                           "rows.created_at = '2026-11-21 10:00:00.123456+00:00' AND rows.id < 'a'")
+    assert str(clause) == (
+        "rows.created_at < '2026-11-21 10:00:00.123456+00:00' OR "
+        "rows.created_at = '2026-11-21 10:00:00.123456+00:00' AND rows.id < 'a'"
+    )
 
 
 def test_keyset_selects_everything_on_the_first_page() -> None:

@@ -12,7 +12,10 @@ REFUND = ResourceName("tenants/{tenant}/paymentIntents/{payment_intent}/refunds/
 
 def test_parse_names_every_variable_of_the_pattern() -> None:
     assert REFUND.parse("tenants/acme/paymentIntents/pi_1/refunds/re_2") == {
-        "tenant": "acme", "payment_intent": "pi_1", "refund": "re_2"}
+        "tenant": "acme",
+        "payment_intent": "pi_1",
+        "refund": "re_2",
+    }
 
 
 def test_format_is_the_inverse_of_parse() -> None:
@@ -22,13 +25,16 @@ def test_format_is_the_inverse_of_parse() -> None:
     assert REFUND.format(**REFUND.parse(name)) == name
 
 
-@pytest.mark.parametrize("name", [
-    "tenants/acme/paymentIntents/pi_1",  # the parent, not a refund
-    "tenants/acme/invoices/pi_1/refunds/re_2",  # another collection
-    "tenants/acme/paymentIntents/pi_1/refunds/re_2/extra",
-    "tenants/acme/paymentIntents//refunds/re_2",  # an empty segment
-    "",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tenants/acme/paymentIntents/pi_1",  # the parent, not a refund
+        "tenants/acme/invoices/pi_1/refunds/re_2",  # another collection
+        "tenants/acme/paymentIntents/pi_1/refunds/re_2/extra",
+        "tenants/acme/paymentIntents//refunds/re_2",  # an empty segment
+        "",
+    ],
+)
 def test_a_name_of_another_shape_is_invalid_argument_naming_the_field(name: str) -> None:
     with pytest.raises(DomainError) as raised:
         REFUND.parse(name, field="parent")
@@ -38,12 +44,15 @@ def test_a_name_of_another_shape_is_invalid_argument_naming_the_field(name: str)
     assert [violation.field for violation in raised.value.violations] == ["parent"]
 
 
-@pytest.mark.parametrize("parts", [
-    {"tenant": "acme", "payment_intent": "pi_1"},  # one missing
-    {"tenant": "acme", "payment_intent": "pi_1", "refund": "re_2", "extra": "x"},
-    {"tenant": "acme", "payment_intent": "pi_1/refunds/re_9", "refund": "re_2"},  # would add segments
-    {"tenant": "", "payment_intent": "pi_1", "refund": "re_2"},
-])
+@pytest.mark.parametrize(
+    "parts",
+    [
+        {"tenant": "acme", "payment_intent": "pi_1"},  # one missing
+        {"tenant": "acme", "payment_intent": "pi_1", "refund": "re_2", "extra": "x"},
+        {"tenant": "acme", "payment_intent": "pi_1/refunds/re_9", "refund": "re_2"},  # would add segments
+        {"tenant": "", "payment_intent": "pi_1", "refund": "re_2"},
+    ],
+)
 def test_format_refuses_parts_that_do_not_make_one_name(parts: dict[str, str]) -> None:
     with pytest.raises(ValueError):
         REFUND.format(**parts)

@@ -20,8 +20,9 @@ def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.mark.parametrize(("settings", "name", "port"), [(PaymentsSettings, "payments", 50051),
-                                                        (InvoicingSettings, "invoicing", 50052)])
+@pytest.mark.parametrize(
+    ("settings", "name", "port"), [(PaymentsSettings, "payments", 50051), (InvoicingSettings, "invoicing", 50052)]
+)
 def test_each_service_has_its_own_database_and_port_on_every_interface(settings, name: str, port: int) -> None:
     defaults = settings()
     assert defaults.database_url == f"sqlite+aiosqlite:///./{name}.db"
@@ -49,6 +50,11 @@ def test_the_database_follows_the_service_name() -> None:
 
 def test_the_readme_states_these_defaults() -> None:
     text = README.read_text()
-    for expected in ("`sqlite+aiosqlite:///./<service>.db`", "`GRPC_HOST`", "`0.0.0.0`",
-                     "payments 50051", "invoicing 50052"):
+    for expected in (
+        "`sqlite+aiosqlite:///./<service>.db`",
+        "`GRPC_HOST`",
+        "`0.0.0.0`",
+        "payments 50051",
+        "invoicing 50052",
+    ):
         assert expected in text, expected

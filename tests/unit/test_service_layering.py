@@ -25,9 +25,14 @@ def imported_modules(tree: ast.Module) -> set[str]:
 
 def splits_names(tree: ast.Module) -> list[int]:
     """Lines that call .split("/"): a name read by position."""
-    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute) and node.func.attr in ("split", "rsplit")
-            and any(isinstance(arg, ast.Constant) and arg.value == "/" for arg in node.args)]
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("split", "rsplit")
+        and any(isinstance(arg, ast.Constant) and arg.value == "/" for arg in node.args)
+    ]
 
 
 def test_every_service_has_api_modules_to_check() -> None:

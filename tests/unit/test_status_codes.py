@@ -64,7 +64,14 @@ def test_every_grpc_code_has_its_code() -> None:
 
 def test_the_transient_codes_are_the_ones_a_retry_can_change() -> None:
     assert {code.name for code in status_codes.TRANSIENT_CODES} == {
-        "UNAVAILABLE", "ABORTED", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "INTERNAL", "UNKNOWN", "CANCELLED"}
+        "UNAVAILABLE",
+        "ABORTED",
+        "DEADLINE_EXCEEDED",
+        "RESOURCE_EXHAUSTED",
+        "INTERNAL",
+        "UNKNOWN",
+        "CANCELLED",
+    }
 
 
 @pytest.mark.parametrize("code", sorted(status_codes.TRANSIENT_CODES, key=lambda code: code.name))

@@ -84,8 +84,9 @@ _FIXED = {
     REFUNDS: Account(REFUNDS, AccountType.REFUNDS, NormalSide.DEBIT),
     BAD_DEBT: Account(BAD_DEBT, AccountType.BAD_DEBT, NormalSide.DEBIT),
     DISCOUNTS: Account(DISCOUNTS, AccountType.DISCOUNTS, NormalSide.DEBIT),
-    AUTHORIZATION_HOLDS_OFFSET: Account(AUTHORIZATION_HOLDS_OFFSET, AccountType.AUTHORIZATION_HOLDS_OFFSET,
-                                        NormalSide.CREDIT, memo=True),
+    AUTHORIZATION_HOLDS_OFFSET: Account(
+        AUTHORIZATION_HOLDS_OFFSET, AccountType.AUTHORIZATION_HOLDS_OFFSET, NormalSide.CREDIT, memo=True
+    ),
 }
 
 # Per-PSP accounts, by id prefix. "authorization-holds-offset" is fixed and matched first.

@@ -69,8 +69,10 @@ class PaymentExceedsAmountDue(BillingError):
     reason, code = "PAYMENT_EXCEEDS_AMOUNT_DUE", "FAILED_PRECONDITION"
 
     def __init__(self, amount_due_minor: int) -> None:
-        super().__init__(f"the payment is above the amount due ({amount_due_minor} minor units)",
-                         amount_due_minor=str(amount_due_minor))
+        super().__init__(
+            f"the payment is above the amount due ({amount_due_minor} minor units)",
+            amount_due_minor=str(amount_due_minor),
+        )
 
 
 class CreditExceedsInvoice(BillingError):
@@ -81,8 +83,9 @@ class CreditExceedsInvoice(BillingError):
     def __init__(self, remaining_minor: int, line_item: str = "") -> None:
         where = f"line {line_item}" if line_item else "the invoice"
         metadata = {"remaining_minor": str(remaining_minor)} | ({"line_item": line_item} if line_item else {})
-        super().__init__(f"the credit is above what {where} can still be credited ({remaining_minor} minor units)",
-                         **metadata)
+        super().__init__(
+            f"the credit is above what {where} can still be credited ({remaining_minor} minor units)", **metadata
+        )
 
 
 class LineItemNotFound(BillingError):
@@ -106,8 +109,12 @@ class TaxCodeUnknown(BillingError):
     reason, code = "TAX_CODE_UNKNOWN", "FAILED_PRECONDITION"
 
     def __init__(self, line_item: str, tax_code: str, jurisdiction: str) -> None:
-        super().__init__(f"no tax rate for code {tax_code!r} in {jurisdiction}", line_item=line_item,
-                         tax_code=tax_code, jurisdiction=jurisdiction)
+        super().__init__(
+            f"no tax rate for code {tax_code!r} in {jurisdiction}",
+            line_item=line_item,
+            tax_code=tax_code,
+            jurisdiction=jurisdiction,
+        )
 
 
 class TaxCalculationFailed(BillingError):

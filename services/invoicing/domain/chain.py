@@ -94,8 +94,16 @@ class ChainVerifier:
         found = self._violation_of(entry)
         if found is not None:
             violation, detail = found
-            self._broken = Verification(False, self._checked, self._expected - 1, self._head_hash(),
-                                        entry.name, self._expected, violation, detail)
+            self._broken = Verification(
+                False,
+                self._checked,
+                self._expected - 1,
+                self._head_hash(),
+                entry.name,
+                self._expected,
+                violation,
+                detail,
+            )
             return False
         self._expected += 1
         self._prev_hash = entry.hash
@@ -104,8 +112,16 @@ class ChainVerifier:
     def missing(self, sequence: int) -> None:
         """The chain should go on to `sequence` (the head says so) but holds no such entry."""
         self._checked += 1
-        self._broken = Verification(False, self._checked, self._expected - 1, self._head_hash(), "", sequence,
-                                    Violation.SEQUENCE_GAP, f"entry {sequence} is missing: the chain's head is past it")
+        self._broken = Verification(
+            False,
+            self._checked,
+            self._expected - 1,
+            self._head_hash(),
+            "",
+            sequence,
+            Violation.SEQUENCE_GAP,
+            f"entry {sequence} is missing: the chain's head is past it",
+        )
 
     def result(self) -> Verification:
         return self._broken or Verification(True, self._checked, self._expected - 1, self._head_hash())

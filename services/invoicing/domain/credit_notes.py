@@ -92,19 +92,36 @@ class CreditNote:
         return self.lines[0].amount.currency_code
 
 
-def issue_credit_note(invoice: Invoice, *, name: str, number: str, reason: CreditNoteReason,
-                      created_at: datetime.datetime, amount: Money | None = None,
-                      lines: Sequence[CreditLineRequest] = (), memo: str = "") -> tuple[CreditNote, Invoice]:
+def issue_credit_note(
+    invoice: Invoice,
+    *,
+    name: str,
+    number: str,
+    reason: CreditNoteReason,
+    created_at: datetime.datetime,
+    amount: Money | None = None,
+    lines: Sequence[CreditLineRequest] = (),
+    memo: str = "",
+) -> tuple[CreditNote, Invoice]:
     """The credit note and the invoice it leaves; exactly one of `amount` and `lines`."""
     require(Action.CREDIT, invoice.state)
     if (amount is None) == (not lines):
         raise InvalidCreditNote("a credit note is either an amount or a set of lines")
     credits = _spread(invoice, amount) if amount is not None else _by_lines(invoice, lines)
     credited = invoice.apply_credit(credits, at=created_at)
-    note_lines = tuple(CreditNoteLine(credit.line_item, _charge_line(invoice, credit.line_item).description,
-                                      credit.amount, credit.tax) for credit in credits)
-    note = CreditNote(name=name, number=number, invoice=invoice.name, lines=note_lines, reason=reason, memo=memo,
-                      created_at=created_at)
+    note_lines = tuple(
+        CreditNoteLine(credit.line_item, _charge_line(invoice, credit.line_item).description, credit.amount, credit.tax)
+        for credit in credits
+    )
+    note = CreditNote(
+        name=name,
+        number=number,
+        invoice=invoice.name,
+        lines=note_lines,
+        reason=reason,
+        memo=memo,
+        created_at=created_at,
+    )
     return note, credited
 
 
@@ -164,8 +181,11 @@ def _spread(invoice: Invoice, amount: Money) -> list[LineCredit]:
     charges = [line for line in invoice.lines if not line.credit]
     remainders = [(line.creditable_amount + line.creditable_tax).amount_minor for line in charges]
     shares = split(amount.amount_minor, remainders)
-    return [_divided(line, share, remainder) for line, share, remainder in zip(charges, shares, remainders, strict=True)
-            if share]
+    return [
+        _divided(line, share, remainder)
+        for line, share, remainder in zip(charges, shares, remainders, strict=True)
+        if share
+    ]
 
 
 def _divided(line: LineItem, share: int, remainder: int) -> LineCredit:

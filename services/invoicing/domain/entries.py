@@ -55,8 +55,16 @@ class EntryDraft:
     source_event_type: str = ""
 
     @classmethod
-    def of(cls, key: str, postings: Iterable[Posting], *, description: str, source_resource: str,
-           source_event_id: str = "", source_event_type: str = "") -> EntryDraft:
+    def of(
+        cls,
+        key: str,
+        postings: Iterable[Posting],
+        *,
+        description: str,
+        source_resource: str,
+        source_event_id: str = "",
+        source_event_type: str = "",
+    ) -> EntryDraft:
         """A draft of the non-zero postings; UnbalancedEntry unless they balance."""
         kept = tuple(p for p in postings if p.amount.amount_minor != 0)
         check_postings(kept)

@@ -24,8 +24,12 @@ class AccountNotFound(DomainError):
     """`account` is not an id of the chart of accounts."""
 
     def __init__(self, account: str) -> None:
-        super().__init__(Code.NOT_FOUND, ACCOUNT_NOT_FOUND,
-                         "no such account in the chart of accounts", metadata={"account": account[:100]})
+        super().__init__(
+            Code.NOT_FOUND,
+            ACCOUNT_NOT_FOUND,
+            "no such account in the chart of accounts",
+            metadata={"account": account[:100]},
+        )
 
 
 class UnbalancedEntry(DomainError):

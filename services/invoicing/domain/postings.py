@@ -77,10 +77,15 @@ def payment_booking(event: PaymentEvent) -> EntryDraft | None:
 
 def payment_authorized(event: PaymentAuthorized) -> EntryDraft:
     amount, psp = _positive(event.amount), _psp(event.psp)
-    return _draft(event, event.payment_intent, f"Authorization of {_show(amount)} held at {psp}", [
-        debit(accounts.authorization_holds(psp), amount),
-        credit(accounts.AUTHORIZATION_HOLDS_OFFSET, amount),
-    ])
+    return _draft(
+        event,
+        event.payment_intent,
+        f"Authorization of {_show(amount)} held at {psp}",
+        [
+            debit(accounts.authorization_holds(psp), amount),
+            credit(accounts.AUTHORIZATION_HOLDS_OFFSET, amount),
+        ],
+    )
 
 
 def payment_captured(event: PaymentCaptured) -> EntryDraft:
@@ -93,13 +98,18 @@ def payment_captured(event: PaymentCaptured) -> EntryDraft:
     if fee.amount_minor < 0 or net.amount_minor < 0:
         raise InvalidEvent(f"fee {_show(fee)} is outside 0..{_show(amount)}")
     description = f"Capture of {_show(amount)} at {psp} (fee {_show(fee)}, reference {event.psp_reference})"
-    return _draft(event, event.payment_intent, description, [
-        debit(accounts.cash_at_psp(psp), net),
-        debit(accounts.psp_fees(psp), fee),
-        credit(accounts.ACCOUNTS_RECEIVABLE, amount),
-        debit(accounts.AUTHORIZATION_HOLDS_OFFSET, amount),
-        credit(accounts.authorization_holds(psp), amount),
-    ])
+    return _draft(
+        event,
+        event.payment_intent,
+        description,
+        [
+            debit(accounts.cash_at_psp(psp), net),
+            debit(accounts.psp_fees(psp), fee),
+            credit(accounts.ACCOUNTS_RECEIVABLE, amount),
+            debit(accounts.AUTHORIZATION_HOLDS_OFFSET, amount),
+            credit(accounts.authorization_holds(psp), amount),
+        ],
+    )
 
 
 def payment_canceled(event: PaymentCanceled) -> EntryDraft | None:
@@ -108,24 +118,40 @@ def payment_canceled(event: PaymentCanceled) -> EntryDraft | None:
     if event.amount is None:
         raise InvalidEvent("malformed amount: the event has none")
     amount, psp = _positive(event.amount), _psp(event.psp)
-    return _draft(event, event.payment_intent, f"Authorization of {_show(amount)} at {psp} voided", [
-        debit(accounts.AUTHORIZATION_HOLDS_OFFSET, amount),
-        credit(accounts.authorization_holds(psp), amount),
-    ])
+    return _draft(
+        event,
+        event.payment_intent,
+        f"Authorization of {_show(amount)} at {psp} voided",
+        [
+            debit(accounts.AUTHORIZATION_HOLDS_OFFSET, amount),
+            credit(accounts.authorization_holds(psp), amount),
+        ],
+    )
 
 
 def payment_refunded(event: PaymentRefunded) -> EntryDraft:
     amount, psp = _positive(event.amount), _psp(event.psp)
     description = f"Refund of {_show(amount)} at {psp} (reference {event.psp_reference})"
-    return _draft(event, event.refund or event.payment_intent, description, [
-        debit(accounts.ACCOUNTS_RECEIVABLE, amount),
-        credit(accounts.cash_at_psp(psp), amount),
-    ])
+    return _draft(
+        event,
+        event.refund or event.payment_intent,
+        description,
+        [
+            debit(accounts.ACCOUNTS_RECEIVABLE, amount),
+            credit(accounts.cash_at_psp(psp), amount),
+        ],
+    )
 
 
 def _draft(event: PaymentEvent, source: str, description: str, postings: Iterable[Posting]) -> EntryDraft:
-    return EntryDraft.of(f"event:{event.event_id}", postings, description=description, source_resource=source,
-                         source_event_id=event.event_id, source_event_type=event.event_type)
+    return EntryDraft.of(
+        f"event:{event.event_id}",
+        postings,
+        description=description,
+        source_resource=source,
+        source_event_id=event.event_id,
+        source_event_type=event.event_type,
+    )
 
 
 def _positive(amount: Money) -> Money:
@@ -148,23 +174,34 @@ def _show(amount: Money) -> str:
 
 # The invoices' own moves.
 
+
 def invoice_finalized(invoice: Invoice) -> EntryDraft:
     """`invoice` as it is once OPEN."""
     totals = invoice.totals
-    return _invoice_draft(invoice, "finalized", f"Invoice {invoice.number} issued: {_show(totals.total)}", [
-        debit(accounts.ACCOUNTS_RECEIVABLE, totals.total),
-        debit(accounts.DISCOUNTS, totals.discounts),
-        credit(accounts.REVENUE, totals.subtotal),
-        _credit_signed(accounts.TAX_PAYABLE, totals.tax),
-    ])
+    return _invoice_draft(
+        invoice,
+        "finalized",
+        f"Invoice {invoice.number} issued: {_show(totals.total)}",
+        [
+            debit(accounts.ACCOUNTS_RECEIVABLE, totals.total),
+            debit(accounts.DISCOUNTS, totals.discounts),
+            credit(accounts.REVENUE, totals.subtotal),
+            _credit_signed(accounts.TAX_PAYABLE, totals.tax),
+        ],
+    )
 
 
 def credit_note_issued(note: CreditNote) -> EntryDraft:
-    return EntryDraft.of(f"creditNote:{note.name}:issued", [
-        debit(accounts.REFUNDS, note.subtotal),
-        debit(accounts.TAX_PAYABLE, note.tax),
-        credit(accounts.ACCOUNTS_RECEIVABLE, note.total),
-    ], description=f"Credit note {note.number} on {note.invoice}: {_show(note.total)}", source_resource=note.name)
+    return EntryDraft.of(
+        f"creditNote:{note.name}:issued",
+        [
+            debit(accounts.REFUNDS, note.subtotal),
+            debit(accounts.TAX_PAYABLE, note.tax),
+            credit(accounts.ACCOUNTS_RECEIVABLE, note.total),
+        ],
+        description=f"Credit note {note.number} on {note.invoice}: {_show(note.total)}",
+        source_resource=note.name,
+    )
 
 
 def invoice_voided(invoice: Invoice) -> EntryDraft | None:
@@ -175,22 +212,32 @@ def invoice_voided(invoice: Invoice) -> EntryDraft | None:
     credited_amount = sum((line.amount_credited for line in invoice.lines), zero)
     credited_tax = sum((line.tax_credited for line in invoice.lines), zero)
     written_off = invoice.amount_written_off
-    return _invoice_draft(invoice, "voided", f"Invoice {invoice.number} voided: {_show(invoice.amount_voided)}", [
-        debit(accounts.REVENUE, totals.subtotal - credited_amount),
-        credit(accounts.DISCOUNTS, totals.discounts),
-        _credit_signed(accounts.TAX_PAYABLE, credited_tax - totals.tax),
-        credit(accounts.ACCOUNTS_RECEIVABLE, invoice.amount_voided - written_off),
-        credit(accounts.BAD_DEBT, written_off),
-    ])
+    return _invoice_draft(
+        invoice,
+        "voided",
+        f"Invoice {invoice.number} voided: {_show(invoice.amount_voided)}",
+        [
+            debit(accounts.REVENUE, totals.subtotal - credited_amount),
+            credit(accounts.DISCOUNTS, totals.discounts),
+            _credit_signed(accounts.TAX_PAYABLE, credited_tax - totals.tax),
+            credit(accounts.ACCOUNTS_RECEIVABLE, invoice.amount_voided - written_off),
+            credit(accounts.BAD_DEBT, written_off),
+        ],
+    )
 
 
 def invoice_marked_uncollectible(invoice: Invoice) -> EntryDraft:
     """`invoice` as it is once UNCOLLECTIBLE."""
     written_off = invoice.amount_written_off
-    return _invoice_draft(invoice, "uncollectible", f"Invoice {invoice.number} written off: {_show(written_off)}", [
-        debit(accounts.BAD_DEBT, written_off),
-        credit(accounts.ACCOUNTS_RECEIVABLE, written_off),
-    ])
+    return _invoice_draft(
+        invoice,
+        "uncollectible",
+        f"Invoice {invoice.number} written off: {_show(written_off)}",
+        [
+            debit(accounts.BAD_DEBT, written_off),
+            credit(accounts.ACCOUNTS_RECEIVABLE, written_off),
+        ],
+    )
 
 
 def uncollectible_payment_recovered(before: Invoice, amount: Money) -> EntryDraft | None:
@@ -198,15 +245,21 @@ def uncollectible_payment_recovered(before: Invoice, amount: Money) -> EntryDraf
     if before.state is not InvoiceState.UNCOLLECTIBLE:
         return None
     move = f"payment-{len(before.payments) + 1}-recovered"
-    return _invoice_draft(before, move, f"Invoice {before.number}: {_show(amount)} of the write-off recovered", [
-        debit(accounts.ACCOUNTS_RECEIVABLE, amount),
-        credit(accounts.BAD_DEBT, amount),
-    ])
+    return _invoice_draft(
+        before,
+        move,
+        f"Invoice {before.number}: {_show(amount)} of the write-off recovered",
+        [
+            debit(accounts.ACCOUNTS_RECEIVABLE, amount),
+            credit(accounts.BAD_DEBT, amount),
+        ],
+    )
 
 
 def _invoice_draft(invoice: Invoice, move: str, description: str, postings: list[Posting]) -> EntryDraft:
-    return EntryDraft.of(f"invoice:{invoice.name}:{move}", postings, description=description,
-                         source_resource=invoice.name)
+    return EntryDraft.of(
+        f"invoice:{invoice.name}:{move}", postings, description=description, source_resource=invoice.name
+    )
 
 
 def _credit_signed(account: str, amount: Money) -> Posting:

@@ -226,5 +226,9 @@ class RuleBasedTaxCalculator:
     def _reverse_charged(self, request: TaxRequest) -> bool:
         customer = request.customer
         country_rules = self._rules.get(customer.location.whole_country)
-        return (customer.may_self_account and request.seller.country != customer.location.country
-                and country_rules is not None and country_rules.reverse_charge)
+        return (
+            customer.may_self_account
+            and request.seller.country != customer.location.country
+            and country_rules is not None
+            and country_rules.reverse_charge
+        )

@@ -25,8 +25,9 @@ class SettlementTooLarge(SettlementRejected):
     """More than `limit_bytes` bytes: reading stops there, nothing is reconciled."""
 
     def __init__(self, limit_bytes: int) -> None:
-        super().__init__(f"the settlement report is larger than the limit of {limit_bytes:,} bytes",
-                         limit_bytes=str(limit_bytes))
+        super().__init__(
+            f"the settlement report is larger than the limit of {limit_bytes:,} bytes", limit_bytes=str(limit_bytes)
+        )
         self.limit_bytes = limit_bytes
 
 

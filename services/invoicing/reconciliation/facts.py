@@ -62,8 +62,9 @@ class SettlementWindow:
             raise ValueError("a settlement window is [start, end), timezone-aware, end after start")
 
     @classmethod
-    def of_day(cls, day: datetime.date, cutoff_tolerance: datetime.timedelta = DEFAULT_CUTOFF_TOLERANCE
-               ) -> SettlementWindow:
+    def of_day(
+        cls, day: datetime.date, cutoff_tolerance: datetime.timedelta = DEFAULT_CUTOFF_TOLERANCE
+    ) -> SettlementWindow:
         """The settlement date from 00:00 to 24:00 UTC (the contract's default period)."""
         start = datetime.datetime.combine(day, datetime.time(), datetime.UTC)
         return cls(start, start + datetime.timedelta(days=1), cutoff_tolerance)

@@ -39,8 +39,13 @@ _SETTLEMENT, _LEDGER = 0, 3  # offsets of each side's (gross, fees, net) in a cu
 class Reconciler:
     """Feed it every item of one report, in order, then ask for the report."""
 
-    def __init__(self, facts: Iterable[LedgerFact], window: SettlementWindow, *,
-                 max_invalid_lines: int = DEFAULT_MAX_INVALID_LINES) -> None:
+    def __init__(
+        self,
+        facts: Iterable[LedgerFact],
+        window: SettlementWindow,
+        *,
+        max_invalid_lines: int = DEFAULT_MAX_INVALID_LINES,
+    ) -> None:
         self._window = window
         self._facts = list(facts)
         self._index = _by_reference(self._facts)
@@ -66,9 +71,16 @@ class Reconciler:
         for fact, settled in zip(self._facts, self._settled, strict=True):
             if not settled:
                 self._unsettled(fact)
-        return ReconciliationReport(reader.content_sha256, reader.byte_count, reader.line_count, self._matched,
-                                    tuple(self._findings), self._currency_totals(), tuple(self._invalid),
-                                    self._invalid_count)
+        return ReconciliationReport(
+            reader.content_sha256,
+            reader.byte_count,
+            reader.line_count,
+            self._matched,
+            tuple(self._findings),
+            self._currency_totals(),
+            tuple(self._invalid),
+            self._invalid_count,
+        )
 
     # One row.
 
@@ -107,10 +119,19 @@ class Reconciler:
             self._settled[index] = 1  # the row stands for its fact, unreadable as it is
         return Category.INVALID_LINE
 
-    def _found(self, category: Category, line: SettlementLine, expected: Money | None, actual: Money | None,
-               fact: LedgerFact | None) -> Category:
-        self._findings.append(Finding(category, line.psp_reference, expected, actual, line.line_number,
-                                      fact.journal_entry if fact else ""))
+    def _found(
+        self,
+        category: Category,
+        line: SettlementLine,
+        expected: Money | None,
+        actual: Money | None,
+        fact: LedgerFact | None,
+    ) -> Category:
+        self._findings.append(
+            Finding(
+                category, line.psp_reference, expected, actual, line.line_number, fact.journal_entry if fact else ""
+            )
+        )
         return category
 
     # The facts no row settled.
@@ -139,12 +160,19 @@ class Reconciler:
         sums[side + 2] += gross - fee
 
     def _currency_totals(self) -> tuple[CurrencyTotals, ...]:
-        return tuple(CurrencyTotals(code, *(Money(code, amount) for amount in sums))
-                     for code, sums in sorted(self._totals.items()))
+        return tuple(
+            CurrencyTotals(code, *(Money(code, amount) for amount in sums))
+            for code, sums in sorted(self._totals.items())
+        )
 
 
-def reconcile(content: bytes | BinaryIO | Iterable[bytes], facts: Iterable[LedgerFact], window: SettlementWindow,
-              *, max_bytes: int = MAX_REPORT_BYTES) -> ReconciliationReport:
+def reconcile(
+    content: bytes | BinaryIO | Iterable[bytes],
+    facts: Iterable[LedgerFact],
+    window: SettlementWindow,
+    *,
+    max_bytes: int = MAX_REPORT_BYTES,
+) -> ReconciliationReport:
     """Read `content` (bytes, a binary file or byte chunks) once and reconcile it against `facts`."""
     reader = SettlementReader(content, max_bytes=max_bytes)
     reconciler = Reconciler(facts, window)

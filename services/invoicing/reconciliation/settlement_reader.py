@@ -98,8 +98,9 @@ class SettlementReader:
         return self._rows
 
     def __iter__(self) -> Iterator[SettlementLine | LineError]:
-        text = io.TextIOWrapper(io.BufferedReader(self._source, _CHUNK), encoding="utf-8",
-                                errors="surrogateescape", newline="")
+        text = io.TextIOWrapper(
+            io.BufferedReader(self._source, _CHUNK), encoding="utf-8", errors="surrogateescape", newline=""
+        )
         records = csv.reader(text, strict=True)
         parse = _RowParser(self._header(records))
         while (record := _next_record(records)) is not None:
@@ -129,18 +130,24 @@ class _RowParser:
     def __init__(self, header: list[str]) -> None:
         self._width = len(header)
         self._reference, self._type, self._currency, self._gross, self._fee, self._net = (
-            header.index(column) for column in REQUIRED_COLUMNS)
+            header.index(column) for column in REQUIRED_COLUMNS
+        )
         self._settled_at = header.index(_SETTLED_AT) if _SETTLED_AT in header else None
 
     def __call__(self, record: list[str] | csv.Error, line_number: int) -> SettlementLine | LineError:
         if isinstance(record, csv.Error):
             return LineError(line_number, LineProblem.MALFORMED_CSV, "", str(record))
         # The row's reference, if readable, lets the reconciler tie a bad row to its fact.
-        reference = "".join(record[self._reference:self._reference + 1])
+        reference = "".join(record[self._reference : self._reference + 1])
         reference = reference if _utf8([reference]) else ""
         if len(record) != self._width:
-            return LineError(line_number, LineProblem.COLUMN_COUNT, "",
-                             f"{len(record)} fields where the header has {self._width} columns", reference)
+            return LineError(
+                line_number,
+                LineProblem.COLUMN_COUNT,
+                "",
+                f"{len(record)} fields where the header has {self._width} columns",
+                reference,
+            )
         try:
             return self._line(record, line_number)
         except _BadField as bad:
@@ -226,7 +233,7 @@ def _utf8(fields: list[str]) -> bool:
 def _chunks_of(content: bytes | BinaryIO | Iterable[bytes]) -> Iterator[bytes]:
     if isinstance(content, bytes | bytearray | memoryview):
         view = memoryview(content)
-        return (bytes(view[start:start + _CHUNK]) for start in range(0, len(view), _CHUNK))
+        return (bytes(view[start : start + _CHUNK]) for start in range(0, len(view), _CHUNK))
     if hasattr(content, "read"):
         return iter(lambda: content.read(_CHUNK), b"")
     return iter(content)

@@ -89,8 +89,11 @@ class CardDeclined(DomainError):
             Code.FAILED_PRECONDITION,
             CARD_DECLINED,
             f"the card was declined: {decline_code}",
-            metadata={"decline_code": decline_code, "hard_decline": "true" if hard_decline else "false",
-                      "payment_intent": payment_intent},
+            metadata={
+                "decline_code": decline_code,
+                "hard_decline": "true" if hard_decline else "false",
+                "payment_intent": payment_intent,
+            },
             keep_effects=True,
         )
         self.payment_intent = payment_intent

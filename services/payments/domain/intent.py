@@ -109,10 +109,24 @@ class PaymentIntent:
         zero = Money.zero(amount.currency_code)
         state = IntentState.REQUIRES_CONFIRMATION if payment_method else IntentState.REQUIRES_PAYMENT_METHOD
         return cls(
-            id=id, tenant=tenant, amount=amount, amount_captured=zero, amount_refunded=zero, state=state,
-            capture_method=capture_method, payment_method=payment_method, order=order,
-            description=description, psp="", psp_reference="", decline_code="", fee=None,
-            cancellation_reason="", version=1, created=now, updated=now,
+            id=id,
+            tenant=tenant,
+            amount=amount,
+            amount_captured=zero,
+            amount_refunded=zero,
+            state=state,
+            capture_method=capture_method,
+            payment_method=payment_method,
+            order=order,
+            description=description,
+            psp="",
+            psp_reference="",
+            decline_code="",
+            fee=None,
+            cancellation_reason="",
+            version=1,
+            created=now,
+            updated=now,
         )
 
     @property
@@ -172,7 +186,11 @@ class PaymentIntent:
         return self._resolve(Operation.AUTHORIZATION_DECLINED, Declined(decline_code, hard_decline), now)
 
     def authorization_requires_action(
-        self, psp: str, psp_reference: str = "", *, now: datetime.datetime,
+        self,
+        psp: str,
+        psp_reference: str = "",
+        *,
+        now: datetime.datetime,
     ) -> Transition:
         """`psp` asked for a customer challenge before deciding."""
         return self._resolve(Operation.AUTHORIZATION_REQUIRES_ACTION, ActionRequired(psp, psp_reference), now)
@@ -182,7 +200,11 @@ class PaymentIntent:
         return self._resolve(Operation.AUTHORIZATION_NOT_RECEIVED, NotReceived(), now)
 
     def authorization_outcome_unknown(
-        self, psp: str = "", psp_reference: str = "", *, now: datetime.datetime,
+        self,
+        psp: str = "",
+        psp_reference: str = "",
+        *,
+        now: datetime.datetime,
     ) -> Transition:
         """A call to `psp` may have acted but gave no answer: the janitor must ask before anything else."""
         self.require(Operation.AUTHORIZATION_OUTCOME_UNKNOWN)
@@ -194,7 +216,11 @@ class PaymentIntent:
         return self._resolve(Operation.VERIFICATION_RESOLVED, outcome, now)
 
     def capture(
-        self, amount: Money | None = None, fee: Money | None = None, *, now: datetime.datetime,
+        self,
+        amount: Money | None = None,
+        fee: Money | None = None,
+        *,
+        now: datetime.datetime,
     ) -> Transition:
         """Record a capture of `amount` (None: all that is capturable) for which the PSP charged `fee`."""
         if fee is not None:
@@ -259,7 +285,9 @@ def _fee_total(known: Money | None, charged: Money | None) -> Money | None:
 
 
 def _within(
-    requested: Money | None, left: Money, error: type[AmountExceedsCapturable | AmountExceedsRefundable],
+    requested: Money | None,
+    left: Money,
+    error: type[AmountExceedsCapturable | AmountExceedsRefundable],
 ) -> Money:
     wanted = left if requested is None else requested
     if left.amount_minor == 0 or wanted > left:

@@ -50,29 +50,33 @@ def _rule(sources: set[IntentState], targets: set[IntentState]) -> Rule:
     return Rule(frozenset(sources), frozenset(targets))
 
 
-TRANSITIONS: Mapping[Operation, Rule] = MappingProxyType({
-    # A new card replaces the old one until the PSP holds funds (also after a failed challenge).
-    Operation.ATTACH_PAYMENT_METHOD: _rule(
-        {_S.REQUIRES_PAYMENT_METHOD, _S.REQUIRES_CONFIRMATION, _S.REQUIRES_ACTION}, {_S.REQUIRES_CONFIRMATION}),
-    # From REQUIRES_ACTION: the customer completed the challenge and the PSP is asked again.
-    Operation.BEGIN_AUTHORIZATION: _rule({_S.REQUIRES_CONFIRMATION, _S.REQUIRES_ACTION}, {_S.PROCESSING}),
-    Operation.AUTHORIZATION_APPROVED: _rule({_S.PROCESSING}, {_S.REQUIRES_CAPTURE}),
-    Operation.AUTHORIZATION_DECLINED: _rule({_S.PROCESSING}, {_S.FAILED}),
-    Operation.AUTHORIZATION_REQUIRES_ACTION: _rule({_S.PROCESSING}, {_S.REQUIRES_ACTION}),
-    # No PSP received the request (all refused before sending): safe to confirm again.
-    Operation.AUTHORIZATION_NOT_RECEIVED: _rule({_S.PROCESSING}, {_S.REQUIRES_CONFIRMATION}),
-    Operation.AUTHORIZATION_OUTCOME_UNKNOWN: _rule({_S.PROCESSING}, {_S.REQUIRES_VERIFICATION}),
-    # The janitor learned what the PSP did; the intent goes wherever that outcome leads.
-    Operation.VERIFICATION_RESOLVED: _rule(
-        {_S.REQUIRES_VERIFICATION},
-        {_S.REQUIRES_CAPTURE, _S.FAILED, _S.REQUIRES_ACTION, _S.REQUIRES_CONFIRMATION}),
-    # From SUCCEEDED: a further partial capture of what is still authorized.
-    Operation.CAPTURE: _rule({_S.REQUIRES_CAPTURE, _S.SUCCEEDED}, {_S.SUCCEEDED}),
-    Operation.CANCEL: _rule(
-        {_S.REQUIRES_PAYMENT_METHOD, _S.REQUIRES_CONFIRMATION, _S.REQUIRES_ACTION, _S.REQUIRES_CAPTURE},
-        {_S.CANCELED}),
-    Operation.REFUND: _rule({_S.SUCCEEDED}, {_S.SUCCEEDED}),
-})
+TRANSITIONS: Mapping[Operation, Rule] = MappingProxyType(
+    {
+        # A new card replaces the old one until the PSP holds funds (also after a failed challenge).
+        Operation.ATTACH_PAYMENT_METHOD: _rule(
+            {_S.REQUIRES_PAYMENT_METHOD, _S.REQUIRES_CONFIRMATION, _S.REQUIRES_ACTION}, {_S.REQUIRES_CONFIRMATION}
+        ),
+        # From REQUIRES_ACTION: the customer completed the challenge and the PSP is asked again.
+        Operation.BEGIN_AUTHORIZATION: _rule({_S.REQUIRES_CONFIRMATION, _S.REQUIRES_ACTION}, {_S.PROCESSING}),
+        Operation.AUTHORIZATION_APPROVED: _rule({_S.PROCESSING}, {_S.REQUIRES_CAPTURE}),
+        Operation.AUTHORIZATION_DECLINED: _rule({_S.PROCESSING}, {_S.FAILED}),
+        Operation.AUTHORIZATION_REQUIRES_ACTION: _rule({_S.PROCESSING}, {_S.REQUIRES_ACTION}),
+        # No PSP received the request (all refused before sending): safe to confirm again.
+        Operation.AUTHORIZATION_NOT_RECEIVED: _rule({_S.PROCESSING}, {_S.REQUIRES_CONFIRMATION}),
+        Operation.AUTHORIZATION_OUTCOME_UNKNOWN: _rule({_S.PROCESSING}, {_S.REQUIRES_VERIFICATION}),
+        # The janitor learned what the PSP did; the intent goes wherever that outcome leads.
+        Operation.VERIFICATION_RESOLVED: _rule(
+            {_S.REQUIRES_VERIFICATION}, {_S.REQUIRES_CAPTURE, _S.FAILED, _S.REQUIRES_ACTION, _S.REQUIRES_CONFIRMATION}
+        ),
+        # From SUCCEEDED: a further partial capture of what is still authorized.
+        Operation.CAPTURE: _rule({_S.REQUIRES_CAPTURE, _S.SUCCEEDED}, {_S.SUCCEEDED}),
+        Operation.CANCEL: _rule(
+            {_S.REQUIRES_PAYMENT_METHOD, _S.REQUIRES_CONFIRMATION, _S.REQUIRES_ACTION, _S.REQUIRES_CAPTURE},
+            {_S.CANCELED},
+        ),
+        Operation.REFUND: _rule({_S.SUCCEEDED}, {_S.SUCCEEDED}),
+    }
+)
 
 
 def require_allowed(operation: Operation, state: IntentState) -> None:

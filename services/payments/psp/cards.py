@@ -79,4 +79,3 @@ def behaviour_of(pan: str) -> tuple[CardBehaviour, Decline | None]:
     if not is_card_number(pan):
         return CardBehaviour.DECLINE, INCORRECT_NUMBER
     return CardBehaviour.APPROVE, None
-

@@ -129,10 +129,19 @@ def _payments_reason(value: int) -> Reason:
 class PspError(DomainError):
     """A call to `psp` that produced no PspResult; `idempotency_key` names the call."""
 
-    def __init__(self, code: Code, reason: Reason, message: str, *, psp: str,
-                 idempotency_key: str, metadata: Mapping[str, str] | None = None) -> None:
-        super().__init__(code, reason, message,
-                         metadata={"psp": psp, "idempotency_key": idempotency_key, **(metadata or {})})
+    def __init__(
+        self,
+        code: Code,
+        reason: Reason,
+        message: str,
+        *,
+        psp: str,
+        idempotency_key: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            code, reason, message, metadata={"psp": psp, "idempotency_key": idempotency_key, **(metadata or {})}
+        )
         self.psp = psp
         self.idempotency_key = idempotency_key
 
@@ -141,18 +150,26 @@ class PspUnavailable(PspError):
     """The PSP could not be reached: the call was certainly not executed."""
 
     def __init__(self, *, psp: str, idempotency_key: str) -> None:
-        super().__init__(Code.UNAVAILABLE, _payments_reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
-                         f"PSP {psp} is unavailable; the call was not executed",
-                         psp=psp, idempotency_key=idempotency_key)
+        super().__init__(
+            Code.UNAVAILABLE,
+            _payments_reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
+            f"PSP {psp} is unavailable; the call was not executed",
+            psp=psp,
+            idempotency_key=idempotency_key,
+        )
 
 
 class PspTimeout(PspError):
     """The PSP did not answer in time: the call may have executed. Resolve with status(key)."""
 
     def __init__(self, *, psp: str, idempotency_key: str) -> None:
-        super().__init__(Code.UNAVAILABLE, _payments_reason(error_reason_pb2.ERROR_REASON_OUTCOME_UNKNOWN),
-                         f"PSP {psp} did not answer in time; the outcome is unknown",
-                         psp=psp, idempotency_key=idempotency_key)
+        super().__init__(
+            Code.UNAVAILABLE,
+            _payments_reason(error_reason_pb2.ERROR_REASON_OUTCOME_UNKNOWN),
+            f"PSP {psp} did not answer in time; the outcome is unknown",
+            psp=psp,
+            idempotency_key=idempotency_key,
+        )
 
 
 class PspRequestRejected(PspError):
@@ -163,6 +180,10 @@ class PspIdempotencyConflict(PspRequestRejected):
     """The idempotency key was already used for a different call or different parameters."""
 
     def __init__(self, *, psp: str, idempotency_key: str) -> None:
-        super().__init__(Code.INVALID_ARGUMENT, common.IDEMPOTENCY_KEY_REUSED,
-                         f"idempotency key was already used at PSP {psp} with different parameters",
-                         psp=psp, idempotency_key=idempotency_key)
+        super().__init__(
+            Code.INVALID_ARGUMENT,
+            common.IDEMPOTENCY_KEY_REUSED,
+            f"idempotency key was already used at PSP {psp} with different parameters",
+            psp=psp,
+            idempotency_key=idempotency_key,
+        )

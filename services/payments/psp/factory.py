@@ -42,8 +42,13 @@ def sandbox_psp(name: str, **behaviour: Any) -> SandboxPsp:
         profile = _PROFILES[name]
     except KeyError:
         raise ValueError(f"no built-in sandbox PSP named {name!r}; known: {', '.join(SANDBOX_NAMES)}") from None
-    return SandboxPsp(name, fee_rate_bps=profile.fee_rate_bps, fixed_fee_minor=profile.fixed_fee_minor,
-                      supported_brands=profile.supported_brands, **behaviour)
+    return SandboxPsp(
+        name,
+        fee_rate_bps=profile.fee_rate_bps,
+        fixed_fee_minor=profile.fixed_fee_minor,
+        supported_brands=profile.supported_brands,
+        **behaviour,
+    )
 
 
 def sandbox_psps(**behaviour: Any) -> dict[str, SandboxPsp]:

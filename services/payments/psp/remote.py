@@ -30,7 +30,7 @@ __all__ = ["RemoteSandboxPsp", "parse_address"]
 
 
 def parse_address(address: str) -> tuple[str, int]:
-    """"host:port" → (host, port)."""
+    """ "host:port" → (host, port)."""
     host, separator, port = address.rpartition(":")
     if not separator or not host or not port.isdigit():
         raise ValueError(f"expected host:port, not {address!r}")
@@ -40,8 +40,15 @@ def parse_address(address: str) -> tuple[str, int]:
 class RemoteSandboxPsp:
     """The sandbox PSP `name` at host:port; implements PspConnector."""
 
-    def __init__(self, name: str, host: str, port: int, *, connect_timeout_seconds: float = 2.0,
-                 answer_timeout_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        host: str,
+        port: int,
+        *,
+        connect_timeout_seconds: float = 2.0,
+        answer_timeout_seconds: float = 10.0,
+    ) -> None:
         self.name = name
         self._host, self._port = host, port
         self._connect_timeout = connect_timeout_seconds
@@ -52,19 +59,28 @@ class RemoteSandboxPsp:
 
     async def authorize(self, request: AuthorizeRequest) -> PspResult:
         card = {"pan": request.card.pan, "exp_month": request.card.exp_month, "exp_year": request.card.exp_year}
-        return decode_result(await self._call("authorize", request.idempotency_key, amount=encode_money(request.amount),
-                                              card=card, reference=request.reference))
+        return decode_result(
+            await self._call(
+                "authorize",
+                request.idempotency_key,
+                amount=encode_money(request.amount),
+                card=card,
+                reference=request.reference,
+            )
+        )
 
     async def capture(self, idempotency_key: str, psp_reference: str, amount: Money) -> PspResult:
-        return decode_result(await self._call("capture", idempotency_key, psp_reference=psp_reference,
-                                              amount=encode_money(amount)))
+        return decode_result(
+            await self._call("capture", idempotency_key, psp_reference=psp_reference, amount=encode_money(amount))
+        )
 
     async def void(self, idempotency_key: str, psp_reference: str) -> PspResult:
         return decode_result(await self._call("void", idempotency_key, psp_reference=psp_reference))
 
     async def refund(self, idempotency_key: str, psp_reference: str, amount: Money) -> PspResult:
-        return decode_result(await self._call("refund", idempotency_key, psp_reference=psp_reference,
-                                              amount=encode_money(amount)))
+        return decode_result(
+            await self._call("refund", idempotency_key, psp_reference=psp_reference, amount=encode_money(amount))
+        )
 
     async def status(self, idempotency_key: str) -> PspResult | None:
         answer = await self._call("status", idempotency_key)
@@ -95,8 +111,9 @@ class RemoteSandboxPsp:
         except (OSError, TimeoutError):
             raise PspUnavailable(psp=self.name, idempotency_key=key) from None  # nothing was sent
 
-    async def _exchange(self, writer: asyncio.StreamWriter, reader: asyncio.StreamReader,
-                        request: dict[str, Any]) -> dict[str, Any] | None:
+    async def _exchange(
+        self, writer: asyncio.StreamWriter, reader: asyncio.StreamReader, request: dict[str, Any]
+    ) -> dict[str, Any] | None:
         async with asyncio.timeout(self._answer_timeout):
             await write_message(writer, request)
             return await read_message(reader)

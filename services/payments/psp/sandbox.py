@@ -152,20 +152,28 @@ class SandboxPsp:
 
     async def authorize(self, request: AuthorizeRequest) -> PspResult:
         fingerprint = ("authorize", request.amount, self._card_fingerprint(request.card), request.reference)
-        return await self._call("authorize", request.idempotency_key, fingerprint,
-                                lambda: self._authorize(request))
+        return await self._call("authorize", request.idempotency_key, fingerprint, lambda: self._authorize(request))
 
     async def capture(self, idempotency_key: str, psp_reference: str, amount: Money) -> PspResult:
-        return await self._call("capture", idempotency_key, ("capture", psp_reference, amount),
-                                lambda: self._capture(idempotency_key, psp_reference, amount))
+        return await self._call(
+            "capture",
+            idempotency_key,
+            ("capture", psp_reference, amount),
+            lambda: self._capture(idempotency_key, psp_reference, amount),
+        )
 
     async def void(self, idempotency_key: str, psp_reference: str) -> PspResult:
-        return await self._call("void", idempotency_key, ("void", psp_reference),
-                                lambda: self._void(idempotency_key, psp_reference))
+        return await self._call(
+            "void", idempotency_key, ("void", psp_reference), lambda: self._void(idempotency_key, psp_reference)
+        )
 
     async def refund(self, idempotency_key: str, psp_reference: str, amount: Money) -> PspResult:
-        return await self._call("refund", idempotency_key, ("refund", psp_reference, amount),
-                                lambda: self._refund(idempotency_key, psp_reference, amount))
+        return await self._call(
+            "refund",
+            idempotency_key,
+            ("refund", psp_reference, amount),
+            lambda: self._refund(idempotency_key, psp_reference, amount),
+        )
 
     async def status(self, idempotency_key: str) -> PspResult | None:
         await self._reach(idempotency_key)
@@ -179,8 +187,9 @@ class SandboxPsp:
 
     def payment(self, psp_reference: str) -> SandboxPayment:
         found = self._payments[psp_reference]
-        return SandboxPayment(found.psp_reference, found.reference, found.state_name,
-                              found.authorized, found.captured, found.refunded)
+        return SandboxPayment(
+            found.psp_reference, found.reference, found.state_name, found.authorized, found.captured, found.refunded
+        )
 
     def payments_for(self, reference: str) -> tuple[SandboxPayment, ...]:
         """Every payment created for our `reference` (one per executed authorization)."""
@@ -188,22 +197,30 @@ class SandboxPsp:
 
     # One call: the network, then the PSP's idempotency, then the (possibly lost) answer.
 
-    async def _call(self, operation: str, key: str, fingerprint: Hashable,
-                    execute: Callable[[], _Execution]) -> PspResult:
+    async def _call(
+        self, operation: str, key: str, fingerprint: Hashable, execute: Callable[[], _Execution]
+    ) -> PspResult:
         await self._reach(key)
         recorded = self._calls.get(key)
         if recorded is None:
             result, lost = execute()
             self._calls[key] = _Call(fingerprint, result)
         elif recorded.fingerprint != fingerprint:
-            _log.warning("psp %s refused %s: idempotency key %s reused with other parameters",
-                         self.name, operation, key)
+            _log.warning(
+                "psp %s refused %s: idempotency key %s reused with other parameters", self.name, operation, key
+            )
             raise PspIdempotencyConflict(psp=self.name, idempotency_key=key)
         else:
             result, lost = recorded.result, False
         timed_out = self._rng.random() < self._timeout_rate
-        _log.info("psp %s %s key=%s outcome=%s psp_reference=%s", self.name, operation, key,
-                  result.outcome.value, result.psp_reference)
+        _log.info(
+            "psp %s %s key=%s outcome=%s psp_reference=%s",
+            self.name,
+            operation,
+            key,
+            result.outcome.value,
+            result.psp_reference,
+        )
         if lost or timed_out:
             _log.warning("psp %s %s key=%s executed but its answer was lost", self.name, operation, key)
             raise PspTimeout(psp=self.name, idempotency_key=key)
@@ -229,16 +246,21 @@ class SandboxPsp:
         zero = Money.zero(request.amount.currency_code)
         payment = _Payment(self._new_reference("pay"), request.reference, state, request.amount, zero, zero)
         self._payments[payment.psp_reference] = payment
-        result = PspResult(outcome, payment.psp_reference, decline_code=decline.code if decline else None,
-                           hard_decline=bool(decline and decline.hard))
+        result = PspResult(
+            outcome,
+            payment.psp_reference,
+            decline_code=decline.code if decline else None,
+            hard_decline=bool(decline and decline.hard),
+        )
         return result, behaviour is CardBehaviour.TIMEOUT_AFTER_EXECUTION
 
     def _capture(self, key: str, psp_reference: str, amount: Money) -> _Execution:
         payment = self._authorized_payment(psp_reference, key)
         self._require_positive(amount, key)
         if amount > payment.authorized - payment.captured:
-            raise self._rejected(key, _EXCEEDS_CAPTURABLE,
-                                 "capture exceeds the authorized amount not yet captured", psp_reference)
+            raise self._rejected(
+                key, _EXCEEDS_CAPTURABLE, "capture exceeds the authorized amount not yet captured", psp_reference
+            )
         fee = self._fees.fee_for(amount)
         capture_reference = self._new_reference("cap")
         self._settle(capture_reference, SettlementType.CAPTURE, amount, fee)
@@ -256,8 +278,9 @@ class SandboxPsp:
         payment = self._authorized_payment(psp_reference, key)
         self._require_positive(amount, key)
         if amount > payment.captured - payment.refunded:
-            raise self._rejected(key, _EXCEEDS_REFUNDABLE,
-                                 "refund exceeds the captured amount not yet refunded", psp_reference)
+            raise self._rejected(
+                key, _EXCEEDS_REFUNDABLE, "refund exceeds the captured amount not yet refunded", psp_reference
+            )
         refund_reference = self._new_reference("ref")
         self._settle(refund_reference, SettlementType.REFUND, -amount, Money.zero(amount.currency_code))
         payment.refunded += amount
@@ -268,30 +291,45 @@ class SandboxPsp:
     def _authorized_payment(self, psp_reference: str, key: str) -> _Payment:
         payment = self._payments.get(psp_reference)
         if payment is None:
-            raise PspRequestRejected(Code.NOT_FOUND, common.NOT_FOUND,
-                                     f"PSP {self.name} has no payment {psp_reference}", psp=self.name,
-                                     idempotency_key=key, metadata={"psp_reference": psp_reference})
+            raise PspRequestRejected(
+                Code.NOT_FOUND,
+                common.NOT_FOUND,
+                f"PSP {self.name} has no payment {psp_reference}",
+                psp=self.name,
+                idempotency_key=key,
+                metadata={"psp_reference": psp_reference},
+            )
         if payment.state is not _State.AUTHORIZED:
             raise self._state_invalid(key, payment)
         return payment
 
     def _state_invalid(self, key: str, payment: _Payment) -> PspRequestRejected:
-        return self._rejected(key, _STATE_INVALID,
-                              f"the payment is {payment.state_name}", payment.psp_reference,
-                              state=payment.state_name)
+        return self._rejected(
+            key, _STATE_INVALID, f"the payment is {payment.state_name}", payment.psp_reference, state=payment.state_name
+        )
 
-    def _rejected(self, key: str, reason: Reason, message: str, psp_reference: str,
-                  **metadata: str) -> PspRequestRejected:
+    def _rejected(
+        self, key: str, reason: Reason, message: str, psp_reference: str, **metadata: str
+    ) -> PspRequestRejected:
         _log.warning("psp %s refused key=%s psp_reference=%s: %s", self.name, key, psp_reference, message)
-        return PspRequestRejected(Code.FAILED_PRECONDITION, reason, f"PSP {self.name}: {message}",
-                                  psp=self.name, idempotency_key=key,
-                                  metadata={"psp_reference": psp_reference, **metadata})
+        return PspRequestRejected(
+            Code.FAILED_PRECONDITION,
+            reason,
+            f"PSP {self.name}: {message}",
+            psp=self.name,
+            idempotency_key=key,
+            metadata={"psp_reference": psp_reference, **metadata},
+        )
 
     def _require_positive(self, amount: Money, key: str) -> None:
         if amount.amount_minor <= 0:
-            raise PspRequestRejected(Code.INVALID_ARGUMENT, common.VALIDATION_FAILED,
-                                     f"PSP {self.name}: amounts must be positive", psp=self.name,
-                                     idempotency_key=key)
+            raise PspRequestRejected(
+                Code.INVALID_ARGUMENT,
+                common.VALIDATION_FAILED,
+                f"PSP {self.name}: amounts must be positive",
+                psp=self.name,
+                idempotency_key=key,
+            )
 
     def _settle(self, reference: str, kind: SettlementType, gross: Money, fee: Money) -> None:
         self._settled.append(SettlementItem(reference, kind, gross, fee, self._now()))

@@ -55,8 +55,9 @@ class SandboxControl:
         """Arm a hold on the next `operation` at `psp`, `when` "before" or "after" it executes;
         `every`: on every such call until released (a gate)."""
         reader, writer = await self._connect()
-        await write_message(writer, {"op": "hold", "psp": psp,
-                                     "args": {"operation": operation, "when": when, "every": every}})
+        await write_message(
+            writer, {"op": "hold", "psp": psp, "args": {"operation": operation, "when": when, "every": every}}
+        )
         try:
             armed = await _answer(reader, self._timeout, "ok")
         except BaseException:

@@ -82,8 +82,12 @@ def _settlement_report(psp: SandboxPsp, args: dict[str, Any]) -> Call:
 
 # Each operation parses its arguments first (a malformed request executes nothing), then calls.
 PSP_OPERATIONS: dict[str, Callable[[SandboxPsp, dict[str, Any]], Call]] = {
-    "authorize": _authorize, "capture": _capture, "void": _void, "refund": _refund,
-    "status": _status, "settlement_report": _settlement_report,
+    "authorize": _authorize,
+    "capture": _capture,
+    "void": _void,
+    "refund": _refund,
+    "status": _status,
+    "settlement_report": _settlement_report,
 }
 
 
@@ -180,18 +184,27 @@ class SandboxServer:
 
     def _payments(self, args: dict[str, Any]) -> dict[str, Any]:
         reference = str(args.get("reference", ""))
-        return {"ok": [self._payment_view(name, payment) for name, psp in self.psps.items()
-                       for payment in psp.payments_for(reference)]}
+        return {
+            "ok": [
+                self._payment_view(name, payment)
+                for name, psp in self.psps.items()
+                for payment in psp.payments_for(reference)
+            ]
+        }
 
     def _payment_view(self, psp: str, payment) -> dict[str, Any]:
-        return {"psp": psp, "psp_reference": payment.psp_reference, "state": payment.state,
-                "authorized": encode_money(payment.authorized), "captured": encode_money(payment.captured),
-                "refunded": encode_money(payment.refunded),
-                "captures": self._effects.count("capture", payment.psp_reference),
-                "refunds": self._effects.count("refund", payment.psp_reference)}
+        return {
+            "psp": psp,
+            "psp_reference": payment.psp_reference,
+            "state": payment.state,
+            "authorized": encode_money(payment.authorized),
+            "captured": encode_money(payment.captured),
+            "refunded": encode_money(payment.refunded),
+            "captures": self._effects.count("capture", payment.psp_reference),
+            "refunds": self._effects.count("refund", payment.psp_reference),
+        }
 
-    async def _next_request(self, reader: asyncio.StreamReader,
-                            writer: asyncio.StreamWriter) -> dict[str, Any] | None:
+    async def _next_request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> dict[str, Any] | None:
         while True:
             try:
                 request = await read_message(reader)
@@ -200,14 +213,19 @@ class SandboxServer:
                 continue
             return request if request is None or isinstance(request, dict) else {}
 
-    async def _serve_hold(self, request: dict[str, Any], reader: asyncio.StreamReader,
-                          writer: asyncio.StreamWriter) -> None:
+    async def _serve_hold(
+        self, request: dict[str, Any], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         args = request.get("args") or {}
         try:
             if args["operation"] not in PSP_OPERATIONS:
                 raise ValueError("operation")
-            hold = self.holds.arm(self._psp(request.get("psp")).name, args["operation"], str(args["when"]),
-                                  every=bool(args.get("every", False)))
+            hold = self.holds.arm(
+                self._psp(request.get("psp")).name,
+                args["operation"],
+                str(args["when"]),
+                every=bool(args.get("every", False)),
+            )
         except (AttributeError, KeyError, TypeError, ValueError) as err:
             await write_message(writer, _bad_request(f"malformed hold ({type(err).__name__})"))
             return

@@ -47,8 +47,15 @@ class SettlementItem:
 
     def row(self) -> tuple[str, ...]:
         settled_at = self.settled_at.astimezone(datetime.UTC).isoformat(timespec="seconds")
-        return (self.psp_reference, self.type.value, self.gross.currency_code, str(self.gross.amount_minor),
-                str(self.fee.amount_minor), str(self.net.amount_minor), settled_at.replace("+00:00", "Z"))
+        return (
+            self.psp_reference,
+            self.type.value,
+            self.gross.currency_code,
+            str(self.gross.amount_minor),
+            str(self.fee.amount_minor),
+            str(self.net.amount_minor),
+            settled_at.replace("+00:00", "Z"),
+        )
 
 
 def settlement_csv(items: Iterable[SettlementItem], day: datetime.date) -> str:

@@ -25,8 +25,17 @@ from services.payments.psp.connector import (
     PspUnavailable,
 )
 
-__all__ = ["WireCard", "decode_error", "decode_money", "decode_result", "encode_error", "encode_money",
-           "encode_result", "read_message", "write_message"]
+__all__ = [
+    "WireCard",
+    "decode_error",
+    "decode_money",
+    "decode_result",
+    "encode_error",
+    "encode_money",
+    "encode_result",
+    "read_message",
+    "write_message",
+]
 
 # A request or answer is a few hundred bytes; a settlement report of a busy sandbox day is larger.
 LINE_LIMIT = 16 * 1024 * 1024
@@ -61,15 +70,24 @@ def decode_money(data: dict[str, Any]) -> Money:
 def encode_result(result: PspResult | None) -> dict[str, Any] | None:
     if result is None:
         return None
-    return {"outcome": result.outcome.value, "psp_reference": result.psp_reference,
-            "decline_code": result.decline_code, "hard_decline": result.hard_decline,
-            "fee": None if result.fee is None else encode_money(result.fee)}
+    return {
+        "outcome": result.outcome.value,
+        "psp_reference": result.psp_reference,
+        "decline_code": result.decline_code,
+        "hard_decline": result.hard_decline,
+        "fee": None if result.fee is None else encode_money(result.fee),
+    }
 
 
 def decode_result(data: dict[str, Any]) -> PspResult:
     fee = data.get("fee")
-    return PspResult(Outcome(data["outcome"]), data.get("psp_reference"), decline_code=data.get("decline_code"),
-                     hard_decline=bool(data.get("hard_decline")), fee=None if fee is None else decode_money(fee))
+    return PspResult(
+        Outcome(data["outcome"]),
+        data.get("psp_reference"),
+        decline_code=data.get("decline_code"),
+        hard_decline=bool(data.get("hard_decline")),
+        fee=None if fee is None else decode_money(fee),
+    )
 
 
 def encode_error(error: Exception) -> dict[str, Any]:
@@ -78,8 +96,13 @@ def encode_error(error: Exception) -> dict[str, Any]:
     encoded: dict[str, Any] = {"kind": kind}
     if isinstance(error, DomainError):
         metadata = {k: v for k, v in error.metadata.items() if k not in ("psp", "idempotency_key")}
-        encoded |= {"code": error.code.name, "reason": error.reason.name, "domain": error.reason.domain,
-                    "message": error.message, "metadata": metadata}
+        encoded |= {
+            "code": error.code.name,
+            "reason": error.reason.name,
+            "domain": error.reason.domain,
+            "message": error.message,
+            "metadata": metadata,
+        }
     return encoded
 
 
@@ -88,9 +111,13 @@ def decode_error(data: dict[str, Any], *, psp: str, key: str) -> Exception:
     (it may have failed after executing), exactly like a lost answer."""
     kind = data.get("kind")
     if kind == "bad_request":  # the server could not read the request, so it executed nothing
-        return PspRequestRejected(Code.INVALID_ARGUMENT, common.VALIDATION_FAILED,
-                                  f"PSP {psp}: {data.get('message', 'malformed request')}", psp=psp,
-                                  idempotency_key=key)
+        return PspRequestRejected(
+            Code.INVALID_ARGUMENT,
+            common.VALIDATION_FAILED,
+            f"PSP {psp}: {data.get('message', 'malformed request')}",
+            psp=psp,
+            idempotency_key=key,
+        )
     if kind == "unavailable":
         return PspUnavailable(psp=psp, idempotency_key=key)
     if kind == "idempotency_conflict":

@@ -55,8 +55,10 @@ class RoutingRule:
     tenants: frozenset[str] = frozenset()
 
     def matches(self, tenant: str, currency: str, brand: str) -> bool:
-        return all(not allowed or value in allowed
-                   for allowed, value in ((self.tenants, tenant), (self.currencies, currency), (self.brands, brand)))
+        return all(
+            not allowed or value in allowed
+            for allowed, value in ((self.tenants, tenant), (self.currencies, currency), (self.brands, brand))
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,19 +96,24 @@ class _RetryableResult(DomainError):
     """A processing error answered by the PSP: a connector failure for its breaker."""
 
     def __init__(self, psp: str) -> None:
-        super().__init__(Code.UNAVAILABLE, _reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
-                         f"PSP {psp} failed to process the call")
+        super().__init__(
+            Code.UNAVAILABLE,
+            _reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
+            f"PSP {psp} failed to process the call",
+        )
 
 
 class PspRouter:
-    def __init__(self, connectors: Mapping[str, PspConnector], policy: RoutingPolicy,
-                 breakers: BreakerRegistry | None = None) -> None:
+    def __init__(
+        self, connectors: Mapping[str, PspConnector], policy: RoutingPolicy, breakers: BreakerRegistry | None = None
+    ) -> None:
         self._connectors = dict(connectors)
         self._policy = policy
         self.breakers = breakers or BreakerRegistry()
 
-    async def authorize(self, key: str, request: AuthorizeRequest, *, tenant: str, brand: str,
-                        before_send: BeforeSend | None = None) -> Routed | OutcomeUnknown:
+    async def authorize(
+        self, key: str, request: AuthorizeRequest, *, tenant: str, brand: str, before_send: BeforeSend | None = None
+    ) -> Routed | OutcomeUnknown:
         """Authorize at the first PSP that executes the call; raise PSP_UNAVAILABLE if none does."""
         passed: list[str] = []
         for psp in self.candidates(tenant, request, brand):
@@ -129,9 +136,12 @@ class PspRouter:
                 passed.append(f"{psp}: {result.outcome.value}")
                 continue
             return Routed(psp, psp_key, result, tuple(passed))
-        raise DomainError(Code.UNAVAILABLE, _reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
-                          "no PSP could process the payment; nothing was charged, retry with the same request_id",
-                          metadata={"tried": "; ".join(passed)[:500]})
+        raise DomainError(
+            Code.UNAVAILABLE,
+            _reason(error_reason_pb2.ERROR_REASON_PSP_UNAVAILABLE),
+            "no PSP could process the payment; nothing was charged, retry with the same request_id",
+            metadata={"tried": "; ".join(passed)[:500]},
+        )
 
     def candidates(self, tenant: str, request: AuthorizeRequest, brand: str) -> tuple[str, ...]:
         return self._policy.candidates(tenant, request.amount.currency_code, brand)
@@ -148,8 +158,12 @@ class PspRouter:
     async def _call(self, psp: str, operation: Callable[[PspConnector], Awaitable[PspResult]]) -> PspResult:
         connector = self._connectors[psp]
         # Built per call: a loop keeps the state of the call it runs.
-        retrying = retrying_on((PspUnavailable, PspTimeout), attempts=self._policy.attempts_per_psp,
-                               backoff_base=self._policy.backoff_base, backoff_max=self._policy.backoff_max)
+        retrying = retrying_on(
+            (PspUnavailable, PspTimeout),
+            attempts=self._policy.attempts_per_psp,
+            backoff_base=self._policy.backoff_base,
+            backoff_max=self._policy.backoff_max,
+        )
         timeouts: list[PspTimeout] = []
         try:
             return await retrying(self._attempt, psp, connector, operation, timeouts)
@@ -160,9 +174,13 @@ class PspRouter:
                 raise timeouts[0] from err
             raise
 
-    async def _attempt(self, psp: str, connector: PspConnector,
-                       operation: Callable[[PspConnector], Awaitable[PspResult]],
-                       timeouts: list[PspTimeout]) -> PspResult:
+    async def _attempt(
+        self,
+        psp: str,
+        connector: PspConnector,
+        operation: Callable[[PspConnector], Awaitable[PspResult]],
+        timeouts: list[PspTimeout],
+    ) -> PspResult:
         async with self.breakers.guard(psp):
             try:
                 result = await operation(connector)

@@ -47,8 +47,13 @@ class CardInvalid(DomainError):
     """The card number, expiry or CVC is malformed; `field` names which. Never holds the number."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(Code.INVALID_ARGUMENT, CARD_INVALID, message,
-                         metadata={"field": field}, violations=[FieldViolation(field, message)])
+        super().__init__(
+            Code.INVALID_ARGUMENT,
+            CARD_INVALID,
+            message,
+            metadata={"field": field},
+            violations=[FieldViolation(field, message)],
+        )
         self.field = field
 
 
@@ -112,7 +117,7 @@ def _validate_cvc(cvc: str, brand: CardBrand) -> None:
 
 
 def _spoken(lengths: frozenset[int]) -> str:
-    """"16", "13, 16 or 19", "16 to 19"."""
+    """ "16", "13, 16 or 19", "16 to 19"."""
     ordered = sorted(lengths)
     if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
         return f"{ordered[0]} to {ordered[-1]}"

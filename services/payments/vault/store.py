@@ -68,15 +68,18 @@ class CardRecord:
 
 async def insert_card(conn: AsyncConnection, record: CardRecord) -> bool:
     """Store a card; False (and nothing written) when its token already exists."""
-    statement = (_INSERTS[conn.dialect.name](vault_cards)
-                 .values(_row_of(record))
-                 .on_conflict_do_nothing(index_elements=[vault_cards.c.token])
-                 .returning(vault_cards.c.token))  # a row back means inserted: rowcount of an INSERT is not portable
+    statement = (
+        _INSERTS[conn.dialect.name](vault_cards)
+        .values(_row_of(record))
+        .on_conflict_do_nothing(index_elements=[vault_cards.c.token])
+        .returning(vault_cards.c.token)
+    )  # a row back means inserted: rowcount of an INSERT is not portable
     return (await conn.execute(statement)).first() is not None
 
 
-_SELECT_CARD = select(vault_cards).where(vault_cards.c.tenant == bindparam("p_tenant"),
-                                         vault_cards.c.token == bindparam("p_token"))  # built once
+_SELECT_CARD = select(vault_cards).where(
+    vault_cards.c.tenant == bindparam("p_tenant"), vault_cards.c.token == bindparam("p_token")
+)  # built once
 
 
 async def load_card(conn: AsyncConnection, tenant: str, token: str) -> CardRecord | None:
@@ -108,11 +111,13 @@ async def rotate_all(db: Database, key_ring: KeyRing, batch: int) -> int:
 
 
 async def _records_to_rotate(conn: AsyncConnection, active_key_id: str, after: str, batch: int) -> Sequence[CardRecord]:
-    query = (select(vault_cards)
-             .where(vault_cards.c.key_id != active_key_id, vault_cards.c.token > after)
-             .order_by(vault_cards.c.token)
-             .limit(batch)
-             .with_for_update())
+    query = (
+        select(vault_cards)
+        .where(vault_cards.c.key_id != active_key_id, vault_cards.c.token > after)
+        .order_by(vault_cards.c.token)
+        .limit(batch)
+        .with_for_update()
+    )
     return [_record_of(row) for row in await conn.execute(query)]
 
 
@@ -121,7 +126,8 @@ async def _store_resealed(conn: AsyncConnection, old: SealedPan, new: SealedPan)
     result = await conn.execute(
         update(vault_cards)
         .where(vault_cards.c.token == old.token, vault_cards.c.key_id == old.key_id)
-        .values(key_id=new.key_id, nonce=new.nonce, ciphertext=new.ciphertext))
+        .values(key_id=new.key_id, nonce=new.nonce, ciphertext=new.ciphertext)
+    )
     return result.rowcount
 
 
@@ -143,5 +149,6 @@ def _row_of(record: CardRecord) -> dict[str, Any]:
 
 def _record_of(row: Row[Any]) -> CardRecord:
     sealed = SealedPan(row.tenant, row.token, row.key_id, bytes(row.nonce), bytes(row.ciphertext))
-    return CardRecord(sealed, row.fingerprint, CardBrand(row.brand), row.last4, row.exp_month, row.exp_year,
-                      row.created_at)
+    return CardRecord(
+        sealed, row.fingerprint, CardBrand(row.brand), row.last4, row.exp_month, row.exp_year, row.created_at
+    )

@@ -26,8 +26,9 @@ __all__ = ["CardForPsp", "PaymentMethodNotFound", "TokenizedCard", "Vault"]
 
 TOKEN_KIND = "tok"
 MIN_FINGERPRINT_KEY_BYTES = 32
-PAYMENT_METHOD_NOT_FOUND = reason_of(error_reason_pb2.ErrorReason,
-                                     error_reason_pb2.ERROR_REASON_PAYMENT_METHOD_NOT_FOUND)
+PAYMENT_METHOD_NOT_FOUND = reason_of(
+    error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_PAYMENT_METHOD_NOT_FOUND
+)
 
 
 def _utc_now() -> datetime.datetime:
@@ -38,8 +39,9 @@ class PaymentMethodNotFound(DomainError):
     """No card has this token in this tenant (a token of another tenant is not found either)."""
 
     def __init__(self, token: str) -> None:
-        super().__init__(Code.NOT_FOUND, PAYMENT_METHOD_NOT_FOUND, f"payment method {token} not found",
-                         metadata={"token": token})
+        super().__init__(
+            Code.NOT_FOUND, PAYMENT_METHOD_NOT_FOUND, f"payment method {token} not found", metadata={"token": token}
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,8 +73,9 @@ class CardForPsp:
 class Vault:
     """Tokenizes cards and reveals them to PSP connectors; the caller supplies the connection (and transaction)."""
 
-    def __init__(self, key_ring: KeyRing, fingerprint_key: bytes,
-                 *, clock: Callable[[], datetime.datetime] = _utc_now) -> None:
+    def __init__(
+        self, key_ring: KeyRing, fingerprint_key: bytes, *, clock: Callable[[], datetime.datetime] = _utc_now
+    ) -> None:
         # The fingerprint key is separate from the ring and never rotates: changing it would give
         # every stored card a new fingerprint.
         if len(fingerprint_key) < MIN_FINGERPRINT_KEY_BYTES:
@@ -81,8 +84,18 @@ class Vault:
         self._fingerprint_key = fingerprint_key
         self._clock = clock
 
-    async def tokenize(self, conn: AsyncConnection, tenant: str, request_id: str, number: str, exp_month: int,
-                       exp_year: int, cvc: str, cardholder_name: str, today: datetime.date) -> TokenizedCard:
+    async def tokenize(
+        self,
+        conn: AsyncConnection,
+        tenant: str,
+        request_id: str,
+        number: str,
+        exp_month: int,
+        exp_year: int,
+        cvc: str,
+        cardholder_name: str,
+        today: datetime.date,
+    ) -> TokenizedCard:
         """Validate and store a card; the same request_id returns the same token and writes one row.
 
         `today` is the current UTC date (a card is valid through its expiry month). The CVC is
@@ -94,8 +107,12 @@ class Vault:
         record = store.CardRecord(
             sealed=self._key_ring.encrypt(number, tenant=tenant, token=token),
             fingerprint=cards.fingerprint(number, tenant, self._fingerprint_key),
-            brand=brand, last4=cards.last4(number), exp_month=exp_month, exp_year=exp_year,
-            created_at=self._clock())
+            brand=brand,
+            last4=cards.last4(number),
+            exp_month=exp_month,
+            exp_year=exp_year,
+            created_at=self._clock(),
+        )
         if not await store.insert_card(conn, record):
             record = await self._first_tokenization(conn, record, request_id)
         return _tokenized(record)
@@ -107,20 +124,25 @@ class Vault:
             raise PaymentMethodNotFound(token)
         return CardForPsp(self._key_ring.decrypt(record.sealed), record.exp_month, record.exp_year)
 
-    async def _first_tokenization(self, conn: AsyncConnection, retry: store.CardRecord,
-                                  request_id: str) -> store.CardRecord:
+    async def _first_tokenization(
+        self, conn: AsyncConnection, retry: store.CardRecord, request_id: str
+    ) -> store.CardRecord:
         """The stored card of a retried request_id; a different card under the same key is refused."""
         first = await store.load_card(conn, retry.tenant, retry.token)
         if first is None:
             # The token is taken by another tenant: only a SHA-256 collision of derive_id gets here.
             raise RuntimeError(f"token {retry.token} exists outside tenant {retry.tenant}")
         if (first.fingerprint, first.exp_month, first.exp_year) != (retry.fingerprint, retry.exp_month, retry.exp_year):
-            raise DomainError(Code.INVALID_ARGUMENT, common.IDEMPOTENCY_KEY_REUSED,
-                              "request_id was already used to tokenize a different card",
-                              metadata={"request_id": request_id})
+            raise DomainError(
+                Code.INVALID_ARGUMENT,
+                common.IDEMPOTENCY_KEY_REUSED,
+                "request_id was already used to tokenize a different card",
+                metadata={"request_id": request_id},
+            )
         return first
 
 
 def _tokenized(record: store.CardRecord) -> TokenizedCard:
-    return TokenizedCard(record.token, record.brand, record.last4, record.exp_month, record.exp_year,
-                         record.fingerprint)
+    return TokenizedCard(
+        record.token, record.brand, record.last4, record.exp_month, record.exp_year, record.fingerprint
+    )

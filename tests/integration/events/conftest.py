@@ -30,7 +30,8 @@ TENANT = "acme"
 effects_metadata = sa.MetaData()
 # One row per handled event. No unique key on purpose: a double effect shows up as a second row.
 effects = sa.Table(
-    "test_event_effects", effects_metadata,
+    "test_event_effects",
+    effects_metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("consumer", sa.String(64), nullable=False),
     sa.Column("event_id", sa.String(128), nullable=False),
@@ -59,8 +60,7 @@ class TrackedBus:
         self._changes.announce()
         return message_id
 
-    async def subscribe(self, subscription: str, handler: Handler, *,
-                        max_outstanding: int = 100) -> SubscriptionHandle:
+    async def subscribe(self, subscription: str, handler: Handler, *, max_outstanding: int = 100) -> SubscriptionHandle:
         async def tracked(delivery: Delivery) -> None:
             await handler(delivery)  # raising nacks: not acked
             self.acked[subscription].add(delivery.message_id)
@@ -75,12 +75,16 @@ class TrackedBus:
         """Return once `subscription` acked every message published on `topic` (from the since-th on).
 
         Call it once the publishing is over (the outbox published): it cannot know what is to come."""
+
         def done() -> bool:
             published = self.published[topic][since:]
             return bool(published) and set(published) <= self.acked[subscription]
 
-        await self._changes.until(done, f"{subscription} acking all {len(self.published[topic]) - since} "
-                                        f"messages published on {topic}", within=within)
+        await self._changes.until(
+            done,
+            f"{subscription} acking all {len(self.published[topic]) - since} messages published on {topic}",
+            within=within,
+        )
 
 
 @dataclasses.dataclass
@@ -104,13 +108,15 @@ class EventPath:
             async with self.database.transaction() as conn:
                 for n in range(first, min(first + per_transaction, start + count)):
                     subject = f"tenants/{TENANT}/paymentIntents/pi_{n % aggregates}"
-                    await self.writer.emit(conn, captured(n), subject=subject, tenant=TENANT,
-                                           sequence=n // aggregates + 1)
+                    await self.writer.emit(
+                        conn, captured(n), subject=subject, tenant=TENANT, sequence=n // aggregates + 1
+                    )
 
     async def effect_rows(self, consumer: str) -> list:
         async with self.database.transaction() as conn:
-            return list(await conn.execute(sa.select(effects).where(effects.c.consumer == consumer)
-                                           .order_by(effects.c.id)))
+            return list(
+                await conn.execute(sa.select(effects).where(effects.c.consumer == consumer).order_by(effects.c.id))
+            )
 
     async def wait_for_effects(self, consumer: str, count: int, timeout: float = 60) -> list:
         async def reached() -> bool:
@@ -123,7 +129,9 @@ class EventPath:
 def captured(n: int) -> events_pb2.PaymentCaptured:
     return events_pb2.PaymentCaptured(
         payment_intent=f"tenants/{TENANT}/paymentIntents/pi_{n}",
-        amount=money_pb2.Money(currency_code="EUR", amount_minor=100 + n), psp="sandbox-alpha")
+        amount=money_pb2.Money(currency_code="EUR", amount_minor=100 + n),
+        psp="sandbox-alpha",
+    )
 
 
 async def open_path(kind: str, database: Database, bus: EventBus, topology: Topology) -> EventPath:
@@ -131,8 +139,9 @@ async def open_path(kind: str, database: Database, bus: EventBus, topology: Topo
     async with database.engine.begin() as conn:
         await conn.run_sync(effects_metadata.create_all)
     tracked = TrackedBus(bus)
-    return EventPath(kind, database, tracked, topology,
-                     OutboxRelay(database, tracked, backoff_base=0.05, backoff_max=0.5))
+    return EventPath(
+        kind, database, tracked, topology, OutboxRelay(database, tracked, backoff_base=0.05, backoff_max=0.5)
+    )
 
 
 async def open_pubsub_path(emulator, database_url: str) -> EventPath:
@@ -146,19 +155,27 @@ async def open_pubsub_path(emulator, database_url: str) -> EventPath:
 async def event_path(request, tmp_path) -> AsyncIterator[EventPath]:
     if request.param == "memory":
         topology = bus_test_topology().with_prefix(unique_prefix())
-        path = await open_path("memory", Database.from_url(f"sqlite+aiosqlite:///{tmp_path}/events.db"),
-                               MemoryBus(topology, clock=ManualClock()), topology)  # no deadline expires
+        path = await open_path(
+            "memory",
+            Database.from_url(f"sqlite+aiosqlite:///{tmp_path}/events.db"),
+            MemoryBus(topology, clock=ManualClock()),
+            topology,
+        )  # no deadline expires
     else:
-        path = await open_pubsub_path(request.getfixturevalue("pubsub_emulator"),
-                                      request.getfixturevalue("postgres_schema_url"))
+        path = await open_pubsub_path(
+            request.getfixturevalue("pubsub_emulator"), request.getfixturevalue("postgres_schema_url")
+        )
     yield path
     await path.bus.close()
     await path.database.dispose()
 
 
 async def record_effect(conn, consumer: str, envelope) -> None:
-    await conn.execute(sa.insert(effects).values(consumer=consumer, event_id=envelope.id,
-                                                 subject=envelope.subject, sequence=envelope.sequence))
+    await conn.execute(
+        sa.insert(effects).values(
+            consumer=consumer, event_id=envelope.id, subject=envelope.subject, sequence=envelope.sequence
+        )
+    )
 
 
 @contextlib.asynccontextmanager
@@ -174,8 +191,9 @@ async def relaying(path: EventPath, relay: OutboxRelay | None = None):
 
 async def unpublished(path: EventPath) -> int:
     async with path.database.transaction() as conn:
-        return (await conn.execute(sa.select(sa.func.count()).select_from(outbox)
-                                   .where(outbox.c.published_at.is_(None)))).scalar_one()
+        return (
+            await conn.execute(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
+        ).scalar_one()
 
 
 async def wait_until_published(path: EventPath, timeout: float = 60) -> None:

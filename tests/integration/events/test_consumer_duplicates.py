@@ -20,22 +20,25 @@ CAPTURED = "commerce.payments.v1.PaymentCaptured"
 handler_metadata = sa.MetaData()
 # The handler's own table: one booking per payment intent, enforced by a unique key of its own.
 bookings = sa.Table(
-    "test_bookings", handler_metadata,
+    "test_bookings",
+    handler_metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("payment_intent", sa.String(512), nullable=False, unique=True),
     sa.Column("event_id", sa.String(128), nullable=False),
 )
 # No unique key at all: only the inbox stands between a redelivery and a second row.
 audit_rows = sa.Table(
-    "test_audit_rows", handler_metadata,
+    "test_audit_rows",
+    handler_metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("event_id", sa.String(128), nullable=False),
 )
 
 
 async def book(event, ctx) -> None:
-    await ctx.connection.execute(sa.insert(bookings).values(payment_intent=event.payment_intent,
-                                                            event_id=ctx.envelope.id))
+    await ctx.connection.execute(
+        sa.insert(bookings).values(payment_intent=event.payment_intent, event_id=ctx.envelope.id)
+    )
 
 
 def envelope_for(intent: int) -> EventEnvelope:
@@ -44,8 +47,14 @@ def envelope_for(intent: int) -> EventEnvelope:
 
 
 def delivery_of(envelope: EventEnvelope, attempt: int = 1) -> Delivery:
-    return Delivery(f"m-{envelope.id}-{attempt}", envelope.SerializeToString(), {"ce-id": envelope.id},
-                    envelope.subject, attempt, "tests")
+    return Delivery(
+        f"m-{envelope.id}-{attempt}",
+        envelope.SerializeToString(),
+        {"ce-id": envelope.id},
+        envelope.subject,
+        attempt,
+        "tests",
+    )
 
 
 async def audit(event, ctx) -> None:
@@ -87,7 +96,8 @@ async def test_a_handlers_own_unique_violation_is_nacked_not_acked_as_a_duplicat
 
 
 async def test_an_event_nacked_for_a_handlers_unique_violation_takes_effect_on_redelivery(
-        booking_database: Database) -> None:
+    booking_database: Database,
+) -> None:
     consumer = EventConsumer("billing", booking_database, bus=None, handlers={CAPTURED: book}, dead_letter_topic="")
     first, clashing = envelope_for(8), envelope_for(8)
     await consumer.handle(delivery_of(first))
@@ -122,8 +132,9 @@ async def test_concurrent_deliveries_of_one_event_take_effect_once_and_both_ack(
         await asyncio.wait_for(second_waiting.wait(), WAIT_SECONDS)
         await audit(event, ctx)
 
-    consumer = EventConsumer("audit", booking_database, bus=None, handlers={CAPTURED: slow_audit},
-                             dead_letter_topic="", max_transactions=2)  # two transactions at once
+    consumer = EventConsumer(
+        "audit", booking_database, bus=None, handlers={CAPTURED: slow_audit}, dead_letter_topic="", max_transactions=2
+    )  # two transactions at once
     envelope = envelope_for(10)
     first = asyncio.ensure_future(consumer.handle(delivery_of(envelope)))
     await asyncio.wait_for(first_inside.wait(), WAIT_SECONDS)
@@ -138,6 +149,7 @@ async def test_concurrent_deliveries_of_one_event_take_effect_once_and_both_ack(
 async def wait_until_blocked(database: Database, task: asyncio.Task) -> None:
     """Until the second delivery waits for the first's inbox row (PostgreSQL: an ungranted lock)
     or for SQLite's one writer."""
+
     async def blocked() -> bool:
         assert not task.done(), "the second delivery finished before the first committed"
         return await _blocked(database)
@@ -149,9 +161,16 @@ async def _blocked(database: Database) -> bool:
     if database.dialect == "sqlite":
         return True  # its BEGIN IMMEDIATE can only follow the first's commit, whenever it starts
     async with database.engine.connect() as conn:
-        return bool((await conn.execute(sa.text(
-            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE NOT l.granted AND a.datname = current_database()"))).scalar())
+        return bool(
+            (
+                await conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                        "WHERE NOT l.granted AND a.datname = current_database()"
+                    )
+                )
+            ).scalar()
+        )
 
 
 async def test_a_handlers_unique_violation_ends_dead_lettered_after_its_attempts(event_path: EventPath) -> None:
@@ -159,8 +178,13 @@ async def test_a_handlers_unique_violation_ends_dead_lettered_after_its_attempts
         await conn.run_sync(handler_metadata.create_all)
     dead = Recorder()
     inspect = await event_path.bus.subscribe(event_path.name("orders-dead-letter-inspect"), dead)
-    consumer = EventConsumer("billing", event_path.database, event_path.bus, {CAPTURED: book},
-                             dead_letter_topic=event_path.name("orders-dead-letter"))
+    consumer = EventConsumer(
+        "billing",
+        event_path.database,
+        event_path.bus,
+        {CAPTURED: book},
+        dead_letter_topic=event_path.name("orders-dead-letter"),
+    )
     handle = await consumer.start(event_path.name("orders-audit"))
     first, clashing = envelope_for(11), envelope_for(11)
     stop = asyncio.Event()
@@ -208,8 +232,9 @@ class HeldFirstDelivery:
         await self._then(event, ctx)
 
 
-async def handle_behind_a_held_transaction(consumer: EventConsumer, held: HeldFirstDelivery, first_event: EventEnvelope,
-                                           deliveries: list[Delivery]) -> list:
+async def handle_behind_a_held_transaction(
+    consumer: EventConsumer, held: HeldFirstDelivery, first_event: EventEnvelope, deliveries: list[Delivery]
+) -> list:
     first = asyncio.ensure_future(consumer.handle(delivery_of(first_event)))
     await asyncio.wait_for(held.inside.wait(), WAIT_SECONDS)
     queued = [asyncio.ensure_future(consumer.handle(delivery)) for delivery in deliveries]
@@ -229,8 +254,9 @@ async def test_deliveries_sharing_a_transaction_each_get_their_own_outcome(booki
     held = HeldFirstDelivery(audit_or_clash)
     consumer = EventConsumer("audit", booking_database, bus=None, handlers={CAPTURED: held}, dead_letter_topic="")
     async with booking_database.transaction() as conn:
-        await conn.execute(sa.insert(bookings).values(payment_intent=captured(clashing_intent).payment_intent,
-                                                      event_id="earlier"))
+        await conn.execute(
+            sa.insert(bookings).values(payment_intent=captured(clashing_intent).payment_intent, event_id="earlier")
+        )
     first, envelopes = envelope_for(99), [envelope_for(n) for n in range(15, 25)]
 
     outcomes = await handle_behind_a_held_transaction(consumer, held, first, [delivery_of(e) for e in envelopes])
@@ -238,17 +264,20 @@ async def test_deliveries_sharing_a_transaction_each_get_their_own_outcome(booki
     failed = [e.id for e, outcome in zip(envelopes, outcomes, strict=True) if isinstance(outcome, Exception)]
     assert failed == [envelopes[clashing_intent - 15].id]
     assert sorted(await audited_event_ids(booking_database)) == sorted(
-        [first.id] + [e.id for e in envelopes if e.id not in failed])  # each once, the clash not at all
+        [first.id] + [e.id for e in envelopes if e.id not in failed]
+    )  # each once, the clash not at all
 
 
 async def test_two_deliveries_of_one_event_in_one_shared_transaction_take_effect_once(
-        booking_database: Database) -> None:
+    booking_database: Database,
+) -> None:
     held = HeldFirstDelivery(audit)
     consumer = EventConsumer("audit", booking_database, bus=None, handlers={CAPTURED: held}, dead_letter_topic="")
     twice = envelope_for(30)
 
-    outcomes = await handle_behind_a_held_transaction(consumer, held, envelope_for(31),
-                                                      [delivery_of(twice), delivery_of(twice, 2)])
+    outcomes = await handle_behind_a_held_transaction(
+        consumer, held, envelope_for(31), [delivery_of(twice), delivery_of(twice, 2)]
+    )
 
     assert outcomes == [None, None]  # both acked
     assert (await audited_event_ids(booking_database)).count(twice.id) == 1

@@ -68,8 +68,9 @@ class HandledEvents:
 
 async def inbox_rows(database: Database, consumer: str) -> dict[str, tuple[str, str | None]]:
     async with database.transaction() as conn:
-        rows = await conn.execute(sa.select(inbox.c.event_id, inbox.c.outcome, inbox.c.detail)
-                                  .where(inbox.c.consumer == consumer))
+        rows = await conn.execute(
+            sa.select(inbox.c.event_id, inbox.c.outcome, inbox.c.detail).where(inbox.c.consumer == consumer)
+        )
         return {row.event_id: (row.outcome, row.detail) for row in rows}
 
 
@@ -78,17 +79,25 @@ def no_secret_logged(caplog: pytest.LogCaptureFixture) -> bool:
 
 
 async def test_events_whose_tenant_does_not_own_the_subject_are_dead_lettered_while_owned_ones_flow(
-        event_path: EventPath, caplog: pytest.LogCaptureFixture) -> None:
+    event_path: EventPath, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="mesh.events")
     handled, dead = HandledEvents(), Recorder()
     inspect = await event_path.bus.subscribe(event_path.name("orders-dead-letter-inspect"), dead)
-    consumer = EventConsumer("audit", event_path.database, event_path.bus, {CAPTURED: handled},
-                             dead_letter_topic=event_path.name("orders-dead-letter"))
+    consumer = EventConsumer(
+        "audit",
+        event_path.database,
+        event_path.bus,
+        {CAPTURED: handled},
+        dead_letter_topic=event_path.name("orders-dead-letter"),
+    )
     handle = await consumer.start(event_path.name("orders-audit"))
     async with event_path.database.transaction() as conn:  # what a faulty producer would commit
         owned = await event_path.writer.emit(conn, event_with_secret(0), subject=OWNED, tenant=TENANT)
-        refused = [await event_path.writer.emit(conn, event_with_secret(n), subject=subject, tenant=tenant)
-                   for n, (tenant, subject) in enumerate(NOT_OWNED.values(), start=1)]
+        refused = [
+            await event_path.writer.emit(conn, event_with_secret(n), subject=subject, tenant=tenant)
+            for n, (tenant, subject) in enumerate(NOT_OWNED.values(), start=1)
+        ]
     try:
         async with relaying(event_path):
             await dead.wait_for_count(len(refused))
@@ -102,7 +111,9 @@ async def test_events_whose_tenant_does_not_own_the_subject_are_dead_lettered_wh
     assert all(d.attributes[DEAD_LETTER_REASON].startswith("tenant ") for d in dead.deliveries)
     rows = await inbox_rows(event_path.database, "audit")
     assert {event_id: outcome for event_id, (outcome, _) in rows.items()} == {
-        owned.id: "handled", **{e.id: "dead_lettered" for e in refused}}
+        owned.id: "handled",
+        **{e.id: "dead_lettered" for e in refused},
+    }
     assert no_secret_logged(caplog)
 
 
@@ -118,8 +129,14 @@ class Outcomes(ConsumerMetrics):
 
 
 def delivery_of(envelope: EventEnvelope, attempt: int = 1) -> Delivery:
-    return Delivery(f"m-{envelope.id}-{attempt}", envelope.SerializeToString(), attributes_of(envelope),
-                    envelope.subject, attempt, "orders-audit")
+    return Delivery(
+        f"m-{envelope.id}-{attempt}",
+        envelope.SerializeToString(),
+        attributes_of(envelope),
+        envelope.subject,
+        attempt,
+        "orders-audit",
+    )
 
 
 @pytest.fixture
@@ -138,13 +155,19 @@ async def effects_database(database: Database) -> Database:
 
 @pytest.mark.parametrize(("tenant", "subject"), NOT_OWNED.values(), ids=NOT_OWNED.keys())
 async def test_a_delivery_whose_tenant_does_not_own_the_subject_is_dead_lettered_and_acked_never_handled(
-        effects_database: Database, memory_bus: MemoryBus, tenant: str, subject: str,
-        caplog: pytest.LogCaptureFixture) -> None:
+    effects_database: Database, memory_bus: MemoryBus, tenant: str, subject: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="mesh.events")
     handled, dead, outcomes = HandledEvents(), Recorder(), Outcomes()
     inspect = await memory_bus.subscribe(f"{PREFIX}orders-dead-letter-inspect", dead)
-    consumer = EventConsumer("audit", effects_database, memory_bus, {CAPTURED: handled},
-                             dead_letter_topic=f"{PREFIX}orders-dead-letter", metrics=outcomes)
+    consumer = EventConsumer(
+        "audit",
+        effects_database,
+        memory_bus,
+        {CAPTURED: handled},
+        dead_letter_topic=f"{PREFIX}orders-dead-letter",
+        metrics=outcomes,
+    )
     envelope = build_envelope(event_with_secret(1), subject=subject, tenant=tenant, source="//tests")
     reason = f"tenant {tenant!r} does not own subject {subject!r}"
 
@@ -162,12 +185,19 @@ async def test_a_delivery_whose_tenant_does_not_own_the_subject_is_dead_lettered
     assert no_secret_logged(caplog)
 
 
-async def test_a_delivery_whose_tenant_owns_the_subject_is_handled(effects_database: Database,
-                                                                   memory_bus: MemoryBus) -> None:
+async def test_a_delivery_whose_tenant_owns_the_subject_is_handled(
+    effects_database: Database, memory_bus: MemoryBus
+) -> None:
     # The other side of the check above: it refuses what it must, not everything.
     handled, outcomes = HandledEvents(), Outcomes()
-    consumer = EventConsumer("audit", effects_database, memory_bus, {CAPTURED: handled},
-                             dead_letter_topic=f"{PREFIX}orders-dead-letter", metrics=outcomes)
+    consumer = EventConsumer(
+        "audit",
+        effects_database,
+        memory_bus,
+        {CAPTURED: handled},
+        dead_letter_topic=f"{PREFIX}orders-dead-letter",
+        metrics=outcomes,
+    )
     envelope = build_envelope(event_with_secret(1), subject=f"{OWNED}/refunds/re_1", tenant=TENANT, source="//tests")
 
     await consumer.handle(delivery_of(envelope))

@@ -37,8 +37,7 @@ class DeadLetters:
         self.published.append((topic, message))
         return f"dl-{len(self.published)}"
 
-    async def subscribe(self, subscription: str, handler: Handler, *,
-                        max_outstanding: int = 100) -> SubscriptionHandle:
+    async def subscribe(self, subscription: str, handler: Handler, *, max_outstanding: int = 100) -> SubscriptionHandle:
         raise NotImplementedError("the tests deliver by hand")
 
     async def close(self) -> None:
@@ -61,20 +60,26 @@ async def book(event, ctx: EventContext) -> None:
 
 
 def delivery_of(envelope: EventEnvelope, attempt: int = 1) -> Delivery:
-    return Delivery(f"m-{envelope.id}-{attempt}", envelope.SerializeToString(), attributes_of(envelope),
-                    envelope.subject, attempt, "orders-billing")
+    return Delivery(
+        f"m-{envelope.id}-{attempt}",
+        envelope.SerializeToString(),
+        attributes_of(envelope),
+        envelope.subject,
+        attempt,
+        "orders-billing",
+    )
 
 
 def another_tenants(original: EventEnvelope) -> EventEnvelope:
     event = captured(1)
-    return build_envelope(event, subject=event.payment_intent, tenant="globex", source="//tests",
-                          event_id=original.id)
+    return build_envelope(event, subject=event.payment_intent, tenant="globex", source="//tests", event_id=original.id)
 
 
 def of_unknown_type(original: EventEnvelope) -> EventEnvelope:
     event = captured(1)
-    envelope = build_envelope(event, subject=event.payment_intent, tenant=TENANT, source="//tests",
-                              event_id=original.id)
+    envelope = build_envelope(
+        event, subject=event.payment_intent, tenant=TENANT, source="//tests", event_id=original.id
+    )
     envelope.type = "commerce.payments.v1.NoSuchEvent"
     return envelope
 
@@ -91,24 +96,36 @@ async def booking_database(database: Database) -> Database:
 
 async def inbox_row(database: Database, event_id: str) -> tuple[str, str | None] | None:
     async with database.transaction() as conn:
-        row = (await conn.execute(sa.select(inbox_table.c.outcome, inbox_table.c.detail).where(
-            inbox_table.c.consumer == CONSUMER, inbox_table.c.event_id == event_id))).first()
+        row = (
+            await conn.execute(
+                sa.select(inbox_table.c.outcome, inbox_table.c.detail).where(
+                    inbox_table.c.consumer == CONSUMER, inbox_table.c.event_id == event_id
+                )
+            )
+        ).first()
     return None if row is None else (row.outcome, row.detail)
 
 
 async def booked_event_ids(database: Database) -> list[str]:
     async with database.transaction() as conn:
-        return list((await conn.execute(sa.select(effects.c.event_id).where(effects.c.consumer == CONSUMER)
-                                        .order_by(effects.c.id))).scalars())
+        return list(
+            (
+                await conn.execute(
+                    sa.select(effects.c.event_id).where(effects.c.consumer == CONSUMER).order_by(effects.c.id)
+                )
+            ).scalars()
+        )
 
 
 @pytest.mark.parametrize("reusing", REUSING.values(), ids=REUSING.keys())
 async def test_a_dead_lettered_envelope_reusing_a_handled_id_leaves_it_handled_and_a_replay_a_duplicate(
-        booking_database: Database, reusing, caplog: pytest.LogCaptureFixture) -> None:
+    booking_database: Database, reusing, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING, logger="mesh.events")
     dead, outcomes = DeadLetters(), Outcomes()
-    consumer = EventConsumer(CONSUMER, booking_database, dead, {CAPTURED: book},
-                             dead_letter_topic=DEAD_LETTER_TOPIC, metrics=outcomes)
+    consumer = EventConsumer(
+        CONSUMER, booking_database, dead, {CAPTURED: book}, dead_letter_topic=DEAD_LETTER_TOPIC, metrics=outcomes
+    )
     event = captured(1)
     original = build_envelope(event, subject=event.payment_intent, tenant=TENANT, source="//tests")
     await consumer.handle(delivery_of(original))
@@ -119,7 +136,8 @@ async def test_a_dead_lettered_envelope_reusing_a_handled_id_leaves_it_handled_a
 
     assert outcomes.seen == [ConsumerOutcome.ACKED, ConsumerOutcome.DEAD_LETTERED, ConsumerOutcome.DUPLICATE]
     assert [(topic, message.data) for topic, message in dead.published] == [
-        (DEAD_LETTER_TOPIC, reused.SerializeToString())]
+        (DEAD_LETTER_TOPIC, reused.SerializeToString())
+    ]
     assert DEAD_LETTER_REASON in dead.published[0][1].attributes
     assert await inbox_row(booking_database, original.id) == ("handled", None)
     assert await booked_event_ids(booking_database) == [original.id]  # booked once
@@ -127,7 +145,8 @@ async def test_a_dead_lettered_envelope_reusing_a_handled_id_leaves_it_handled_a
 
 
 async def test_a_dead_letter_is_recorded_for_a_new_id_and_replaces_an_earlier_dead_letter_only(
-        database: Database) -> None:
+    database: Database,
+) -> None:
     event = captured(2)
     envelope = build_envelope(event, subject=event.payment_intent, tenant=TENANT, source="//tests")
     handled = build_envelope(event, subject=event.payment_intent, tenant=TENANT, source="//tests")

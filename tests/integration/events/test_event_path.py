@@ -31,8 +31,9 @@ CAPTURED = "commerce.payments.v1.PaymentCaptured"
 
 
 def consumer(path: EventPath, name: str, handler) -> EventConsumer:
-    return EventConsumer(name, path.database, path.bus, {CAPTURED: handler},
-                         dead_letter_topic=path.name("orders-dead-letter"))
+    return EventConsumer(
+        name, path.database, path.bus, {CAPTURED: handler}, dead_letter_topic=path.name("orders-dead-letter")
+    )
 
 
 async def test_thousand_events_with_duplicates_nacks_and_crashes_take_effect_once(event_path: EventPath) -> None:
@@ -131,8 +132,9 @@ async def test_unknown_type_and_undecodable_data_are_dead_lettered_with_a_reason
     handle_ = await consumer(event_path, "audit", lambda event, ctx: None).start(event_path.name("orders-audit"))
     unknown = build_envelope(captured(1), subject="tenants/acme/paymentIntents/pi_1", tenant=TENANT, source="//t")
     unknown.type = "commerce.payments.v1.NoSuchEvent"
-    await event_path.bus.publish(event_path.name("orders"), OutgoingMessage(unknown.SerializeToString(),
-                                                                              attributes_of(unknown)))
+    await event_path.bus.publish(
+        event_path.name("orders"), OutgoingMessage(unknown.SerializeToString(), attributes_of(unknown))
+    )
     await event_path.bus.publish(event_path.name("orders"), OutgoingMessage(b"\xff\x00not a protobuf"))
 
     await dead.wait_for_count(2)
@@ -176,19 +178,26 @@ async def test_dead_letters_replayed_after_a_fix_take_effect_once(event_path: Ev
     async with relaying(event_path):
         await event_path.emit(5)
         await wait_until_published(event_path)
+
         async def all_dead_lettered() -> bool:
             async with event_path.database.transaction() as conn:
-                return (await conn.execute(sa.select(sa.func.count()).select_from(inbox)
-                                           .where(inbox.c.outcome == "dead_lettered"))).scalar_one() == 5
+                return (
+                    await conn.execute(
+                        sa.select(sa.func.count()).select_from(inbox).where(inbox.c.outcome == "dead_lettered")
+                    )
+                ).scalar_one() == 5
 
         await eventually(all_dead_lettered, "5 events dead-lettered in the inbox")
         # ... and on the dead-letter topic (the consumer publishes there after its inbox row).
-        await eventually(lambda: len(event_path.bus.published[event_path.name("orders-dead-letter")]) == 5,
-                         "5 events published to the dead-letter topic")
+        await eventually(
+            lambda: len(event_path.bus.published[event_path.name("orders-dead-letter")]) == 5,
+            "5 events published to the dead-letter topic",
+        )
 
         fixed.set()
-        moved = await replay_dead_letters(event_path.bus, event_path.name("orders-dead-letter-inspect"),
-                                          event_path.name("orders"), idle_seconds=2.0)
+        moved = await replay_dead_letters(
+            event_path.bus, event_path.name("orders-dead-letter-inspect"), event_path.name("orders"), idle_seconds=2.0
+        )
         rows = await event_path.wait_for_effects("audit", 5)
     await handle_.stop()
 
@@ -199,6 +208,7 @@ async def test_dead_letters_replayed_after_a_fix_take_effect_once(event_path: Ev
 async def test_emulator_restart_mid_stream_loses_nothing_committed(own_pubsub_emulator, postgres_schema_url) -> None:
     path = await open_pubsub_path(own_pubsub_emulator, postgres_schema_url)
     try:
+
         async def handle(event, ctx) -> None:
             await record_effect(ctx.connection, "audit", ctx.envelope)
 
@@ -234,8 +244,13 @@ async def test_known_event_types_without_a_handler_are_acked_and_ignored(event_p
     dead = Recorder()
     inspect = await event_path.bus.subscribe(event_path.name("orders-dead-letter-inspect"), dead)
     seen = Recorder()
-    audit = EventConsumer("audit", event_path.database, event_path.bus, {},  # handles nothing
-                          dead_letter_topic=event_path.name("orders-dead-letter"))
+    audit = EventConsumer(
+        "audit",
+        event_path.database,
+        event_path.bus,
+        {},  # handles nothing
+        dead_letter_topic=event_path.name("orders-dead-letter"),
+    )
 
     async def observe(delivery) -> None:
         await audit.handle(delivery)

@@ -12,9 +12,12 @@ from mesh.persistence import Database
 from tests.fixtures.pubsub import WAIT_SECONDS
 
 rows_metadata = sa.MetaData()
-rows = sa.Table("test_group_commit_rows", rows_metadata,
-                sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                sa.Column("label", sa.String(64), nullable=False))
+rows = sa.Table(
+    "test_group_commit_rows",
+    rows_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("label", sa.String(64), nullable=False),
+)
 
 
 @pytest.fixture
@@ -38,6 +41,7 @@ def insert(label: str):
     async def work(conn, _opened) -> str:
         await conn.execute(sa.insert(rows).values(label=label))
         return label
+
     return work
 
 
@@ -45,6 +49,7 @@ def failing(label: str):
     async def work(conn, _opened) -> str:
         await conn.execute(sa.insert(rows).values(label=label))
         raise RuntimeError(f"{label} failed")
+
     return work
 
 

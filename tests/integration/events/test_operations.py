@@ -16,14 +16,20 @@ from tests.integration.events.conftest import EventPath, open_pubsub_path
 
 
 def mesh_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mesh.cli", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "mesh.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
 
 
 async def published_positions(path: EventPath) -> list[int]:
     async with path.database.transaction() as conn:
-        rows = await conn.execute(sa.select(outbox.c.position).where(outbox.c.published_at.is_not(None))
-                                  .order_by(outbox.c.position))
+        rows = await conn.execute(
+            sa.select(outbox.c.position).where(outbox.c.published_at.is_not(None)).order_by(outbox.c.position)
+        )
         return [row.position for row in rows]
 
 
@@ -46,20 +52,34 @@ def test_cli_refuses_an_unbounded_outbox_replay() -> None:
     assert "name a range" in result.stdout
 
 
-async def test_cli_moves_dead_letters_back_without_their_dead_letter_attributes(own_pubsub_emulator,
-                                                                               postgres_schema_url) -> None:
+async def test_cli_moves_dead_letters_back_without_their_dead_letter_attributes(
+    own_pubsub_emulator, postgres_schema_url
+) -> None:
     path = await open_pubsub_path(own_pubsub_emulator, postgres_schema_url)
     try:
         for n in range(3):
-            await path.bus.publish(path.name("orders-dead-letter"), OutgoingMessage(
-                b"event %d" % n, {"ce-id": f"e{n}", DEAD_LETTER_SOURCE_SUBSCRIPTION: "x", "dead_letter_reason": "bug"}))
+            await path.bus.publish(
+                path.name("orders-dead-letter"),
+                OutgoingMessage(
+                    b"event %d" % n,
+                    {"ce-id": f"e{n}", DEAD_LETTER_SOURCE_SUBSCRIPTION: "x", "dead_letter_reason": "bug"},
+                ),
+            )
         audit = Recorder()
         handle = await path.bus.subscribe(path.name("orders-audit"), audit)
 
-        result = mesh_cli("events", "replay", "--dead-letters", path.name("orders-dead-letter-inspect"),
-                          "--to-topic", path.name("orders"), "--idle-seconds", "2",
-                          PUBSUB_EMULATOR_HOST=own_pubsub_emulator.host,
-                          GOOGLE_CLOUD_PROJECT=own_pubsub_emulator.project)
+        result = mesh_cli(
+            "events",
+            "replay",
+            "--dead-letters",
+            path.name("orders-dead-letter-inspect"),
+            "--to-topic",
+            path.name("orders"),
+            "--idle-seconds",
+            "2",
+            PUBSUB_EMULATOR_HOST=own_pubsub_emulator.host,
+            GOOGLE_CLOUD_PROJECT=own_pubsub_emulator.project,
+        )
         await audit.wait_for_count(3)
         await handle.stop()
     finally:
@@ -99,8 +119,9 @@ class FlakyBroker:
 async def test_outbox_lag_is_reported_until_rows_are_published(event_path: EventPath, captured_metrics) -> None:
     await event_path.emit(3)
     broker = FlakyBroker(event_path.bus)
-    relay = OutboxRelay(event_path.database, broker, backoff_base=0.0, lag_interval_seconds=0,
-                        meter_provider=captured_metrics.provider)
+    relay = OutboxRelay(
+        event_path.database, broker, backoff_base=0.0, lag_interval_seconds=0, meter_provider=captured_metrics.provider
+    )
 
     await relay.publish_pending()
     lag_while_down = [p.value for p in captured_metrics.points("mesh.outbox.lag")]

@@ -40,8 +40,13 @@ async def emit(database: Database, topic: str, subject: str, count: int) -> None
 
 async def unpublished_of(database: Database, subject: str) -> int:
     async with database.transaction() as conn:
-        return (await conn.execute(sa.select(sa.func.count()).select_from(outbox).where(
-            outbox.c.ordering_key == subject, outbox.c.published_at.is_(None)))).scalar_one()
+        return (
+            await conn.execute(
+                sa.select(sa.func.count())
+                .select_from(outbox)
+                .where(outbox.c.ordering_key == subject, outbox.c.published_at.is_(None))
+            )
+        ).scalar_one()
 
 
 class StuckAggregate:
@@ -75,7 +80,8 @@ async def running(relay: OutboxRelay):
 
 
 async def test_a_failing_aggregate_with_1000_due_rows_does_not_delay_another_aggregates_event(
-        database: Database, memory_bus) -> None:
+    database: Database, memory_bus
+) -> None:
     bus, topology = memory_bus
     audit = Recorder()
     await bus.subscribe(scoped(topology, "orders-audit"), audit)
@@ -92,7 +98,8 @@ async def test_a_failing_aggregate_with_1000_due_rows_does_not_delay_another_agg
 
 
 async def test_a_hanging_aggregate_does_not_delay_events_committed_while_it_hangs(
-        database: Database, memory_bus) -> None:
+    database: Database, memory_bus
+) -> None:
     bus, topology = memory_bus
     audit = Recorder()
     await bus.subscribe(scoped(topology, "orders-audit"), audit)
@@ -173,7 +180,8 @@ class KeyOrder:
 
 
 async def test_two_relays_of_one_database_share_the_work_and_keep_each_aggregates_order(
-        database: Database, memory_bus) -> None:
+    database: Database, memory_bus
+) -> None:
     bus, topology = memory_bus
     subjects = [f"tenants/{TENANT}/paymentIntents/pi_{n}" for n in range(8)]
     for subject in subjects:
@@ -182,8 +190,9 @@ async def test_two_relays_of_one_database_share_the_work_and_keep_each_aggregate
     first, second = KeyOrder(bus, sequences), KeyOrder(bus, sequences)
     relays = [OutboxRelay(database, broker, batch_size=20, rows_per_aggregate=5) for broker in (first, second)]
 
-    async def drain(relay: OutboxRelay, *, before: asyncio.Event | None = None,
-                    after_one_pass: asyncio.Event | None = None) -> int:
+    async def drain(
+        relay: OutboxRelay, *, before: asyncio.Event | None = None, after_one_pass: asyncio.Event | None = None
+    ) -> int:
         if before is not None:
             await before.wait()
         published = 0
@@ -197,8 +206,10 @@ async def test_two_relays_of_one_database_share_the_work_and_keep_each_aggregate
     # One claim each to begin with, whatever the machine's load: the first relay claims while the
     # second waits, then pauses until the second has claimed and published; from then on both
     # run freely, competing for every claim.
-    shares = await asyncio.wait_for(asyncio.gather(drain(relays[0], after_one_pass=second.published),
-                                                   drain(relays[1], before=first.published)), WAIT_SECONDS * 2)
+    shares = await asyncio.wait_for(
+        asyncio.gather(drain(relays[0], after_one_pass=second.published), drain(relays[1], before=first.published)),
+        WAIT_SECONDS * 2,
+    )
 
     assert sum(shares) == 320 and all(shares)  # both worked, nothing twice
     assert sequences == {subject: list(range(1, 41)) for subject in subjects}
@@ -206,19 +217,24 @@ async def test_two_relays_of_one_database_share_the_work_and_keep_each_aggregate
 
 async def unpublished_total(database: Database) -> int:
     async with database.transaction() as conn:
-        return (await conn.execute(sa.select(sa.func.count()).select_from(outbox)
-                                   .where(outbox.c.published_at.is_(None)))).scalar_one()
+        return (
+            await conn.execute(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
+        ).scalar_one()
 
 
-async def test_a_row_still_backing_off_holds_back_the_later_rows_of_its_aggregate(database: Database,
-                                                                                  memory_bus) -> None:
+async def test_a_row_still_backing_off_holds_back_the_later_rows_of_its_aggregate(
+    database: Database, memory_bus
+) -> None:
     bus, topology = memory_bus
     audit = Recorder()
     await bus.subscribe(scoped(topology, "orders-audit"), audit)
     await emit(database, scoped(topology, "orders"), OTHER, 3)
     async with database.transaction() as conn:  # as after a replay of the head: the second row still waits
-        await conn.execute(sa.update(outbox).where(outbox.c.position == 2).values(
-            next_attempt_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)))
+        await conn.execute(
+            sa.update(outbox)
+            .where(outbox.c.position == 2)
+            .values(next_attempt_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
+        )
 
     published = await OutboxRelay(database, bus).publish_pending()
 

@@ -32,8 +32,17 @@ LEASE_SECONDS = 2.0  # how long the killed relay's rows stay its own
 
 async def start_relay_process(emulator: PubSubEmulator, database_url: str, log: BinaryIO):
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.integration.events.relay_process", database_url, emulator.host,
-        emulator.project, str(LEASE_SECONDS), cwd=REPOSITORY, stdout=log, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "tests.integration.events.relay_process",
+        database_url,
+        emulator.host,
+        emulator.project,
+        str(LEASE_SECONDS),
+        cwd=REPOSITORY,
+        stdout=log,
+        stderr=asyncio.subprocess.STDOUT,
+    )
 
 
 async def arrived_before_exit(recorder: Recorder, condition: Callable[[], bool], process, log: pathlib.Path) -> None:
@@ -58,14 +67,21 @@ def acked_per_event(recorder: Recorder) -> collections.Counter[str]:
 
 
 async def test_relay_killed_after_publishing_and_before_settling_publishes_again_and_consumers_apply_once(
-        pubsub_emulator: PubSubEmulator, database_url: str, tmp_path: pathlib.Path) -> None:
+    pubsub_emulator: PubSubEmulator, database_url: str, tmp_path: pathlib.Path
+) -> None:
     path = await open_pubsub_path(pubsub_emulator, database_url)
     try:
+
         async def audit_effect(event, ctx) -> None:
             await record_effect(ctx.connection, "audit", ctx.envelope)
 
-        audit = EventConsumer("audit", path.database, path.bus, {"commerce.payments.v1.PaymentCaptured": audit_effect},
-                              dead_letter_topic=path.name("orders-dead-letter"))
+        audit = EventConsumer(
+            "audit",
+            path.database,
+            path.bus,
+            {"commerce.payments.v1.PaymentCaptured": audit_effect},
+            dead_letter_topic=path.name("orders-dead-letter"),
+        )
         consumed = Recorder(audit.handle)  # acked = the consumer returned: its effect committed
         subscription = await path.bus.subscribe(path.name("orders-audit"), consumed)
         await path.emit(20, aggregates=4, per_transaction=5)

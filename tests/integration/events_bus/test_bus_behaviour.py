@@ -24,8 +24,16 @@ BusAndTopology = tuple[EventBus, Topology]
 
 
 def event(data: bytes, *, key: str = "", **attributes: str) -> OutgoingMessage:
-    return OutgoingMessage(data=data, attributes={"ce-type": "commerce.orders.v1.OrderPlaced", "ce-id": data.decode(),
-                                                  "traceparent": TRACEPARENT, **attributes}, ordering_key=key)
+    return OutgoingMessage(
+        data=data,
+        attributes={
+            "ce-type": "commerce.orders.v1.OrderPlaced",
+            "ce-id": data.decode(),
+            "traceparent": TRACEPARENT,
+            **attributes,
+        },
+        ordering_key=key,
+    )
 
 
 async def test_publish_delivers_data_attributes_and_key_to_the_subscriber(bus: BusAndTopology) -> None:
@@ -33,15 +41,20 @@ async def test_publish_delivers_data_attributes_and_key_to_the_subscriber(bus: B
     recorder = Recorder()
     await event_bus.subscribe(scoped(topology, "orders-audit"), recorder)
 
-    message_id = await event_bus.publish(scoped(topology, "orders"),
-                                         event(b"order-1", key="tenants/t1/orders/1", tracestate="mesh=1"))
+    message_id = await event_bus.publish(
+        scoped(topology, "orders"), event(b"order-1", key="tenants/t1/orders/1", tracestate="mesh=1")
+    )
 
     await recorder.wait_for_count(1)
     [delivery] = recorder.deliveries
     assert delivery.message_id == message_id
     assert delivery.data == b"order-1"
-    assert delivery.attributes == {"ce-type": "commerce.orders.v1.OrderPlaced", "ce-id": "order-1",
-                                   "traceparent": TRACEPARENT, "tracestate": "mesh=1"}
+    assert delivery.attributes == {
+        "ce-type": "commerce.orders.v1.OrderPlaced",
+        "ce-id": "order-1",
+        "traceparent": TRACEPARENT,
+        "tracestate": "mesh=1",
+    }
     assert delivery.ordering_key == "tenants/t1/orders/1"
     assert delivery.delivery_attempt == 1
     assert delivery.subscription == scoped(topology, "orders-audit")
@@ -102,12 +115,17 @@ async def test_handler_exception_redelivers_the_same_message(bus: BusAndTopology
 
     await recorder.wait_for_count(2)
     first, second = recorder.deliveries[:2]
-    assert (second.message_id, second.data, second.attributes, second.ordering_key) == \
-        (message_id, first.data, first.attributes, first.ordering_key)
+    assert (second.message_id, second.data, second.attributes, second.ordering_key) == (
+        message_id,
+        first.data,
+        first.attributes,
+        first.ordering_key,
+    )
 
 
 async def test_ordered_subscription_keeps_publish_order_per_key_for_200_messages_over_5_keys(
-        bus: BusAndTopology) -> None:
+    bus: BusAndTopology,
+) -> None:
     event_bus, topology = bus
     keys = [f"tenants/t1/orders/{n}" for n in range(5)]
     handled: dict[str, list[int]] = collections.defaultdict(list)
@@ -125,9 +143,17 @@ async def test_ordered_subscription_keeps_publish_order_per_key_for_200_messages
     recorder = Recorder(one_per_key)
     await event_bus.subscribe(scoped(topology, "orders-ledger"), recorder)
     # Concurrent publishes: the call order (creation order of the tasks) is the publish order.
-    await asyncio.gather(*(event_bus.publish(scoped(topology, "orders"), OutgoingMessage(
-        data=str(n).encode(), attributes={"traceparent": TRACEPARENT}, ordering_key=keys[n % 5]))
-        for n in range(200)))
+    await asyncio.gather(
+        *(
+            event_bus.publish(
+                scoped(topology, "orders"),
+                OutgoingMessage(
+                    data=str(n).encode(), attributes={"traceparent": TRACEPARENT}, ordering_key=keys[n % 5]
+                ),
+            )
+            for n in range(200)
+        )
+    )
 
     await recorder.wait_for(lambda: len(recorder.acked) >= 200)
     assert overlaps == []
@@ -135,8 +161,7 @@ async def test_ordered_subscription_keeps_publish_order_per_key_for_200_messages
         assert handled[key] == list(range(index, 200, 5))
 
 
-async def test_poison_message_moves_to_the_dead_letter_topic_while_healthy_messages_flow(
-        bus: BusAndTopology) -> None:
+async def test_poison_message_moves_to_the_dead_letter_topic_while_healthy_messages_flow(bus: BusAndTopology) -> None:
     event_bus, topology = bus
 
     async def reject_poison(delivery: Delivery) -> None:

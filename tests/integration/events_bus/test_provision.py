@@ -28,9 +28,12 @@ async def fetch_subscription(emulator: PubSubEmulator, name: str) -> types.Subsc
 
 def with_subscription(topology: Topology, name: str, **changes: Any) -> Topology:
     """topology with the settings of subscription `name` changed."""
-    return Topology(topics=topology.topics, subscriptions=tuple(
-        dataclasses.replace(spec, **changes) if spec.name == name else spec
-        for spec in topology.subscriptions))
+    return Topology(
+        topics=topology.topics,
+        subscriptions=tuple(
+            dataclasses.replace(spec, **changes) if spec.name == name else spec for spec in topology.subscriptions
+        ),
+    )
 
 
 async def test_provision_creates_the_mesh_topology_with_its_delivery_settings(pubsub_emulator: PubSubEmulator) -> None:
@@ -67,8 +70,9 @@ async def test_provision_updates_drifted_mutable_settings_in_place(pubsub_emulat
     topology = bus_test_topology().with_prefix(unique_prefix())
     await provision(topology, pubsub_emulator.project, emulator_host=pubsub_emulator.host)
     audit = scoped(topology, "orders-audit")
-    changed = with_subscription(topology, audit, ack_deadline_seconds=45, max_delivery_attempts=7,
-                                min_backoff_seconds=2, max_backoff_seconds=30)
+    changed = with_subscription(
+        topology, audit, ack_deadline_seconds=45, max_delivery_attempts=7, min_backoff_seconds=2, max_backoff_seconds=30
+    )
 
     summary = await provision(changed, pubsub_emulator.project, emulator_host=pubsub_emulator.host)
 
@@ -85,13 +89,17 @@ async def test_provision_refuses_to_change_ordering_of_a_live_subscription(pubsu
     audit = scoped(topology, "orders-audit")
 
     with pytest.raises(ProvisionError, match="enable_message_ordering"):
-        await provision(with_subscription(topology, audit, ordered=True), pubsub_emulator.project,
-                        emulator_host=pubsub_emulator.host)
+        await provision(
+            with_subscription(topology, audit, ordered=True),
+            pubsub_emulator.project,
+            emulator_host=pubsub_emulator.host,
+        )
 
 
 @pytest.mark.slow
 async def test_provision_after_emulator_restart_recreates_everything_and_the_bus_heals(
-        own_pubsub_emulator: PubSubEmulator) -> None:
+    own_pubsub_emulator: PubSubEmulator,
+) -> None:
     emulator = own_pubsub_emulator
     topology = bus_test_topology().with_prefix(unique_prefix())
     orders, audit = scoped(topology, "orders"), scoped(topology, "orders-audit")

@@ -35,7 +35,8 @@ async def test_failed_ordered_publish_leaves_its_key_usable_for_the_retry(pubsub
 
 
 async def test_subscriber_opened_before_provisioning_reopens_its_stream_and_receives(
-        pubsub_emulator: PubSubEmulator, caplog: pytest.LogCaptureFixture) -> None:
+    pubsub_emulator: PubSubEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
     topology = bus_test_topology().with_prefix(unique_prefix())
     orders, audit = scoped(topology, "orders"), scoped(topology, "orders-audit")
     bus = PubSubBus(pubsub_emulator.project, emulator_host=pubsub_emulator.host, publish_timeout=10.0)
@@ -44,8 +45,10 @@ async def test_subscriber_opened_before_provisioning_reopens_its_stream_and_rece
         with caplog.at_level(logging.WARNING, logger="mesh.events.pubsub_subscriber"):
             await bus.subscribe(audit, recorder)
             # State only the subscriber's log reveals: polled.
-            await eventually(lambda: any("Subscription does not exist" in record.getMessage()
-                                         for record in caplog.records), "the subscriber's stream failing")
+            await eventually(
+                lambda: any("Subscription does not exist" in record.getMessage() for record in caplog.records),
+                "the subscriber's stream failing",
+            )
         await provision(topology, pubsub_emulator.project, emulator_host=pubsub_emulator.host)
 
         await bus.publish(orders, OutgoingMessage(b"late-subscription"))
@@ -54,4 +57,3 @@ async def test_subscriber_opened_before_provisioning_reopens_its_stream_and_rece
         assert recorder.payloads() == [b"late-subscription"]
     finally:
         await bus.close()
-

@@ -59,8 +59,12 @@ class LedgerUnderTest:
 
     async def book(self, event: Message, event_id: str | None = None) -> str:
         """Handle `event` as the invoicing consumer would (inside one transaction); its event id."""
-        envelope = envelope_pb2.EventEnvelope(id=event_id or str(uuid.uuid4()), type=event.DESCRIPTOR.full_name,
-                                              tenant=self.tenant, subject=getattr(event, "payment_intent", ""))
+        envelope = envelope_pb2.EventEnvelope(
+            id=event_id or str(uuid.uuid4()),
+            type=event.DESCRIPTOR.full_name,
+            tenant=self.tenant,
+            subject=getattr(event, "payment_intent", ""),
+        )
         envelope.data.Pack(event)
         async with self.runtime.database.transaction() as conn:
             await payment_handlers(self.app)[envelope.type](event, EventContext(envelope, conn, 1))
@@ -70,14 +74,31 @@ class LedgerUnderTest:
         """The ledger's view of one card payment: authorized, captured in full, partly refunded."""
         name = self.intent(intent_id)
         return [
-            await self.book(events_pb2.PaymentAuthorized(payment_intent=name, amount=eur(amount), psp=PSP,
-                                                         psp_reference=f"auth-{intent_id}")),
-            await self.book(events_pb2.PaymentCaptured(payment_intent=name, amount=eur(amount),
-                                                       amount_captured_total=eur(amount), fee=eur(fee), psp=PSP,
-                                                       psp_reference=f"cap-{intent_id}")),
-            await self.book(events_pb2.PaymentRefunded(payment_intent=name, refund=f"{name}/refunds/re_{intent_id}",
-                                                       amount=eur(refund), amount_refunded_total=eur(refund),
-                                                       psp=PSP, psp_reference=f"ref-{intent_id}")),
+            await self.book(
+                events_pb2.PaymentAuthorized(
+                    payment_intent=name, amount=eur(amount), psp=PSP, psp_reference=f"auth-{intent_id}"
+                )
+            ),
+            await self.book(
+                events_pb2.PaymentCaptured(
+                    payment_intent=name,
+                    amount=eur(amount),
+                    amount_captured_total=eur(amount),
+                    fee=eur(fee),
+                    psp=PSP,
+                    psp_reference=f"cap-{intent_id}",
+                )
+            ),
+            await self.book(
+                events_pb2.PaymentRefunded(
+                    payment_intent=name,
+                    refund=f"{name}/refunds/re_{intent_id}",
+                    amount=eur(refund),
+                    amount_refunded_total=eur(refund),
+                    psp=PSP,
+                    psp_reference=f"ref-{intent_id}",
+                )
+            ),
         ]
 
     async def sql(self, *statements: str) -> None:
@@ -126,8 +147,9 @@ class BillingUnderTest(LedgerUnderTest):
 
     async def draft(self, *lines: dict, currency: str = "EUR", **fields) -> invoice_pb2.Invoice:
         lines = lines or ({"description": "Pro plan", "quantity": 1, "unit_amount": eur(10000)},)
-        created = await self.call("CreateInvoice", parent=self.parent, currency_code=currency,
-                                  line_items=list(lines), **fields)
+        created = await self.call(
+            "CreateInvoice", parent=self.parent, currency_code=currency, line_items=list(lines), **fields
+        )
         return created.invoice
 
     async def opened(self, *lines: dict, **fields) -> invoice_pb2.Invoice:
@@ -141,8 +163,7 @@ async def start_billing(service_stack, **app_options):
     server = runtime.server(bindings(app))
     port = await server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-    billing = BillingUnderTest(runtime, app, channel, tenant=f"t-{uuid.uuid4().hex[:10]}",
-                               target=f"127.0.0.1:{port}")
+    billing = BillingUnderTest(runtime, app, channel, tenant=f"t-{uuid.uuid4().hex[:10]}", target=f"127.0.0.1:{port}")
 
     async def stop() -> None:
         await channel.close()

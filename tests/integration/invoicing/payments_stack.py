@@ -86,39 +86,68 @@ class Stack:
         return ((TENANT_HEADER, self.tenant), (CALLER_HEADER, "tests"))
 
     async def token(self, pan: str) -> str:
-        return (await self.vault.TokenizeCard(vs.TokenizeCardRequest(
-            parent=self.parent, request_id=str(uuid.uuid4()), card_number=pan, exp_month=12,
-            exp_year=2099, cvc="737"), metadata=self.md())).token
+        return (
+            await self.vault.TokenizeCard(
+                vs.TokenizeCardRequest(
+                    parent=self.parent,
+                    request_id=str(uuid.uuid4()),
+                    card_number=pan,
+                    exp_month=12,
+                    exp_year=2099,
+                    cvc="737",
+                ),
+                metadata=self.md(),
+            )
+        ).token
 
     async def intent(self, pan: str, amount: int) -> str:
-        created = await self.payments.CreatePaymentIntent(ps.CreatePaymentIntentRequest(
-            parent=self.parent, request_id=str(uuid.uuid4()), payment_method=await self.token(pan),
-            amount=eur(amount)), metadata=self.md())
+        created = await self.payments.CreatePaymentIntent(
+            ps.CreatePaymentIntentRequest(
+                parent=self.parent,
+                request_id=str(uuid.uuid4()),
+                payment_method=await self.token(pan),
+                amount=eur(amount),
+            ),
+            metadata=self.md(),
+        )
         return created.payment_intent.name
 
     async def call(self, method: str, request_class, **fields):
-        return await getattr(self.payments, method)(request_class(request_id=str(uuid.uuid4()), **fields),
-                                                    metadata=self.md())
+        return await getattr(self.payments, method)(
+            request_class(request_id=str(uuid.uuid4()), **fields), metadata=self.md()
+        )
 
     async def payment_intent(self, name: str):
-        return (await self.payments.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name),
-                                                     metadata=self.md())).payment_intent
+        return (
+            await self.payments.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name), metadata=self.md())
+        ).payment_intent
 
     async def payment_intents(self) -> list:
-        response = await self.payments.ListPaymentIntents(ps.ListPaymentIntentsRequest(
-            parent=self.parent, page_size=500), metadata=self.md())
+        response = await self.payments.ListPaymentIntents(
+            ps.ListPaymentIntentsRequest(parent=self.parent, page_size=500), metadata=self.md()
+        )
         return list(response.payment_intents)
 
     # Invoicing.
 
     async def open_invoice(self, unit_amount: int = 10000):
         """A finalized invoice of one line (19 % VAT on top)."""
-        draft = (await self.invoices.CreateInvoice(ins.CreateInvoiceRequest(
-            parent=self.parent, request_id=str(uuid.uuid4()), currency_code="EUR",
-            line_items=[{"description": "Pro plan", "quantity": 1, "unit_amount": eur(unit_amount)}]),
-            metadata=self.md())).invoice
-        return (await self.invoices.FinalizeInvoice(ins.FinalizeInvoiceRequest(
-            name=draft.name, request_id=str(uuid.uuid4())), metadata=self.md())).invoice
+        draft = (
+            await self.invoices.CreateInvoice(
+                ins.CreateInvoiceRequest(
+                    parent=self.parent,
+                    request_id=str(uuid.uuid4()),
+                    currency_code="EUR",
+                    line_items=[{"description": "Pro plan", "quantity": 1, "unit_amount": eur(unit_amount)}],
+                ),
+                metadata=self.md(),
+            )
+        ).invoice
+        return (
+            await self.invoices.FinalizeInvoice(
+                ins.FinalizeInvoiceRequest(name=draft.name, request_id=str(uuid.uuid4())), metadata=self.md()
+            )
+        ).invoice
 
     async def invoice(self, name: str):
         return (await self.invoices.GetInvoice(ins.GetInvoiceRequest(name=name), metadata=self.md())).invoice
@@ -130,11 +159,17 @@ class Stack:
         await eventually(holds, what, within=WAIT_SECONDS)
         return await self.invoice(name)
 
-    async def reconcile(self, psp: str, day: datetime.date, content: bytes,
-                        period: tuple[datetime.datetime, datetime.datetime]) -> rr.ReconciliationReport:
-        request = rs.ReconcileSettlementRequest(parent=self.parent, request_id=str(uuid.uuid4()), psp=psp,
-                                                settlement_date=day.isoformat(),
-                                                format=rr.SETTLEMENT_REPORT_FORMAT_CSV, content=content)
+    async def reconcile(
+        self, psp: str, day: datetime.date, content: bytes, period: tuple[datetime.datetime, datetime.datetime]
+    ) -> rr.ReconciliationReport:
+        request = rs.ReconcileSettlementRequest(
+            parent=self.parent,
+            request_id=str(uuid.uuid4()),
+            psp=psp,
+            settlement_date=day.isoformat(),
+            format=rr.SETTLEMENT_REPORT_FORMAT_CSV,
+            content=content,
+        )
         request.period_start_time.FromDatetime(period[0])
         request.period_end_time.FromDatetime(period[1])
         response = await self.reconciliation.ReconcileSettlement(request, metadata=self.md())
@@ -143,8 +178,9 @@ class Stack:
     # The ledger.
 
     async def entries(self) -> list:
-        response = await self.ledger.ListJournalEntries(ls.ListJournalEntriesRequest(
-            parent=self.parent, page_size=500), metadata=self.md())
+        response = await self.ledger.ListJournalEntries(
+            ls.ListJournalEntriesRequest(parent=self.parent, page_size=500), metadata=self.md()
+        )
         return list(response.journal_entries)
 
     async def wait_for_entries(self, count: int) -> list:
@@ -176,8 +212,10 @@ class Stack:
 
     async def balance(self, account_id: str) -> tuple[int, int, int]:
         """(balance, debits, credits) in EUR."""
-        response = await self.ledger.GetAccountBalance(ls.GetAccountBalanceRequest(
-            account=f"{self.parent}/accounts/{account_id}", currency_code="EUR"), metadata=self.md())
+        response = await self.ledger.GetAccountBalance(
+            ls.GetAccountBalanceRequest(account=f"{self.parent}/accounts/{account_id}", currency_code="EUR"),
+            metadata=self.md(),
+        )
         (balance,) = response.balances
         return balance.balance.amount_minor, balance.debits_total.amount_minor, balance.credits_total.amount_minor
 
@@ -210,13 +248,16 @@ async def _served(runtime: Runtime, bindings) -> AsyncIterator[grpc.aio.Channel]
 
 
 @contextlib.asynccontextmanager
-async def _counted_consumers(app: InvoicingApp, runtime: Runtime, bus: EventBus, prefix: str,
-                             handled: list[Delivery]) -> AsyncIterator[None]:
+async def _counted_consumers(
+    app: InvoicingApp, runtime: Runtime, bus: EventBus, prefix: str, handled: list[Delivery]
+) -> AsyncIterator[None]:
     subscriptions = []
     for consumer, subscription in consumers(app, runtime.database, bus, prefix=prefix):
+
         async def counted(delivery: Delivery, consumer=consumer) -> None:
             await consumer.handle(delivery)
             handled.append(delivery)
+
         subscriptions.append(await bus.subscribe(subscription, counted, max_outstanding=10))
     try:
         yield
@@ -246,23 +287,34 @@ async def payments_and_invoicing(request: pytest.FixtureRequest, service_stack) 
         opened.push_async_callback(payments_runtime.close)
         psps = sandbox_psps()
         router = PspRouter(psps, RoutingPolicy(rules=(), default=(SANDBOX_ALPHA, SANDBOX_BETA)))
-        payments_app = PaymentsApp(payments_runtime.database, Vault(KeyRing.from_setting(KEYS), b"f" * 32), router,
-                                   writer=EventWriter(SOURCE, prefix + TOPIC))
-        payments_channel = await opened.enter_async_context(_served(payments_runtime,
-                                                                    payments_bindings(payments_app)))
-        invoicing_runtime = await Runtime.open(service_stack.settings("invoicing"),
-                                               migrations=[INVOICING_MIGRATIONS])
+        payments_app = PaymentsApp(
+            payments_runtime.database,
+            Vault(KeyRing.from_setting(KEYS), b"f" * 32),
+            router,
+            writer=EventWriter(SOURCE, prefix + TOPIC),
+        )
+        payments_channel = await opened.enter_async_context(_served(payments_runtime, payments_bindings(payments_app)))
+        invoicing_runtime = await Runtime.open(service_stack.settings("invoicing"), migrations=[INVOICING_MIGRATIONS])
         opened.push_async_callback(invoicing_runtime.close)
         payments_client = PaymentsClient(payments_channel, ResilientClient())
         invoicing_app = InvoicingApp(invoicing_runtime.database, payments=payments_client)
         handled: list[Delivery] = []
         await opened.enter_async_context(_counted_consumers(invoicing_app, invoicing_runtime, bus, prefix, handled))
         await opened.enter_async_context(_relayed(payments_runtime, bus))
-        invoicing_channel = await opened.enter_async_context(_served(invoicing_runtime,
-                                                                     invoicing_bindings(invoicing_app)))
-        yield Stack(f"t-{uuid.uuid4().hex[:10]}", payment_service_pb2_grpc.PaymentServiceStub(payments_channel),
-                    vault_service_pb2_grpc.VaultServiceStub(payments_channel),
-                    ledger_service_pb2_grpc.LedgerServiceStub(invoicing_channel), payments_runtime,
-                    invoicing_runtime, handled, invoice_service_pb2_grpc.InvoiceServiceStub(invoicing_channel),
-                    reconciliation_service_pb2_grpc.ReconciliationServiceStub(invoicing_channel), psps,
-                    invoicing_app, payments_client)
+        invoicing_channel = await opened.enter_async_context(
+            _served(invoicing_runtime, invoicing_bindings(invoicing_app))
+        )
+        yield Stack(
+            f"t-{uuid.uuid4().hex[:10]}",
+            payment_service_pb2_grpc.PaymentServiceStub(payments_channel),
+            vault_service_pb2_grpc.VaultServiceStub(payments_channel),
+            ledger_service_pb2_grpc.LedgerServiceStub(invoicing_channel),
+            payments_runtime,
+            invoicing_runtime,
+            handled,
+            invoice_service_pb2_grpc.InvoiceServiceStub(invoicing_channel),
+            reconciliation_service_pb2_grpc.ReconciliationServiceStub(invoicing_channel),
+            psps,
+            invoicing_app,
+            payments_client,
+        )

@@ -75,6 +75,7 @@ async def observed(b: BillingUnderTest) -> Observed:
 
 # The RPCs, each with what it needs first, its request and another body under the same request_id.
 
+
 def invoice_call(b: BillingUnderTest, method: str, request: Message, **other: object) -> Call:
     return Call(getattr(b.invoices, method), request, changed(request, **other), b.md())
 
@@ -98,8 +99,11 @@ async def void(b: BillingUnderTest) -> Call:
 async def pay(b: BillingUnderTest) -> Call:
     """Link a payment intent whose capture was booked already: the link pays the invoice."""
     invoice, intent = await b.opened(PRO), b.intent(f"pi_{new_id()[:8]}")
-    await b.book(events_pb2.PaymentCaptured(payment_intent=intent, amount=eur(23800), psp=PSP,
-                                            psp_reference=f"cap-{intent[-8:]}"))
+    await b.book(
+        events_pb2.PaymentCaptured(
+            payment_intent=intent, amount=eur(23800), psp=PSP, psp_reference=f"cap-{intent[-8:]}"
+        )
+    )
     request = ins.PayInvoiceRequest(name=invoice.name, request_id=new_id(), payment_intent=intent)
     return invoice_call(b, "PayInvoice", request, amount=eur(100))
 
@@ -112,22 +116,30 @@ async def mark_uncollectible(b: BillingUnderTest) -> Call:
 
 def credit_note(minor: int) -> Callable[[BillingUnderTest], Awaitable[Call]]:
     async def prepare(b: BillingUnderTest) -> Call:
-        request = ins.CreateCreditNoteRequest(parent=(await b.opened(PRO)).name, request_id=new_id(),
-                                              amount=eur(minor), reason=1)
+        request = ins.CreateCreditNoteRequest(
+            parent=(await b.opened(PRO)).name, request_id=new_id(), amount=eur(minor), reason=1
+        )
         return invoice_call(b, "CreateCreditNote", request, amount=eur(minor - 1))
 
     return prepare
 
 
 async def reconcile(b: BillingUnderTest) -> Call:
-    await b.book(events_pb2.PaymentCaptured(payment_intent=b.intent("pi_settled"), amount=eur(10000), fee=eur(320),
-                                            psp=PSP, psp_reference="cap-1"))
+    await b.book(
+        events_pb2.PaymentCaptured(
+            payment_intent=b.intent("pi_settled"), amount=eur(10000), fee=eur(320), psp=PSP, psp_reference="cap-1"
+        )
+    )
     now = datetime.datetime.now(datetime.UTC)
     header = "psp_reference,type,currency,gross_minor,fee_minor,net_minor\r\n"
-    request = rs.ReconcileSettlementRequest(parent=b.parent, request_id=new_id(), psp=PSP,
-                                            settlement_date=now.date().isoformat(),
-                                            format=rr.SETTLEMENT_REPORT_FORMAT_CSV,
-                                            content=f"{header}cap-1,capture,EUR,10000,320,9680\r\n".encode())
+    request = rs.ReconcileSettlementRequest(
+        parent=b.parent,
+        request_id=new_id(),
+        psp=PSP,
+        settlement_date=now.date().isoformat(),
+        format=rr.SETTLEMENT_REPORT_FORMAT_CSV,
+        content=f"{header}cap-1,capture,EUR,10000,320,9680\r\n".encode(),
+    )
     request.period_start_time.FromDatetime(now - datetime.timedelta(hours=2))
     request.period_end_time.FromDatetime(now + datetime.timedelta(hours=2))
     other = rs.ReconcileSettlementRequest()
@@ -146,18 +158,27 @@ class Rpc:
 
 RPCS = {
     "create-invoice": Rpc(create_invoice, ("invoices", "create"), {"invoices rows": 1}),
-    "finalize": Rpc(finalize, ("invoices", "finalize"),
-                    {"invoice numbers": 1, "journal_entries rows": 1, "InvoiceIssued events": 1}),
+    "finalize": Rpc(
+        finalize, ("invoices", "finalize"), {"invoice numbers": 1, "journal_entries rows": 1, "InvoiceIssued events": 1}
+    ),
     "void": Rpc(void, ("invoices", "void"), {"journal_entries rows": 1, "InvoiceVoided events": 1}),
     "pay": Rpc(pay, ("invoices", "pay"), {"InvoicePaid events": 1}),
-    "mark-uncollectible": Rpc(mark_uncollectible, ("invoices", "mark_uncollectible"),
-                              {"journal_entries rows": 1, "InvoiceMarkedUncollectible events": 1}),
-    "credit-note": Rpc(credit_note(5000), ("invoices", "credit"),
-                       {"credit_notes rows": 1, "credit_note numbers": 1, "journal_entries rows": 1,
-                        "CreditNoteIssued events": 1}),
+    "mark-uncollectible": Rpc(
+        mark_uncollectible,
+        ("invoices", "mark_uncollectible"),
+        {"journal_entries rows": 1, "InvoiceMarkedUncollectible events": 1},
+    ),
+    "credit-note": Rpc(
+        credit_note(5000),
+        ("invoices", "credit"),
+        {"credit_notes rows": 1, "credit_note numbers": 1, "journal_entries rows": 1, "CreditNoteIssued events": 1},
+    ),
     "credit-note-too-large": Rpc(credit_note(23801), ("invoices", "credit"), {}, refused="CREDIT_EXCEEDS_INVOICE"),
-    "reconcile": Rpc(reconcile, ("reconciliation", "reconcile"),
-                     {"reconciliation_reports rows": 1, "ReconciliationCompleted events": 1}),
+    "reconcile": Rpc(
+        reconcile,
+        ("reconciliation", "reconcile"),
+        {"reconciliation_reports rows": 1, "ReconciliationCompleted events": 1},
+    ),
 }
 SUCCEEDING = [name for name, rpc in RPCS.items() if not rpc.refused]
 
@@ -170,8 +191,7 @@ def assert_first_answer(rpc: Rpc, answer: Outcome) -> None:
 
 
 @pytest.mark.parametrize("rpc", RPCS.values(), ids=RPCS.keys())
-async def test_a_second_call_answers_the_first_answer_and_adds_no_effect(billing: BillingUnderTest,
-                                                                         rpc: Rpc) -> None:
+async def test_a_second_call_answers_the_first_answer_and_adds_no_effect(billing: BillingUnderTest, rpc: Rpc) -> None:
     call = await rpc.prepare(billing)
     before = await observed(billing)
 
@@ -186,8 +206,9 @@ async def test_a_second_call_answers_the_first_answer_and_adds_no_effect(billing
 
 
 @pytest.mark.parametrize("rpc", RPCS.values(), ids=RPCS.keys())
-async def test_the_same_request_id_with_another_body_is_refused_and_changes_nothing(billing: BillingUnderTest,
-                                                                                    rpc: Rpc) -> None:
+async def test_the_same_request_id_with_another_body_is_refused_and_changes_nothing(
+    billing: BillingUnderTest, rpc: Rpc
+) -> None:
     call = await rpc.prepare(billing)
     assert_first_answer(rpc, await outcome(call.send()))
     once = await observed(billing)
@@ -200,7 +221,8 @@ async def test_the_same_request_id_with_another_body_is_refused_and_changes_noth
 
 @pytest.mark.parametrize("name", SUCCEEDING)
 async def test_a_retry_after_the_first_answer_was_lost_answers_the_success_once(
-        billing: BillingUnderTest, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    billing: BillingUnderTest, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rpc = RPCS[name]
     call = await rpc.prepare(billing)
     before = await observed(billing)

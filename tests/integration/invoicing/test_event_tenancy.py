@@ -19,21 +19,29 @@ from tests.integration.invoicing.conftest import PSP, LedgerUnderTest, eur
 
 
 def capture_of(intent: str) -> events_pb2.PaymentCaptured:
-    return events_pb2.PaymentCaptured(payment_intent=intent, amount=eur(1000), amount_captured_total=eur(1000),
-                                      fee=eur(30), psp=PSP, psp_reference="cap-1")
+    return events_pb2.PaymentCaptured(
+        payment_intent=intent,
+        amount=eur(1000),
+        amount_captured_total=eur(1000),
+        fee=eur(30),
+        psp=PSP,
+        psp_reference="cap-1",
+    )
 
 
 async def journal_sources(ledger: LedgerUnderTest) -> list[str]:
     page = await ledger.ledger.ListJournalEntries(
-        ls.ListJournalEntriesRequest(parent=f"tenants/{ledger.tenant}", page_size=50), metadata=ledger.md())
+        ls.ListJournalEntriesRequest(parent=f"tenants/{ledger.tenant}", page_size=50), metadata=ledger.md()
+    )
     assert not page.next_page_token
     return [entry.source_resource for entry in page.journal_entries]
 
 
 async def test_an_event_about_another_tenants_intent_is_refused_and_books_nothing(ledger: LedgerUnderTest) -> None:
     event = capture_of("tenants/globex/paymentIntents/pi_1")
-    envelope = build_envelope(event, subject=ledger.intent("pi_1"), tenant=ledger.tenant,
-                              source="//commerce-mesh/payments")
+    envelope = build_envelope(
+        event, subject=ledger.intent("pi_1"), tenant=ledger.tenant, source="//commerce-mesh/payments"
+    )
     assert tenant_owns(envelope.tenant, envelope.subject)  # the consumer lets this envelope through
 
     with pytest.raises(PermanentError, match="does not own 'tenants/globex/paymentIntents/pi_1'"):

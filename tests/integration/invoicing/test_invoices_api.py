@@ -29,20 +29,24 @@ async def rpc_error(call):
 
 
 async def balance(billing: BillingUnderTest, account_id: str) -> int:
-    response = await billing.ledger.GetAccountBalance(ls.GetAccountBalanceRequest(
-        account=billing.account(account_id), currency_code="EUR"), metadata=billing.md())
+    response = await billing.ledger.GetAccountBalance(
+        ls.GetAccountBalanceRequest(account=billing.account(account_id), currency_code="EUR"), metadata=billing.md()
+    )
     return response.balances[0].balance.amount_minor
 
 
 async def entry_count(billing: BillingUnderTest) -> int:
-    response = await billing.ledger.ListJournalEntries(ls.ListJournalEntriesRequest(
-        parent=billing.parent, page_size=500), metadata=billing.md())
+    response = await billing.ledger.ListJournalEntries(
+        ls.ListJournalEntriesRequest(parent=billing.parent, page_size=500), metadata=billing.md()
+    )
     return len(response.journal_entries)
 
 
 def amounts(invoice: invoice_pb2.Invoice) -> tuple[int, ...]:
-    return tuple(getattr(invoice, field).amount_minor for field in
-                 ("subtotal", "discounts", "tax", "total", "amount_paid", "amount_credited", "amount_due"))
+    return tuple(
+        getattr(invoice, field).amount_minor
+        for field in ("subtotal", "discounts", "tax", "total", "amount_paid", "amount_credited", "amount_due")
+    )
 
 
 def assert_identities(invoice: invoice_pb2.Invoice) -> None:
@@ -66,12 +70,15 @@ async def test_finalizing_numbers_taxes_freezes_and_books_the_invoice(billing: B
     assert opened.state == S.INVOICE_STATE_OPEN and opened.number == "INV-000001"
     # 19 % German VAT, per line, half to even: 3800 on the charge, −285 on the discount.
     assert amounts(opened) == (20000, 1500, 3515, 22015, 0, 0, 22015)
-    assert [(line.tax_amount.amount_minor, line.tax_rate) for line in opened.line_items] == [(3800, "0.19"),
-                                                                                            (-285, "0.19")]
+    assert [(line.tax_amount.amount_minor, line.tax_rate) for line in opened.line_items] == [
+        (3800, "0.19"),
+        (-285, "0.19"),
+    ]
     assert_identities(opened)
     assert (await billing.call("GetInvoice", name=opened.name)).invoice == opened
-    assert [await balance(billing, account) for account in
-            ("accounts-receivable", "revenue", "discounts", "tax-payable")] == [22015, 20000, 1500, 3515]
+    assert [
+        await balance(billing, account) for account in ("accounts-receivable", "revenue", "discounts", "tax-payable")
+    ] == [22015, 20000, 1500, 3515]
 
 
 @pytest.mark.parametrize("move", ["finalize twice", "pay a void invoice", "credit a draft", "void a paid one"])
@@ -88,10 +95,10 @@ async def test_every_illegal_transition_is_refused_and_changes_nothing(billing: 
 
     attempt = {
         "finalize twice": lambda: billing.call("FinalizeInvoice", name=invoice.name),
-        "pay a void invoice": lambda: billing.call("PayInvoice", name=invoice.name,
-                                                    payment_intent=billing.intent("pi_1")),
-        "credit a draft": lambda: billing.call("CreateCreditNote", parent=invoice.name, amount=eur(100),
-                                                reason=1),
+        "pay a void invoice": lambda: billing.call(
+            "PayInvoice", name=invoice.name, payment_intent=billing.intent("pi_1")
+        ),
+        "credit a draft": lambda: billing.call("CreateCreditNote", parent=invoice.name, amount=eur(100), reason=1),
         "void a paid one": lambda: billing.call("VoidInvoice", name=invoice.name),
     }[move]
     error, status = await rpc_error(attempt())
@@ -102,13 +109,17 @@ async def test_every_illegal_transition_is_refused_and_changes_nothing(billing: 
     assert await entry_count(billing) == entries
 
 
-@pytest.mark.parametrize(("line", "field"), [
-    ({"description": "x", "quantity": -1, "unit_amount": eur(100)}, "line_items[1].quantity"),
-    ({"description": "x", "quantity": 1, "unit_amount": eur(100), "tax_code": "luxury"}, "line_items[1].tax_code"),
-    ({"description": "x", "quantity": 1, "unit_amount": {"currency_code": "USD", "amount_minor": 100}}, None),
-])
-async def test_bad_line_items_are_validation_failures_that_write_nothing(billing: BillingUnderTest, line: dict,
-                                                                         field: str | None) -> None:
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ({"description": "x", "quantity": -1, "unit_amount": eur(100)}, "line_items[1].quantity"),
+        ({"description": "x", "quantity": 1, "unit_amount": eur(100), "tax_code": "luxury"}, "line_items[1].tax_code"),
+        ({"description": "x", "quantity": 1, "unit_amount": {"currency_code": "USD", "amount_minor": 100}}, None),
+    ],
+)
+async def test_bad_line_items_are_validation_failures_that_write_nothing(
+    billing: BillingUnderTest, line: dict, field: str | None
+) -> None:
     error, status = await rpc_error(billing.draft(PRO, line))
 
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and status.reason.name == "VALIDATION_FAILED"
@@ -167,13 +178,19 @@ async def test_captures_of_the_invoices_intent_pay_it_and_receivable_nets_to_zer
     linked = (await billing.call("PayInvoice", name=invoice.name, payment_intent=intent)).invoice
     assert linked.state == S.INVOICE_STATE_OPEN and linked.amount_due.amount_minor == 23800
 
-    await billing.book(events_pb2.PaymentCaptured(payment_intent=intent, amount=eur(8000), fee=eur(262), psp=PSP,
-                                                  psp_reference="cap-1"))
+    await billing.book(
+        events_pb2.PaymentCaptured(
+            payment_intent=intent, amount=eur(8000), fee=eur(262), psp=PSP, psp_reference="cap-1"
+        )
+    )
     partly = (await billing.call("GetInvoice", name=invoice.name)).invoice
     assert partly.state == S.INVOICE_STATE_OPEN and amounts(partly)[4:] == (8000, 0, 15800)
 
-    await billing.book(events_pb2.PaymentCaptured(payment_intent=intent, amount=eur(15800), fee=eur(488), psp=PSP,
-                                                  psp_reference="cap-2"))
+    await billing.book(
+        events_pb2.PaymentCaptured(
+            payment_intent=intent, amount=eur(15800), fee=eur(488), psp=PSP, psp_reference="cap-2"
+        )
+    )
     paid = (await billing.call("GetInvoice", name=invoice.name)).invoice
     assert paid.state == S.INVOICE_STATE_PAID and amounts(paid)[4:] == (23800, 0, 0)
     assert list(paid.payment_intents) == [intent]
@@ -197,12 +214,19 @@ async def test_a_full_refund_issues_its_credit_note_and_revenue_and_tax_net_to_z
     await billing.call("PayInvoice", name=invoice.name, payment_intent=intent)
     await billing.book(events_pb2.PaymentCaptured(payment_intent=intent, amount=eur(23800), psp=PSP))
 
-    await billing.book(events_pb2.PaymentRefunded(payment_intent=intent, refund=f"{intent}/refunds/re_1",
-                                                  amount=eur(23800), psp=PSP, psp_reference="ref-1"))
+    await billing.book(
+        events_pb2.PaymentRefunded(
+            payment_intent=intent, refund=f"{intent}/refunds/re_1", amount=eur(23800), psp=PSP, psp_reference="ref-1"
+        )
+    )
 
     (note,) = (await billing.call("ListCreditNotes", parent=invoice.name)).credit_notes
     assert (note.number, note.subtotal.amount_minor, note.tax.amount_minor, note.total.amount_minor) == (
-        "CN-000001", 20000, 3800, 23800)
+        "CN-000001",
+        20000,
+        3800,
+        23800,
+    )
     credited = (await billing.call("GetInvoice", name=invoice.name)).invoice
     assert credited.amount_credited.amount_minor == 23800
     assert_identities(credited)
@@ -217,8 +241,7 @@ async def test_a_credit_note_never_exceeds_what_is_still_creditable(billing: Bil
     assert first.invoice.amount_due.amount_minor == 3800
     entries = await entry_count(billing)
 
-    error, status = await rpc_error(billing.call("CreateCreditNote", parent=invoice.name, amount=eur(3801),
-                                                 reason=1))
+    error, status = await rpc_error(billing.call("CreateCreditNote", parent=invoice.name, amount=eur(3801), reason=1))
 
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and status.reason.name == "CREDIT_EXCEEDS_INVOICE"
     assert status.detail(error_details_pb2.ErrorInfo).metadata["remaining_minor"] == "3800"

@@ -23,20 +23,30 @@ async def rpc_error(call) -> grpc.aio.AioRpcError:
 
 def balance_of(response: ls.GetAccountBalanceResponse) -> tuple[str, int, int, int, int]:
     (only,) = response.balances
-    return (only.balance.currency_code, only.balance.amount_minor, only.debits_total.amount_minor,
-            only.credits_total.amount_minor, only.posting_count)
+    return (
+        only.balance.currency_code,
+        only.balance.amount_minor,
+        only.debits_total.amount_minor,
+        only.credits_total.amount_minor,
+        only.posting_count,
+    )
 
 
 async def balance(ledger: LedgerUnderTest, account_id: str, currency: str = "") -> ls.GetAccountBalanceResponse:
     return await ledger.ledger.GetAccountBalance(
-        ls.GetAccountBalanceRequest(account=ledger.account(account_id), currency_code=currency), metadata=ledger.md())
+        ls.GetAccountBalanceRequest(account=ledger.account(account_id), currency_code=currency), metadata=ledger.md()
+    )
 
 
 async def all_entries(ledger: LedgerUnderTest, page_size: int, **filters) -> tuple[list, int]:
     entries, pages, token = [], 0, ""
     while True:
-        page = await ledger.ledger.ListJournalEntries(ls.ListJournalEntriesRequest(
-            parent=f"tenants/{ledger.tenant}", page_size=page_size, page_token=token, **filters), metadata=ledger.md())
+        page = await ledger.ledger.ListJournalEntries(
+            ls.ListJournalEntriesRequest(
+                parent=f"tenants/{ledger.tenant}", page_size=page_size, page_token=token, **filters
+            ),
+            metadata=ledger.md(),
+        )
         entries += page.journal_entries
         pages += 1
         token = page.next_page_token
@@ -96,20 +106,28 @@ async def test_an_account_outside_the_chart_is_not_found(ledger: LedgerUnderTest
     assert err.code() is grpc.StatusCode.NOT_FOUND
     info = domain_error_of(err).detail(error_details_pb2.ErrorInfo)
     assert (info.reason, info.domain, dict(info.metadata)) == (
-        "ACCOUNT_NOT_FOUND", "commerce.invoicing.v1", {"account": "petty-cash"})
+        "ACCOUNT_NOT_FOUND",
+        "commerce.invoicing.v1",
+        {"account": "petty-cash"},
+    )
 
 
 async def test_another_tenants_ledger_is_out_of_reach(ledger: LedgerUnderTest) -> None:
     await ledger.authorize_capture_refund("pi_1", amount=1000, fee=59, refund=100)
 
-    err = await rpc_error(ledger.ledger.GetAccountBalance(
-        ls.GetAccountBalanceRequest(account=ledger.account("revenue")), metadata=ledger.md("intruder")))
+    err = await rpc_error(
+        ledger.ledger.GetAccountBalance(
+            ls.GetAccountBalanceRequest(account=ledger.account("revenue")), metadata=ledger.md("intruder")
+        )
+    )
     assert err.code() is grpc.StatusCode.PERMISSION_DENIED and domain_error_of(err).reason.name == "TENANT_MISMATCH"
 
-    theirs = await ledger.ledger.ListJournalEntries(ls.ListJournalEntriesRequest(parent="tenants/intruder"),
-                                                    metadata=ledger.md("intruder"))
-    verified = await ledger.ledger.VerifyLedger(ls.VerifyLedgerRequest(parent="tenants/intruder"),
-                                                metadata=ledger.md("intruder"))
+    theirs = await ledger.ledger.ListJournalEntries(
+        ls.ListJournalEntriesRequest(parent="tenants/intruder"), metadata=ledger.md("intruder")
+    )
+    verified = await ledger.ledger.VerifyLedger(
+        ls.VerifyLedgerRequest(parent="tenants/intruder"), metadata=ledger.md("intruder")
+    )
     assert list(theirs.journal_entries) == [] and (verified.ok, verified.head_sequence) == (True, 0)
 
 
@@ -139,26 +157,43 @@ async def test_entries_filter_by_account_source_and_event(ledger: LedgerUnderTes
 
 async def test_a_page_token_only_serves_its_own_query(ledger: LedgerUnderTest) -> None:
     await ledger.authorize_capture_refund("pi_a", amount=1000, fee=10, refund=100)
-    page = await ledger.ledger.ListJournalEntries(ls.ListJournalEntriesRequest(
-        parent=f"tenants/{ledger.tenant}", page_size=1), metadata=ledger.md())
+    page = await ledger.ledger.ListJournalEntries(
+        ls.ListJournalEntriesRequest(parent=f"tenants/{ledger.tenant}", page_size=1), metadata=ledger.md()
+    )
 
-    err = await rpc_error(ledger.ledger.ListJournalEntries(ls.ListJournalEntriesRequest(
-        parent=f"tenants/{ledger.tenant}", page_size=1, page_token=page.next_page_token,
-        account=ledger.account("revenue")), metadata=ledger.md()))
+    err = await rpc_error(
+        ledger.ledger.ListJournalEntries(
+            ls.ListJournalEntriesRequest(
+                parent=f"tenants/{ledger.tenant}",
+                page_size=1,
+                page_token=page.next_page_token,
+                account=ledger.account("revenue"),
+            ),
+            metadata=ledger.md(),
+        )
+    )
 
     assert err.code() is grpc.StatusCode.INVALID_ARGUMENT and domain_error_of(err).reason.name == "INVALID_PAGE_TOKEN"
 
 
-@pytest.mark.parametrize("request_fields", [
-    {"page_size": 501},
-    {"account": "tenants/{tenant}/ledgers/x"},
-    {"source_event_id": "e" * 129},
-])
+@pytest.mark.parametrize(
+    "request_fields",
+    [
+        {"page_size": 501},
+        {"account": "tenants/{tenant}/ledgers/x"},
+        {"source_event_id": "e" * 129},
+    ],
+)
 async def test_oversized_or_malformed_list_requests_are_refused(ledger: LedgerUnderTest, request_fields) -> None:
-    fields = {name: value.format(tenant=ledger.tenant) if isinstance(value, str) else value
-              for name, value in request_fields.items()}
-    err = await rpc_error(ledger.ledger.ListJournalEntries(ls.ListJournalEntriesRequest(
-        parent=f"tenants/{ledger.tenant}", **fields), metadata=ledger.md()))
+    fields = {
+        name: value.format(tenant=ledger.tenant) if isinstance(value, str) else value
+        for name, value in request_fields.items()
+    }
+    err = await rpc_error(
+        ledger.ledger.ListJournalEntries(
+            ls.ListJournalEntriesRequest(parent=f"tenants/{ledger.tenant}", **fields), metadata=ledger.md()
+        )
+    )
 
     assert err.code() is grpc.StatusCode.INVALID_ARGUMENT and domain_error_of(err).reason.name == "VALIDATION_FAILED"
 
@@ -167,10 +202,13 @@ async def test_verify_reports_the_head_of_an_intact_chain(ledger: LedgerUnderTes
     await ledger.authorize_capture_refund("pi_a", amount=1000, fee=10, refund=100)
     entries, _ = await all_entries(ledger, 10)
 
-    whole = await ledger.ledger.VerifyLedger(ls.VerifyLedgerRequest(parent=f"tenants/{ledger.tenant}"),
-                                             metadata=ledger.md())
-    tail = await ledger.ledger.VerifyLedger(ls.VerifyLedgerRequest(
-        parent=f"tenants/{ledger.tenant}", start_sequence=2, end_sequence=2), metadata=ledger.md())
+    whole = await ledger.ledger.VerifyLedger(
+        ls.VerifyLedgerRequest(parent=f"tenants/{ledger.tenant}"), metadata=ledger.md()
+    )
+    tail = await ledger.ledger.VerifyLedger(
+        ls.VerifyLedgerRequest(parent=f"tenants/{ledger.tenant}", start_sequence=2, end_sequence=2),
+        metadata=ledger.md(),
+    )
 
     assert (whole.ok, whole.entries_checked, whole.head_sequence, whole.head_hash) == (True, 3, 3, entries[-1].hash)
     assert whole.violation == V.LEDGER_VIOLATION_UNSPECIFIED and whole.first_broken_entry == ""
@@ -182,11 +220,13 @@ async def test_verify_finds_an_edited_posting(ledger: LedgerUnderTest) -> None:
     entries, _ = await all_entries(ledger, 10)
     await drop_append_only_triggers(ledger)
     # A "small correction" made behind the ledger's back: one cent more cash on the capture.
-    await ledger.sql("UPDATE ledger_postings SET amount_minor = amount_minor + 1 "
-                     "WHERE entry_sequence = 2 AND position = 0")
+    await ledger.sql(
+        "UPDATE ledger_postings SET amount_minor = amount_minor + 1 WHERE entry_sequence = 2 AND position = 0"
+    )
 
-    verified = await ledger.ledger.VerifyLedger(ls.VerifyLedgerRequest(parent=f"tenants/{ledger.tenant}"),
-                                                metadata=ledger.md())
+    verified = await ledger.ledger.VerifyLedger(
+        ls.VerifyLedgerRequest(parent=f"tenants/{ledger.tenant}"), metadata=ledger.md()
+    )
 
     assert (verified.ok, verified.violation) == (False, V.LEDGER_VIOLATION_HASH_MISMATCH)
     assert (verified.first_broken_entry, verified.first_broken_sequence) == (entries[1].name, 2)
@@ -200,14 +240,19 @@ async def test_the_database_refuses_to_rewrite_history(ledger: LedgerUnderTest) 
         with pytest.raises(Exception, match="append-only"):
             await ledger.sql(statement)
 
-    verified = await ledger.ledger.VerifyLedger(ls.VerifyLedgerRequest(parent=f"tenants/{ledger.tenant}"),
-                                                metadata=ledger.md())
+    verified = await ledger.ledger.VerifyLedger(
+        ls.VerifyLedgerRequest(parent=f"tenants/{ledger.tenant}"), metadata=ledger.md()
+    )
     assert (verified.ok, verified.head_sequence) == (True, 3)
 
 
 async def test_verify_refuses_a_range_that_ends_before_it_starts(ledger: LedgerUnderTest) -> None:
-    err = await rpc_error(ledger.ledger.VerifyLedger(ls.VerifyLedgerRequest(
-        parent=f"tenants/{ledger.tenant}", start_sequence=5, end_sequence=2), metadata=ledger.md()))
+    err = await rpc_error(
+        ledger.ledger.VerifyLedger(
+            ls.VerifyLedgerRequest(parent=f"tenants/{ledger.tenant}", start_sequence=5, end_sequence=2),
+            metadata=ledger.md(),
+        )
+    )
 
     assert err.code() is grpc.StatusCode.INVALID_ARGUMENT and domain_error_of(err).reason.name == "VALIDATION_FAILED"
     # A rule on the whole message has no field path; its message says what is wrong.
@@ -218,7 +263,9 @@ async def test_verify_refuses_a_range_that_ends_before_it_starts(ledger: LedgerU
 async def drop_append_only_triggers(ledger: LedgerUnderTest) -> None:
     """What only someone with DDL rights can do; the hash chain is there to catch them."""
     if ledger.runtime.database.dialect == "postgresql":
-        await ledger.sql("DROP TRIGGER ledger_postings_append_only ON ledger_postings",
-                         "DROP TRIGGER journal_entries_append_only ON journal_entries")
+        await ledger.sql(
+            "DROP TRIGGER ledger_postings_append_only ON ledger_postings",
+            "DROP TRIGGER journal_entries_append_only ON journal_entries",
+        )
     else:
         await ledger.sql("DROP TRIGGER ledger_postings_no_update", "DROP TRIGGER journal_entries_no_update")

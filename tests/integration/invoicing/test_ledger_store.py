@@ -57,6 +57,7 @@ def ticking(start: datetime.datetime = T0) -> Callable[[], datetime.datetime]:
     def tick() -> datetime.datetime:
         now[0] += SECOND
         return now[0]
+
     return tick
 
 
@@ -65,17 +66,27 @@ def money(minor: int, currency: str = "EUR") -> Money:
 
 
 def capture(key: str, amount: int, fee: int = 0, currency: str = "EUR") -> EntryDraft:
-    return EntryDraft.of(key, [
-        debit(CASH, money(amount - fee, currency)),
-        debit(FEES, money(fee, currency)),
-        credit(AR, money(amount, currency)),
-    ], description=f"Capture {key}", source_resource=f"tenants/x/paymentIntents/{key}",
-        source_event_id=f"evt-{key}", source_event_type="commerce.payments.v1.PaymentCaptured")
+    return EntryDraft.of(
+        key,
+        [
+            debit(CASH, money(amount - fee, currency)),
+            debit(FEES, money(fee, currency)),
+            credit(AR, money(amount, currency)),
+        ],
+        description=f"Capture {key}",
+        source_resource=f"tenants/x/paymentIntents/{key}",
+        source_event_id=f"evt-{key}",
+        source_event_type="commerce.payments.v1.PaymentCaptured",
+    )
 
 
 def refund(key: str, amount: int, currency: str = "EUR") -> EntryDraft:
-    return EntryDraft.of(key, [debit(AR, money(amount, currency)), credit(CASH, money(amount, currency))],
-                         description=f"Refund {key}", source_resource=f"tenants/x/refunds/{key}")
+    return EntryDraft.of(
+        key,
+        [debit(AR, money(amount, currency)), credit(CASH, money(amount, currency))],
+        description=f"Refund {key}",
+        source_resource=f"tenants/x/refunds/{key}",
+    )
 
 
 async def post(db: Database, app: InvoicingApp, tenant: str, *drafts: EntryDraft):
@@ -102,18 +113,32 @@ async def execute(db: Database, *statements: str) -> None:
             await conn.execute(sa.text(statement))
 
 
-def broken(entries, sequence: int, violation: Violation, *, name: str | None = None,
-           checked: int | None = None) -> Verification:
+def broken(
+    entries, sequence: int, violation: Violation, *, name: str | None = None, checked: int | None = None
+) -> Verification:
     """The verification of a chain found intact up to sequence − 1 and broken at `sequence`."""
-    return Verification(False, sequence if checked is None else checked, sequence - 1,
-                        entries[sequence - 2].hash if sequence > 1 else b"",
-                        entries[sequence - 1].name if name is None else name, sequence, violation)
+    return Verification(
+        False,
+        sequence if checked is None else checked,
+        sequence - 1,
+        entries[sequence - 2].hash if sequence > 1 else b"",
+        entries[sequence - 1].name if name is None else name,
+        sequence,
+        violation,
+    )
 
 
 def without_detail(result: Verification) -> Verification:
     assert result.detail
-    return Verification(result.ok, result.entries_checked, result.head_sequence, result.head_hash,
-                        result.first_broken_entry, result.first_broken_sequence, result.violation)
+    return Verification(
+        result.ok,
+        result.entries_checked,
+        result.head_sequence,
+        result.head_hash,
+        result.first_broken_entry,
+        result.first_broken_sequence,
+        result.violation,
+    )
 
 
 # -- the chain ------------------------------------------------------------------------------------
@@ -128,7 +153,8 @@ async def test_appends_chain_entries_one_after_the_other(ledger_db: Database) ->
     assert booked[0].prev_hash == GENESIS
     assert [entry.prev_hash for entry in booked[1:]] == [entry.hash for entry in booked[:-1]]
     assert [entry.name for entry in booked] == [
-        f"tenants/{TENANT}/journalEntries/{store.entry_id_of(TENANT, capture(f'pi_{n}', 1))}" for n in range(1, 6)]
+        f"tenants/{TENANT}/journalEntries/{store.entry_id_of(TENANT, capture(f'pi_{n}', 1))}" for n in range(1, 6)
+    ]
     assert await all_entries(ledger_db, TENANT) == booked  # what was read back is what was sealed
     assert await app.verify(TENANT) == Verification(True, 5, 5, booked[-1].hash)
     async with ledger_db.transaction() as conn:
@@ -140,8 +166,9 @@ async def test_an_empty_ledger_verifies_with_no_head(ledger_db: Database) -> Non
 
     assert await app.verify(TENANT) == Verification(True, 0, 0, b"")
     async with ledger_db.transaction() as conn:
-        assert await store.head(conn, TENANT) == store.Head(0, GENESIS,
-                                                           datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC))
+        assert await store.head(conn, TENANT) == store.Head(
+            0, GENESIS, datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+        )
 
 
 async def test_verify_a_range_trusting_the_entry_before_it(ledger_db: Database) -> None:
@@ -280,12 +307,16 @@ async def test_concurrent_appends_of_one_key_book_it_once(ledger_db: Database) -
 
 async def test_balances_sum_debits_and_credits_per_currency(ledger_db: Database) -> None:
     app = InvoicingApp(ledger_db, clock=ticking())
-    await post(ledger_db, app, TENANT,
-               capture("pi_1", 10_000, 320),          # 1: cash EUR +9680
-               capture("pi_2", 5_000, 0, "USD"),      # 2: cash USD +5000
-               refund("re_1", 2_500),                 # 3: cash EUR −2500
-               capture("pi_3", 1_000, 30),            # 4: cash EUR +970
-               refund("re_2", 700, "USD"))            # 5: cash USD −700
+    await post(
+        ledger_db,
+        app,
+        TENANT,
+        capture("pi_1", 10_000, 320),  # 1: cash EUR +9680
+        capture("pi_2", 5_000, 0, "USD"),  # 2: cash USD +5000
+        refund("re_1", 2_500),  # 3: cash EUR −2500
+        capture("pi_3", 1_000, 30),  # 4: cash EUR +970
+        refund("re_2", 700, "USD"),
+    )  # 5: cash USD −700
 
     cash = await app.balances(TENANT, CASH)
 
@@ -293,19 +324,21 @@ async def test_balances_sum_debits_and_credits_per_currency(ledger_db: Database)
     assert cash.account.normal is NormalSide.DEBIT
     assert cash.as_of_sequence == 5
     assert cash.totals == [Totals("EUR", 10_650, 2_500, 3), Totals("USD", 5_000, 700, 2)]
-    assert (await app.balances(TENANT, AR)).totals == [Totals("EUR", 2_500, 11_000, 3),
-                                                       Totals("USD", 700, 5_000, 2)]
+    assert (await app.balances(TENANT, AR)).totals == [Totals("EUR", 2_500, 11_000, 3), Totals("USD", 700, 5_000, 2)]
     assert (await app.balances(TENANT, FEES)).totals == [Totals("EUR", 350, 0, 2)]  # the zero USD fee was dropped
     assert (await app.balances(TENANT, CASH, "USD")).totals == [Totals("USD", 5_000, 700, 2)]
     assert (await app.balances(TENANT, CASH, "GBP")).totals == [Totals("GBP", 0, 0, 0)]
     assert (await app.balances(TENANT, "revenue")).totals == []
     async with ledger_db.transaction() as conn:
-        assert await store.totals(conn, TENANT, CASH, up_to_sequence=3) == [Totals("EUR", 9_680, 2_500, 2),
-                                                                           Totals("USD", 5_000, 0, 1)]
+        assert await store.totals(conn, TENANT, CASH, up_to_sequence=3) == [
+            Totals("EUR", 9_680, 2_500, 2),
+            Totals("USD", 5_000, 0, 1),
+        ]
         assert await store.totals(conn, TENANT, CASH, up_to_sequence=1) == [Totals("EUR", 9_680, 0, 1)]
         assert await store.totals(conn, TENANT, CASH, up_to_sequence=0) == []
         assert await store.totals(conn, TENANT, CASH, up_to_sequence=4, currency_code="USD") == [
-            Totals("USD", 5_000, 0, 1)]
+            Totals("USD", 5_000, 0, 1)
+        ]
 
 
 async def test_balances_of_an_account_outside_the_chart_are_not_found(ledger_db: Database) -> None:
@@ -315,14 +348,24 @@ async def test_balances_of_an_account_outside_the_chart_are_not_found(ledger_db:
 
 async def test_entries_filter_by_account_source_and_position(ledger_db: Database) -> None:
     app = InvoicingApp(ledger_db, clock=ticking())
-    booked = await post(ledger_db, app, TENANT, capture("pi_1", 100, 10), capture("pi_2", 200),
-                        refund("re_1", 50), capture("pi_3", 300, 5))
+    booked = await post(
+        ledger_db,
+        app,
+        TENANT,
+        capture("pi_1", 100, 10),
+        capture("pi_2", 200),
+        refund("re_1", 50),
+        capture("pi_3", 300, 5),
+    )
 
     assert await app.entries(TENANT, after_sequence=0, limit=10, where=EntryFilter(account=FEES)) == [
-        booked[0], booked[3]]
+        booked[0],
+        booked[3],
+    ]
     assert await app.entries(TENANT, after_sequence=1, limit=1, where=EntryFilter(account=FEES)) == [booked[3]]
-    assert await app.entries(TENANT, after_sequence=0, limit=10,
-                             where=EntryFilter(source_resource="tenants/x/refunds/re_1")) == [booked[2]]
+    assert await app.entries(
+        TENANT, after_sequence=0, limit=10, where=EntryFilter(source_resource="tenants/x/refunds/re_1")
+    ) == [booked[2]]
     assert await app.entries(TENANT, after_sequence=1, limit=2, where=EntryFilter()) == booked[1:3]
     async with ledger_db.transaction() as conn:
         assert await store.entry_at(conn, TENANT, 3) == booked[2]
@@ -332,16 +375,19 @@ async def test_entries_filter_by_account_source_and_position(ledger_db: Database
 # -- append-only ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE journal_entries SET description = 'rewritten'",
-    "UPDATE journal_entries SET hash = prev_hash WHERE sequence = 2",
-    "DELETE FROM journal_entries WHERE sequence = 2",
-    "DELETE FROM journal_entries",
-    "UPDATE ledger_postings SET amount_minor = amount_minor + 1",
-    "UPDATE ledger_postings SET account = 'revenue' WHERE entry_sequence = 1 AND position = 0",
-    "DELETE FROM ledger_postings WHERE entry_sequence = 1",
-    "DELETE FROM ledger_postings",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE journal_entries SET description = 'rewritten'",
+        "UPDATE journal_entries SET hash = prev_hash WHERE sequence = 2",
+        "DELETE FROM journal_entries WHERE sequence = 2",
+        "DELETE FROM journal_entries",
+        "UPDATE ledger_postings SET amount_minor = amount_minor + 1",
+        "UPDATE ledger_postings SET account = 'revenue' WHERE entry_sequence = 1 AND position = 0",
+        "DELETE FROM ledger_postings WHERE entry_sequence = 1",
+        "DELETE FROM ledger_postings",
+    ],
+)
 async def test_rewriting_booked_entries_fails_in_the_database(ledger_db: Database, statement: str) -> None:
     app = InvoicingApp(ledger_db, clock=ticking())
     booked = await post(ledger_db, app, TENANT, capture("pi_1", 10_000, 320), refund("re_1", 500))
@@ -380,11 +426,18 @@ async def test_truncate_fails_on_postgresql(postgres_ledger_db: Database, table:
 
 async def drop_triggers(db: Database) -> None:
     if db.dialect == "postgresql":
-        await execute(db, *(f"DROP TRIGGER {table}_append_only ON {table}"
-                            for table in ("journal_entries", "ledger_postings")))
+        await execute(
+            db, *(f"DROP TRIGGER {table}_append_only ON {table}" for table in ("journal_entries", "ledger_postings"))
+        )
     else:
-        await execute(db, *(f"DROP TRIGGER {table}_no_{operation}"
-                            for table in ("journal_entries", "ledger_postings") for operation in ("update", "delete")))
+        await execute(
+            db,
+            *(
+                f"DROP TRIGGER {table}_no_{operation}"
+                for table in ("journal_entries", "ledger_postings")
+                for operation in ("update", "delete")
+            ),
+        )
 
 
 @pytest.fixture
@@ -404,8 +457,11 @@ async def test_dropping_the_triggers_is_what_allows_rewrites(ledger_db: Database
 async def test_a_changed_posting_amount_is_a_hash_mismatch(ledger_db: Database, tampered) -> None:
     app, booked = tampered
 
-    await execute(ledger_db, f"UPDATE ledger_postings SET amount_minor = amount_minor + 100 "
-                             f"WHERE tenant = '{TENANT}' AND entry_sequence = 2 AND position = 0")
+    await execute(
+        ledger_db,
+        f"UPDATE ledger_postings SET amount_minor = amount_minor + 100 "
+        f"WHERE tenant = '{TENANT}' AND entry_sequence = 2 AND position = 0",
+    )
 
     result = await app.verify(TENANT)
     assert without_detail(result) == broken(booked, 2, Violation.HASH_MISMATCH)
@@ -415,8 +471,11 @@ async def test_a_changed_posting_amount_is_a_hash_mismatch(ledger_db: Database, 
 async def test_a_deleted_middle_entry_is_a_sequence_gap(ledger_db: Database, tampered) -> None:
     app, booked = tampered
 
-    await execute(ledger_db, f"DELETE FROM ledger_postings WHERE tenant = '{TENANT}' AND entry_sequence = 3",
-                  f"DELETE FROM journal_entries WHERE tenant = '{TENANT}' AND sequence = 3")
+    await execute(
+        ledger_db,
+        f"DELETE FROM ledger_postings WHERE tenant = '{TENANT}' AND entry_sequence = 3",
+        f"DELETE FROM journal_entries WHERE tenant = '{TENANT}' AND sequence = 3",
+    )
 
     result = await app.verify(TENANT)
     # Entry 4 is found where 3 should be.
@@ -427,8 +486,11 @@ async def test_a_deleted_middle_entry_is_a_sequence_gap(ledger_db: Database, tam
 async def test_a_deleted_last_entry_is_a_sequence_gap_at_the_head(ledger_db: Database, tampered) -> None:
     app, booked = tampered
 
-    await execute(ledger_db, f"DELETE FROM ledger_postings WHERE tenant = '{TENANT}' AND entry_sequence = 5",
-                  f"DELETE FROM journal_entries WHERE tenant = '{TENANT}' AND sequence = 5")
+    await execute(
+        ledger_db,
+        f"DELETE FROM ledger_postings WHERE tenant = '{TENANT}' AND entry_sequence = 5",
+        f"DELETE FROM journal_entries WHERE tenant = '{TENANT}' AND sequence = 5",
+    )
 
     result = await app.verify(TENANT)
     assert without_detail(result) == broken(booked, 5, Violation.SEQUENCE_GAP, name="")
@@ -438,8 +500,11 @@ async def test_a_deleted_last_entry_is_a_sequence_gap_at_the_head(ledger_db: Dat
 async def test_a_range_whose_trusted_predecessor_was_deleted_is_a_sequence_gap(ledger_db: Database, tampered) -> None:
     app, booked = tampered
 
-    await execute(ledger_db, f"DELETE FROM ledger_postings WHERE tenant = '{TENANT}' AND entry_sequence = 3",
-                  f"DELETE FROM journal_entries WHERE tenant = '{TENANT}' AND sequence = 3")
+    await execute(
+        ledger_db,
+        f"DELETE FROM ledger_postings WHERE tenant = '{TENANT}' AND entry_sequence = 3",
+        f"DELETE FROM journal_entries WHERE tenant = '{TENANT}' AND sequence = 3",
+    )
 
     result = await app.verify(TENANT, start_sequence=4)
     assert (result.ok, result.violation, result.first_broken_sequence) == (False, Violation.SEQUENCE_GAP, 3)
@@ -457,8 +522,9 @@ async def test_a_range_past_the_head_checks_up_to_the_head(ledger_db: Database) 
 async def test_a_deleted_posting_is_a_hash_mismatch(ledger_db: Database, tampered) -> None:
     app, booked = tampered
 
-    await execute(ledger_db, f"DELETE FROM ledger_postings WHERE tenant = '{TENANT}' AND entry_sequence = 4 "
-                             "AND position = 1")
+    await execute(
+        ledger_db, f"DELETE FROM ledger_postings WHERE tenant = '{TENANT}' AND entry_sequence = 4 AND position = 1"
+    )
 
     assert without_detail(await app.verify(TENANT)) == broken(booked, 4, Violation.HASH_MISMATCH)
 
@@ -466,8 +532,10 @@ async def test_a_deleted_posting_is_a_hash_mismatch(ledger_db: Database, tampere
 async def test_a_rewritten_description_is_a_hash_mismatch(ledger_db: Database, tampered) -> None:
     app, booked = tampered
 
-    await execute(ledger_db, f"UPDATE journal_entries SET description = 'nothing to see' "
-                             f"WHERE tenant = '{TENANT}' AND sequence = 1")
+    await execute(
+        ledger_db,
+        f"UPDATE journal_entries SET description = 'nothing to see' WHERE tenant = '{TENANT}' AND sequence = 1",
+    )
 
     assert without_detail(await app.verify(TENANT)) == broken(booked, 1, Violation.HASH_MISMATCH)
 
@@ -489,8 +557,9 @@ async def schema_diffs(db: Database) -> list[object]:
         return type_ != "table" or name in store.invoicing_metadata.tables
 
     def compare(connection: sa.Connection) -> list[object]:
-        context = MigrationContext.configure(connection, opts={
-            "version_table": INVOICING_MIGRATIONS.version_table, "include_object": ours_only})
+        context = MigrationContext.configure(
+            connection, opts={"version_table": INVOICING_MIGRATIONS.version_table, "include_object": ours_only}
+        )
         return compare_metadata(context, store.invoicing_metadata)
 
     async with db.engine.connect() as connection:

@@ -29,9 +29,14 @@ async def drafts(billing: BillingUnderTest, count: int) -> list[str]:
 async def reconciled(billing: BillingUnderTest, reference: str) -> str:
     """A stored report (of a settlement the ledger does not know) with its own content."""
     content = f"psp_reference,type,currency,gross_minor,fee_minor,net_minor\r\n{reference},capture,EUR,700,50,650\r\n"
-    request = rs.ReconcileSettlementRequest(parent=billing.parent, request_id=str(uuid.uuid4()), psp=PSP,
-                                            settlement_date="2026-11-21",
-                                            format=rr.SETTLEMENT_REPORT_FORMAT_CSV, content=content.encode())
+    request = rs.ReconcileSettlementRequest(
+        parent=billing.parent,
+        request_id=str(uuid.uuid4()),
+        psp=PSP,
+        settlement_date="2026-11-21",
+        format=rr.SETTLEMENT_REPORT_FORMAT_CSV,
+        content=content.encode(),
+    )
     response = await billing.reconciliation.ReconcileSettlement(request, metadata=billing.md())
     return response.reconciliation_report.name
 
@@ -84,8 +89,7 @@ async def test_credit_notes_issued_between_pages_come_after_the_ones_listed(bill
     first = await billing.call("ListCreditNotes", parent=invoice.name, page_size=2)
     created = await billing.call("CreateCreditNote", parent=invoice.name, amount=eur(100), reason=1)
 
-    second = await billing.call("ListCreditNotes", parent=invoice.name, page_size=2,
-                                page_token=first.next_page_token)
+    second = await billing.call("ListCreditNotes", parent=invoice.name, page_size=2, page_token=first.next_page_token)
 
     shown = [note.number for page in (first, second) for note in page.credit_notes]
     assert shown == [*numbers, created.credit_note.number] and second.next_page_token == ""

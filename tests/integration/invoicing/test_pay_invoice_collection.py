@@ -26,11 +26,15 @@ from tests.integration.invoicing.payments_stack import APPROVED, STOLEN, Stack, 
 PAID = invoice_pb2.INVOICE_STATE_PAID
 
 
-async def pay_with_card(stack: Stack, invoice: invoice_pb2.Invoice, token: str, request_id: str | None = None,
-                        **fields) -> ins.PayInvoiceResponse:
-    return await stack.invoices.PayInvoice(ins.PayInvoiceRequest(
-        name=invoice.name, request_id=request_id or str(uuid.uuid4()), payment_method=token, **fields),
-        metadata=stack.md())
+async def pay_with_card(
+    stack: Stack, invoice: invoice_pb2.Invoice, token: str, request_id: str | None = None, **fields
+) -> ins.PayInvoiceResponse:
+    return await stack.invoices.PayInvoice(
+        ins.PayInvoiceRequest(
+            name=invoice.name, request_id=request_id or str(uuid.uuid4()), payment_method=token, **fields
+        ),
+        metadata=stack.md(),
+    )
 
 
 async def captures_settled_today(stack: Stack, psp: str) -> int:
@@ -63,8 +67,9 @@ async def test_paying_part_with_a_card_collects_only_the_requested_amount(stack:
 
     (intent,) = await stack.payment_intents()
     assert intent.amount_captured.amount_minor == 4000
-    part = await stack.wait_for_invoice(invoice.name, lambda i: i.amount_paid.amount_minor == 4000,
-                                        "the partial capture being applied")
+    part = await stack.wait_for_invoice(
+        invoice.name, lambda i: i.amount_paid.amount_minor == 4000, "the partial capture being applied"
+    )
     assert (part.state, part.amount_due.amount_minor) == (invoice_pb2.INVOICE_STATE_OPEN, 7900)
 
 
@@ -76,8 +81,15 @@ async def test_paying_twice_with_one_request_id_makes_one_intent_and_one_capture
     again = await pay_with_card(stack, invoice, token, request_id)  # the idempotency guard replays
     # A resumed execution (its stored outcome lost, say) asks payments again: the request_ids
     # derived from PayInvoice's make payments replay the first intent and authorization.
-    collection = Collection(stack.tenant, request_id, invoice.name, f"Invoice {invoice.number} ({invoice.name})",
-                            order="", payment_method=token, amount=Money("EUR", 11900))  # as the first run
+    collection = Collection(
+        stack.tenant,
+        request_id,
+        invoice.name,
+        f"Invoice {invoice.number} ({invoice.name})",
+        order="",
+        payment_method=token,
+        amount=Money("EUR", 11900),
+    )  # as the first run
     bound = request_context.bind(request_context.RequestContext(stack.tenant, "tests", "resumed"))
     try:
         recreated = await stack.payments_client.create_intent(collection)
@@ -106,9 +118,13 @@ async def test_a_declined_card_fails_the_payment_and_leaves_the_invoice_open(sta
     (intent,) = await stack.payment_intents()
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert (info.reason, info.domain) == ("INVOICE_PAYMENT_FAILED", "commerce.invoicing.v1")
-    assert dict(info.metadata) == {"decline_code": "stolen_card", "hard_decline": "true",
-                                   "payment_intent": intent.name, "cause_reason": "CARD_DECLINED",
-                                   "cause_domain": "commerce.payments.v1"}
+    assert dict(info.metadata) == {
+        "decline_code": "stolen_card",
+        "hard_decline": "true",
+        "payment_intent": intent.name,
+        "cause_reason": "CARD_DECLINED",
+        "cause_domain": "commerce.payments.v1",
+    }
     assert intent.state == payment_intent_pb2.PAYMENT_INTENT_STATE_FAILED
     assert await stack.invoice(invoice.name) == invoice  # OPEN, nothing applied
     assert (await stack.invoicing_events()).count("InvoicePaymentFailed") == 1

@@ -34,12 +34,21 @@ async def test_payments_reach_the_ledger_balanced_and_exactly_once(stack: Stack)
     # One intent authorized for 100.00, captured in two parts, partly refunded; one voided; one declined.
     paid = await stack.intent(APPROVED, 10000)
     await stack.call("AuthorizePaymentIntent", ps.AuthorizePaymentIntentRequest, name=paid)
-    await stack.call("CapturePaymentIntent", ps.CapturePaymentIntentRequest, name=paid,
-                     amount={"currency_code": "EUR", "amount_minor": 6000})
-    await stack.call("CapturePaymentIntent", ps.CapturePaymentIntentRequest, name=paid,
-                     amount={"currency_code": "EUR", "amount_minor": 4000})
-    await stack.call("RefundPayment", ps.RefundPaymentRequest, parent=paid,
-                     amount={"currency_code": "EUR", "amount_minor": 2550})
+    await stack.call(
+        "CapturePaymentIntent",
+        ps.CapturePaymentIntentRequest,
+        name=paid,
+        amount={"currency_code": "EUR", "amount_minor": 6000},
+    )
+    await stack.call(
+        "CapturePaymentIntent",
+        ps.CapturePaymentIntentRequest,
+        name=paid,
+        amount={"currency_code": "EUR", "amount_minor": 4000},
+    )
+    await stack.call(
+        "RefundPayment", ps.RefundPaymentRequest, parent=paid, amount={"currency_code": "EUR", "amount_minor": 2550}
+    )
     voided = await stack.intent(APPROVED, 5000)
     await stack.call("AuthorizePaymentIntent", ps.AuthorizePaymentIntentRequest, name=voided)
     await stack.call("CancelPaymentIntent", ps.CancelPaymentIntentRequest, name=voided)
@@ -49,7 +58,7 @@ async def test_payments_reach_the_ledger_balanced_and_exactly_once(stack: Stack)
 
     # paid: authorized, captured ×2, refunded; voided: authorized, canceled; declined: nothing to book.
     entries = await stack.wait_for_entries(6)
-    intent = (await stack.payments.GetPaymentIntent(ps.GetPaymentIntentRequest(name=paid), metadata=stack.md()))
+    intent = await stack.payments.GetPaymentIntent(ps.GetPaymentIntentRequest(name=paid), metadata=stack.md())
     psp, fees = intent.payment_intent.psp, intent.payment_intent.fee.amount_minor
     assert fees > 0
 
@@ -65,8 +74,9 @@ async def test_payments_reach_the_ledger_balanced_and_exactly_once(stack: Stack)
     assert await stack.balance("accounts-receivable") == (-(10000 - 2550), 2550, 10000)
     assert await stack.balance(f"authorization-holds-{psp}") == (0, 15000, 15000)
     assert await stack.balance("authorization-holds-offset") == (0, 15000, 15000)
-    verified = await stack.ledger.VerifyLedger(ls.VerifyLedgerRequest(parent=f"tenants/{stack.tenant}"),
-                                               metadata=stack.md())
+    verified = await stack.ledger.VerifyLedger(
+        ls.VerifyLedgerRequest(parent=f"tenants/{stack.tenant}"), metadata=stack.md()
+    )
     assert (verified.ok, verified.entries_checked, verified.head_hash) == (True, 6, entries[-1].hash)
 
     # Every event again (a relay replay after an outage): the ledger books nothing new.
@@ -113,8 +123,10 @@ async def pay_and_refund_an_invoice(stack: Stack) -> PaidInvoice:
     invoice = await stack.open_invoice(10000)
     assert invoice.total.amount_minor == sum(CAPTURES) == 11900  # 19 % VAT
     intent = await stack.intent(APPROVED, 11900)
-    await stack.invoices.PayInvoice(ins.PayInvoiceRequest(name=invoice.name, request_id=str(uuid.uuid4()),
-                                                          payment_intent=intent), metadata=stack.md())
+    await stack.invoices.PayInvoice(
+        ins.PayInvoiceRequest(name=invoice.name, request_id=str(uuid.uuid4()), payment_intent=intent),
+        metadata=stack.md(),
+    )
     await stack.call("AuthorizePaymentIntent", ps.AuthorizePaymentIntentRequest, name=intent)
     for amount in CAPTURES:
         await stack.call("CapturePaymentIntent", ps.CapturePaymentIntentRequest, name=intent, amount=eur(amount))
@@ -124,8 +136,9 @@ async def pay_and_refund_an_invoice(stack: Stack) -> PaidInvoice:
     await stack.wait_for_entries(8)
     psp = (await stack.payment_intent(intent)).psp
     now = datetime.datetime.now(datetime.UTC)
-    return PaidInvoice(invoice, intent, psp, started.date(),
-                       (started - datetime.timedelta(hours=1), now + datetime.timedelta(hours=2)))
+    return PaidInvoice(
+        invoice, intent, psp, started.date(), (started - datetime.timedelta(hours=1), now + datetime.timedelta(hours=2))
+    )
 
 
 async def settlement_export(stack: Stack, paid: PaidInvoice) -> list[list[str]]:
@@ -141,8 +154,7 @@ def csv_bytes(rows: list[list[str]]) -> bytes:
 
 
 def findings(report: rr.ReconciliationReport) -> set[tuple[str, str]]:
-    return {(rr.MismatchKind.Name(m.kind).removeprefix("MISMATCH_KIND_"), m.psp_reference)
-            for m in report.mismatches}
+    return {(rr.MismatchKind.Name(m.kind).removeprefix("MISMATCH_KIND_"), m.psp_reference) for m in report.mismatches}
 
 
 async def test_an_invoice_paid_through_payments_and_partly_refunded_agrees_with_the_ledger(stack: Stack) -> None:
@@ -150,8 +162,9 @@ async def test_an_invoice_paid_through_payments_and_partly_refunded_agrees_with_
 
     entries = await stack.entries()
     invoice = await stack.invoice(paid.invoice.name)
-    notes = (await stack.invoices.ListCreditNotes(ins.ListCreditNotesRequest(parent=invoice.name),
-                                                  metadata=stack.md())).credit_notes
+    notes = (
+        await stack.invoices.ListCreditNotes(ins.ListCreditNotesRequest(parent=invoice.name), metadata=stack.md())
+    ).credit_notes
     assert invoice.state == invoice_pb2.INVOICE_STATE_PAID
     assert (invoice.amount_paid.amount_minor, invoice.amount_credited.amount_minor) == (11900, 4000)
     assert [note.total.amount_minor for note in notes] == list(REFUNDS)
@@ -198,12 +211,20 @@ async def test_injected_settlement_discrepancies_are_named_and_nothing_else(stac
     changed_fee = with_amounts(second_capture, fee=+1)
     unknown = [f"{paid.psp.replace('-', '_')}_cap_unknown0000000000", *first_capture[1:]]
     # The second refund is dropped.
-    report = await stack.reconcile(paid.psp, paid.day, csv_bytes(
-        [header, changed_amount, changed_fee, first_refund, first_refund, unknown]), paid.period)
+    report = await stack.reconcile(
+        paid.psp,
+        paid.day,
+        csv_bytes([header, changed_amount, changed_fee, first_refund, first_refund, unknown]),
+        paid.period,
+    )
 
-    assert findings(report) == {("AMOUNT_MISMATCH", first_capture[0]), ("FEE_MISMATCH", second_capture[0]),
-                                ("DUPLICATE", first_refund[0]), ("MISSING_IN_SETTLEMENT", second_refund[0]),
-                                ("MISSING_IN_LEDGER", unknown[0])}
+    assert findings(report) == {
+        ("AMOUNT_MISMATCH", first_capture[0]),
+        ("FEE_MISMATCH", second_capture[0]),
+        ("DUPLICATE", first_refund[0]),
+        ("MISSING_IN_SETTLEMENT", second_refund[0]),
+        ("MISSING_IN_LEDGER", unknown[0]),
+    }
     assert (report.line_count, report.matched_count, report.mismatched_count) == (5, 1, 5)
 
 

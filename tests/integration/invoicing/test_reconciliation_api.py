@@ -25,26 +25,48 @@ HEADER = "psp_reference,type,currency,gross_minor,fee_minor,net_minor\r\n"
 async def book_day(billing: BillingUnderTest) -> None:
     """Three captures and a refund at the PSP, as the payment events book them."""
     for n, (amount, fee) in enumerate([(10000, 320), (4000, 141), (2500, 98)], 1):
-        await billing.book(events_pb2.PaymentCaptured(payment_intent=billing.intent(f"pi_{n}"), amount=eur(amount),
-                                                      fee=eur(fee), psp=PSP, psp_reference=f"cap-{n}"))
-    await billing.book(events_pb2.PaymentRefunded(payment_intent=billing.intent("pi_1"), amount=eur(1000), psp=PSP,
-                                                  refund=billing.intent("pi_1") + "/refunds/re_1",
-                                                  psp_reference="ref-1"))
+        await billing.book(
+            events_pb2.PaymentCaptured(
+                payment_intent=billing.intent(f"pi_{n}"),
+                amount=eur(amount),
+                fee=eur(fee),
+                psp=PSP,
+                psp_reference=f"cap-{n}",
+            )
+        )
+    await billing.book(
+        events_pb2.PaymentRefunded(
+            payment_intent=billing.intent("pi_1"),
+            amount=eur(1000),
+            psp=PSP,
+            refund=billing.intent("pi_1") + "/refunds/re_1",
+            psp_reference="ref-1",
+        )
+    )
 
 
 def settlement(*rows: str) -> bytes:
     return (HEADER + "".join(row + "\r\n" for row in rows)).encode()
 
 
-AGREEING = ("cap-1,capture,EUR,10000,320,9680", "cap-2,capture,EUR,4000,141,3859", "cap-3,capture,EUR,2500,98,2402",
-            "ref-1,refund,EUR,-1000,0,-1000")
+AGREEING = (
+    "cap-1,capture,EUR,10000,320,9680",
+    "cap-2,capture,EUR,4000,141,3859",
+    "cap-3,capture,EUR,2500,98,2402",
+    "ref-1,refund,EUR,-1000,0,-1000",
+)
 
 
 async def reconcile(billing: BillingUnderTest, content: bytes) -> rr.ReconciliationReport:
     now = datetime.datetime.now(datetime.UTC)
-    request = rs.ReconcileSettlementRequest(parent=billing.parent, request_id=str(uuid.uuid4()), psp=PSP,
-                                            settlement_date=now.date().isoformat(),
-                                            format=rr.SETTLEMENT_REPORT_FORMAT_CSV, content=content)
+    request = rs.ReconcileSettlementRequest(
+        parent=billing.parent,
+        request_id=str(uuid.uuid4()),
+        psp=PSP,
+        settlement_date=now.date().isoformat(),
+        format=rr.SETTLEMENT_REPORT_FORMAT_CSV,
+        content=content,
+    )
     request.period_start_time.FromDatetime(now - datetime.timedelta(hours=2))
     request.period_end_time.FromDatetime(now + datetime.timedelta(hours=2))
     response = await billing.reconciliation.ReconcileSettlement(request, metadata=billing.md())
@@ -68,16 +90,24 @@ async def test_a_settlement_that_agrees_reconciles_every_line(billing: BillingUn
 async def test_the_report_names_exactly_the_injected_discrepancies(billing: BillingUnderTest) -> None:
     await book_day(billing)
 
-    report = await reconcile(billing, settlement(
-        "cap-1,capture,EUR,10001,320,9681",  # amount
-        "cap-2,capture,EUR,4000,140,3860",  # fee
-        "ref-1,refund,EUR,-1000,0,-1000",
-        "ref-1,refund,EUR,-1000,0,-1000",  # duplicate
-        "cap-9,capture,EUR,700,50,650",  # unknown to the ledger
-    ))  # cap-3 left out: missing in the settlement
+    report = await reconcile(
+        billing,
+        settlement(
+            "cap-1,capture,EUR,10001,320,9681",  # amount
+            "cap-2,capture,EUR,4000,140,3860",  # fee
+            "ref-1,refund,EUR,-1000,0,-1000",
+            "ref-1,refund,EUR,-1000,0,-1000",  # duplicate
+            "cap-9,capture,EUR,700,50,650",  # unknown to the ledger
+        ),
+    )  # cap-3 left out: missing in the settlement
 
-    assert findings(report) == {("AMOUNT_MISMATCH", "cap-1"), ("FEE_MISMATCH", "cap-2"), ("DUPLICATE", "ref-1"),
-                                ("MISSING_IN_LEDGER", "cap-9"), ("MISSING_IN_SETTLEMENT", "cap-3")}
+    assert findings(report) == {
+        ("AMOUNT_MISMATCH", "cap-1"),
+        ("FEE_MISMATCH", "cap-2"),
+        ("DUPLICATE", "ref-1"),
+        ("MISSING_IN_LEDGER", "cap-9"),
+        ("MISSING_IN_SETTLEMENT", "cap-3"),
+    }
     assert report.matched_count == 1 and report.mismatched_count == 5
 
 
@@ -89,10 +119,12 @@ async def test_the_same_file_twice_gives_the_same_stored_report(billing: Billing
 
     assert again == first
     listed = await billing.reconciliation.ListReconciliationReports(
-        rs.ListReconciliationReportsRequest(parent=billing.parent), metadata=billing.md())
+        rs.ListReconciliationReportsRequest(parent=billing.parent), metadata=billing.md()
+    )
     assert list(listed.reconciliation_reports) == [first]
     got = await billing.reconciliation.GetReconciliationReport(
-        rs.GetReconciliationReportRequest(name=first.name), metadata=billing.md())
+        rs.GetReconciliationReportRequest(name=first.name), metadata=billing.md()
+    )
     assert got.reconciliation_report == first
 
 
@@ -106,9 +138,11 @@ async def test_a_malformed_line_is_reported_by_number_and_reconciles_nothing(bil
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT and status.reason.name == "SETTLEMENT_REPORT_INVALID"
     assert status.detail(error_details_pb2.ErrorInfo).metadata["line"] == "3"
     assert [v.field for v in status.detail(error_details_pb2.BadRequest).field_violations] == [
-        "content.line[3].gross_minor"]
+        "content.line[3].gross_minor"
+    ]
     listed = await billing.reconciliation.ListReconciliationReports(
-        rs.ListReconciliationReportsRequest(parent=billing.parent), metadata=billing.md())
+        rs.ListReconciliationReportsRequest(parent=billing.parent), metadata=billing.md()
+    )
     assert list(listed.reconciliation_reports) == []
     assert (await reconcile(billing, settlement(*AGREEING))).matched_count == 4  # nothing was marked settled
 
@@ -118,8 +152,9 @@ def cli_args(billing: BillingUnderTest, path) -> argparse.Namespace:
     return argparse.Namespace(file=path, psp=PSP, date=today, tenant=billing.tenant, target=billing.target)
 
 
-async def test_mesh_reconcile_prints_the_table_and_fails_on_anything_unmatched(billing: BillingUnderTest, tmp_path,
-                                                                                capsys) -> None:
+async def test_mesh_reconcile_prints_the_table_and_fails_on_anything_unmatched(
+    billing: BillingUnderTest, tmp_path, capsys
+) -> None:
     await book_day(billing)
     path = tmp_path / "settlement.csv"
     path.write_bytes(settlement(*AGREEING[:3], "cap-9,capture,EUR,700,50,650"))

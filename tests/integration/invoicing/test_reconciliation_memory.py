@@ -23,16 +23,24 @@ MAX_BYTES_PER_EXTRA_ROW = 120
 
 
 def capture(n: int) -> LedgerFact:
-    return LedgerFact(f"cap_{n:08d}", ItemKind.CAPTURE, Money("EUR", 1000 + n % 977), Money("EUR", 59), BOOKED,
-                      f"tenants/acme/journalEntries/je_{n}")
+    return LedgerFact(
+        f"cap_{n:08d}",
+        ItemKind.CAPTURE,
+        Money("EUR", 1000 + n % 977),
+        Money("EUR", 59),
+        BOOKED,
+        f"tenants/acme/journalEntries/je_{n}",
+    )
 
 
 def settlement(rows: int) -> Iterator[bytes]:
     """The PSP's report of the first `rows` captures, made 500 rows a chunk (never whole)."""
     yield HEADER
     for start in range(0, rows, 500):
-        yield "".join(f"cap_{n:08d},capture,EUR,{1000 + n % 977},59,{941 + n % 977},2026-11-21T09:00:00Z\r\n"
-                      for n in range(start, min(start + 500, rows))).encode()
+        yield "".join(
+            f"cap_{n:08d},capture,EUR,{1000 + n % 977},59,{941 + n % 977},2026-11-21T09:00:00Z\r\n"
+            for n in range(start, min(start + 500, rows))
+        ).encode()
 
 
 class StreamingPeak:
@@ -61,8 +69,9 @@ async def streaming_peak(billing: BillingUnderTest, rows: int, day: str) -> tupl
     upload = StreamingPeak(settlement(rows))
     tracemalloc.start()
     try:
-        report = await billing.app.reconciliation.reconcile(billing.tenant, PSP, day, upload,
-                                                            SettlementWindow.of_day(BOOKED.date()))
+        report = await billing.app.reconciliation.reconcile(
+            billing.tenant, PSP, day, upload, SettlementWindow.of_day(BOOKED.date())
+        )
     finally:
         tracemalloc.stop()
     return upload.bytes, report.matched_count

@@ -13,8 +13,12 @@ from mesh.persistence import Database, idempotency_records
 NOW = datetime.datetime(2026, 1, 12, 9, 30, tzinfo=datetime.UTC)
 
 
-def record(*, request_id: str | None = None, expires_at: datetime.datetime = NOW + datetime.timedelta(hours=24),
-           tenant: str = "tenant-a") -> dict[str, object]:
+def record(
+    *,
+    request_id: str | None = None,
+    expires_at: datetime.datetime = NOW + datetime.timedelta(hours=24),
+    tenant: str = "tenant-a",
+) -> dict[str, object]:
     """A completed OK record; unique unless request_id is given."""
     return {
         "tenant": tenant,

@@ -23,8 +23,9 @@ async def test_duplicate_primary_key_is_a_unique_violation(database: Database) -
 
 async def test_duplicate_unique_column_is_a_unique_violation(database: Database) -> None:
     metadata = MetaData()
-    table = Table("unique_codes", metadata, Column("id", Integer, primary_key=True),
-                  Column("code", Integer, unique=True))
+    table = Table(
+        "unique_codes", metadata, Column("id", Integer, primary_key=True), Column("code", Integer, unique=True)
+    )
     async with database.transaction() as connection:
         await connection.run_sync(metadata.create_all)
         await connection.execute(insert(table), {"id": 1, "code": 7})
@@ -47,8 +48,12 @@ async def test_not_null_violation_is_not_a_unique_violation(database: Database) 
 async def test_foreign_key_violation_is_enforced_and_not_a_unique_violation(database: Database) -> None:
     metadata = MetaData()
     Table("parents", metadata, Column("id", Integer, primary_key=True))
-    children = Table("children", metadata, Column("id", Integer, primary_key=True),
-                     Column("parent_id", Integer, ForeignKey("parents.id"), nullable=False))
+    children = Table(
+        "children",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("parent_id", Integer, ForeignKey("parents.id"), nullable=False),
+    )
     async with database.transaction() as connection:
         await connection.run_sync(metadata.create_all)
 

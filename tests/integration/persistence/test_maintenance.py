@@ -18,9 +18,14 @@ async def _insert(database: Database, rows: list[dict[str, object]]) -> None:
 
 
 async def test_purge_deletes_expired_and_keeps_live_records(database: Database) -> None:
-    await _insert(database, [record(request_id="expired", expires_at=NOW - HOUR),
-                             record(request_id="expires-now", expires_at=NOW),
-                             record(request_id="live", expires_at=NOW + HOUR)])
+    await _insert(
+        database,
+        [
+            record(request_id="expired", expires_at=NOW - HOUR),
+            record(request_id="expires-now", expires_at=NOW),
+            record(request_id="live", expires_at=NOW + HOUR),
+        ],
+    )
 
     purged = await purge_expired_idempotency_records(database, NOW)
 
@@ -53,4 +58,3 @@ async def test_purge_compares_instants_across_offsets(database: Database) -> Non
     purged = await purge_expired_idempotency_records(database, an_hour_and_a_half_earlier_in_new_york)
 
     assert purged == 0
-

@@ -20,7 +20,7 @@ RUNTIME_HEAD = ScriptDirectory.from_config(alembic_config(RUNTIME_MIGRATIONS)).g
 
 ENV_PY = "from mesh.persistence.migrations import run_in_alembic_env\n\nrun_in_alembic_env()\n"
 
-REVISION = '''
+REVISION = """
 import sqlalchemy as sa
 from alembic import op
 
@@ -35,7 +35,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     pass
-'''
+"""
 
 MIGRATE_SCRIPT = """
 import asyncio, sys
@@ -110,10 +110,14 @@ async def test_schema_comparison_reports_a_column_the_migrations_lack(database: 
 
 
 async def test_service_set_migrates_beside_runtime_set(database_url: str, tmp_path: pathlib.Path) -> None:
-    widgets = write_migration_set(tmp_path / "widgets", "widgets", [
-        'op.create_table("widgets", sa.Column("id", sa.Integer(), primary_key=True))',
-        'op.add_column("widgets", sa.Column("label", sa.String(20)))',
-    ])
+    widgets = write_migration_set(
+        tmp_path / "widgets",
+        "widgets",
+        [
+            'op.create_table("widgets", sa.Column("id", sa.Integer(), primary_key=True))',
+            'op.add_column("widgets", sa.Column("label", sa.String(20)))',
+        ],
+    )
     db = Database.from_url(database_url)
     try:
         await migrate(db, RUNTIME_MIGRATIONS, widgets)
@@ -127,10 +131,14 @@ async def test_service_set_migrates_beside_runtime_set(database_url: str, tmp_pa
 
 
 async def test_failing_revision_leaves_its_set_unchanged(database_url: str, tmp_path: pathlib.Path) -> None:
-    broken = write_migration_set(tmp_path / "broken", "broken", [
-        'op.create_table("gadgets", sa.Column("id", sa.Integer(), primary_key=True))',
-        'op.execute("SELECT * FROM no_such_table")',
-    ])
+    broken = write_migration_set(
+        tmp_path / "broken",
+        "broken",
+        [
+            'op.create_table("gadgets", sa.Column("id", sa.Integer(), primary_key=True))',
+            'op.execute("SELECT * FROM no_such_table")',
+        ],
+    )
     db = Database.from_url(database_url)
     try:
         with pytest.raises(Exception, match="no_such_table"):
@@ -144,8 +152,9 @@ async def test_failing_revision_leaves_its_set_unchanged(database_url: str, tmp_
 
 async def test_two_processes_migrating_at_once_both_succeed(database_url: str) -> None:
     processes = [
-        await asyncio.create_subprocess_exec(sys.executable, "-c", MIGRATE_SCRIPT, database_url,
-                                             stderr=asyncio.subprocess.PIPE)
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", MIGRATE_SCRIPT, database_url, stderr=asyncio.subprocess.PIPE
+        )
         for _ in range(2)
     ]
     errors = await asyncio.gather(*(process.communicate() for process in processes))
@@ -157,4 +166,3 @@ async def test_two_processes_migrating_at_once_both_succeed(database_url: str) -
         assert await versions(db, RUNTIME_MIGRATIONS.version_table) == [RUNTIME_HEAD]
     finally:
         await db.dispose()
-

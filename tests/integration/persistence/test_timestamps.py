@@ -26,9 +26,18 @@ async def test_timestamps_in_different_offsets_order_by_instant(database: Databa
     earlier = datetime.datetime(2026, 7, 1, 11, 0, tzinfo=PARIS_SUMMER)  # 09:00 UTC
     later = datetime.datetime(2026, 7, 1, 9, 30, tzinfo=datetime.UTC)
     async with database.transaction() as connection:
-        await connection.execute(insert(idempotency_records), [record(request_id="later", expires_at=later),
-                                                               record(request_id="earlier", expires_at=earlier)])
-        ordered = (await connection.execute(select(idempotency_records.c.request_id)
-                                            .order_by(idempotency_records.c.expires_at))).scalars().all()
+        await connection.execute(
+            insert(idempotency_records),
+            [record(request_id="later", expires_at=later), record(request_id="earlier", expires_at=earlier)],
+        )
+        ordered = (
+            (
+                await connection.execute(
+                    select(idempotency_records.c.request_id).order_by(idempotency_records.c.expires_at)
+                )
+            )
+            .scalars()
+            .all()
+        )
 
     assert ordered == ["earlier", "later"]

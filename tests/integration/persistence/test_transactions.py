@@ -115,4 +115,3 @@ async def test_concurrent_read_then_write_transactions_all_commit(database: Data
 
     assert [result for result in results if result is not None] == []
     assert await count_records(database) == 50
-

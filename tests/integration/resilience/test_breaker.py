@@ -9,8 +9,9 @@ from mesh.resilience import BreakerRegistry, BreakerSettings, BreakerState, Call
 from tests.fixtures.resilience import fail, succeed
 from tests.waiting import eventually
 
-POLICY = CallPolicy(name="checkout->payments.GetPaymentIntent", dependency="payments", timeout=5.0,
-                    idempotent=True, max_attempts=1)
+POLICY = CallPolicy(
+    name="checkout->payments.GetPaymentIntent", dependency="payments", timeout=5.0, idempotent=True, max_attempts=1
+)
 
 
 def resilient_client(recovery: float = 30.0) -> ResilientClient:
@@ -42,8 +43,7 @@ async def test_breaker_half_opens_after_recovery_and_closes_on_success(scripted_
     get_intent = client.wrap(POLICY, scripted_payments.stub.GetPaymentIntent)
     for _ in range(2):
         await call_failing(get_intent, intent_name)
-    await eventually(lambda: client.breakers.state("payments") is BreakerState.HALF_OPEN,
-                     "the breaker half-opening")
+    await eventually(lambda: client.breakers.state("payments") is BreakerState.HALF_OPEN, "the breaker half-opening")
     response = await get_intent(payment_service_pb2.GetPaymentIntentRequest(name=intent_name))
     assert response.payment_intent.name == intent_name
     assert client.breakers.state("payments") is BreakerState.CLOSED
@@ -56,8 +56,7 @@ async def test_breaker_half_open_reopens_when_the_dependency_still_fails(scripte
     get_intent = client.wrap(POLICY, scripted_payments.stub.GetPaymentIntent)
     for _ in range(2):
         await call_failing(get_intent, intent_name)
-    await eventually(lambda: client.breakers.state("payments") is BreakerState.HALF_OPEN,
-                     "the breaker half-opening")
+    await eventually(lambda: client.breakers.state("payments") is BreakerState.HALF_OPEN, "the breaker half-opening")
     await call_failing(get_intent, intent_name)
     assert client.breakers.state("payments") is BreakerState.OPEN
 
@@ -75,8 +74,15 @@ async def test_breaker_stays_closed_for_not_found_answers(scripted_payments, int
 async def test_breaker_open_stops_a_retry_loop(scripted_payments, intent_name):
     scripted_payments.servicer.default = fail(grpc.StatusCode.UNAVAILABLE)
     client = resilient_client()
-    policy = CallPolicy(name="checkout->payments.GetPaymentIntent", dependency="payments", timeout=5.0,
-                        idempotent=True, max_attempts=10, backoff_base=0.001, backoff_max=0.002)
+    policy = CallPolicy(
+        name="checkout->payments.GetPaymentIntent",
+        dependency="payments",
+        timeout=5.0,
+        idempotent=True,
+        max_attempts=10,
+        backoff_base=0.001,
+        backoff_max=0.002,
+    )
     await call_failing(client.wrap(policy, scripted_payments.stub.GetPaymentIntent), intent_name, DomainError)
     assert len(scripted_payments.servicer.calls) == 2
 
@@ -85,8 +91,14 @@ async def test_breaker_open_serves_the_named_degradation(scripted_payments, inte
     scripted_payments.servicer.then(succeed())
     scripted_payments.servicer.default = fail(grpc.StatusCode.UNAVAILABLE)
     client = resilient_client()
-    degraded = CallPolicy(name="checkout->payments.GetPaymentIntent", dependency="payments", timeout=5.0,
-                          idempotent=True, max_attempts=1, degradation="unknown-intent-state")
+    degraded = CallPolicy(
+        name="checkout->payments.GetPaymentIntent",
+        dependency="payments",
+        timeout=5.0,
+        idempotent=True,
+        max_attempts=1,
+        degradation="unknown-intent-state",
+    )
 
     async def unknown_state(request, error):
         return payment_service_pb2.GetPaymentIntentResponse()

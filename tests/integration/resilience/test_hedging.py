@@ -9,8 +9,14 @@ from tests.fixtures.resilience import hang, held_until, succeed
 
 def hedged_policy() -> CallPolicy:
     # A long deadline, so only the hedge's cancellation (not the deadline) can end a hung first attempt.
-    return CallPolicy(name="checkout->payments.GetPaymentIntent", dependency="payments", timeout=60.0,
-                      idempotent=True, max_attempts=1, hedge_after=0.02)
+    return CallPolicy(
+        name="checkout->payments.GetPaymentIntent",
+        dependency="payments",
+        timeout=60.0,
+        idempotent=True,
+        max_attempts=1,
+        hedge_after=0.02,
+    )
 
 
 async def test_hedge_answers_from_the_second_attempt_and_cancels_the_slow_first(scripted_payments, intent_name):
@@ -52,7 +58,8 @@ async def test_hedge_is_not_sent_when_the_budget_is_spent(scripted_payments, int
     budget.try_withdraw()
     budget.asked.clear()
     get_intent = ResilientClient(budgets=RetryBudgets(lambda: budget)).wrap(
-        hedged_policy(), scripted_payments.stub.GetPaymentIntent)
+        hedged_policy(), scripted_payments.stub.GetPaymentIntent
+    )
     call = asyncio.ensure_future(get_intent(payment_service_pb2.GetPaymentIntentRequest(name=intent_name)))
     async with asyncio.timeout(5):
         await budget.asked.wait()

@@ -16,8 +16,7 @@ from tests.fixtures.resilience import fail, incoming_call
 # cache: measured here, a server sees up to ~1 ms more than the client sent (never 10 s).
 GRPC_TIMEOUT_ROUNDING = 0.002
 
-POLICY = CallPolicy(name="checkout->payments.GetPaymentIntent", dependency="payments", timeout=10.0,
-                    idempotent=True)
+POLICY = CallPolicy(name="checkout->payments.GetPaymentIntent", dependency="payments", timeout=10.0, idempotent=True)
 
 
 async def test_incoming_deadline_shortens_the_outbound_call(scripted_payments, intent_name):
@@ -47,8 +46,10 @@ async def test_tenant_caller_and_idempotency_key_reach_the_server(scripted_payme
     request_id = str(uuid.uuid4())
     authorize = ResilientClient().wrap(POLICY, scripted_payments.stub.AuthorizePaymentIntent)
     with incoming_call() as ctx:
-        await authorize(payment_service_pb2.AuthorizePaymentIntentRequest(name=intent_name, request_id=request_id),
-                        metadata=(("idempotency-key", request_id),))
+        await authorize(
+            payment_service_pb2.AuthorizePaymentIntentRequest(name=intent_name, request_id=request_id),
+            metadata=(("idempotency-key", request_id),),
+        )
     (call,) = scripted_payments.servicer.calls
     assert call.metadata[context.TENANT_HEADER] == ctx.tenant
     assert call.metadata[context.CALLER_HEADER] == "checkout"

@@ -15,8 +15,15 @@ UNAVAILABLE = grpc.StatusCode.UNAVAILABLE
 
 
 def read_policy(**overrides) -> CallPolicy:
-    settings = {"name": "checkout->payments.GetPaymentIntent", "dependency": "payments", "timeout": 10.0,
-                "idempotent": True, "max_attempts": 5, "backoff_base": 0.001, "backoff_max": 0.005}
+    settings = {
+        "name": "checkout->payments.GetPaymentIntent",
+        "dependency": "payments",
+        "timeout": 10.0,
+        "idempotent": True,
+        "max_attempts": 5,
+        "backoff_base": 0.001,
+        "backoff_max": 0.005,
+    }
     return CallPolicy(**(settings | overrides))
 
 
@@ -56,7 +63,8 @@ async def test_non_idempotent_call_is_never_retried(scripted_payments, intent_na
     scripted_payments.servicer.then(fail(UNAVAILABLE))
     authorize = ResilientClient().wrap(
         read_policy(name="checkout->payments.AuthorizePaymentIntent", idempotent=False),
-        scripted_payments.stub.AuthorizePaymentIntent)
+        scripted_payments.stub.AuthorizePaymentIntent,
+    )
     request = payment_service_pb2.AuthorizePaymentIntentRequest(name=intent_name, request_id=str(uuid.uuid4()))
     with pytest.raises(DomainError) as raised:
         await authorize(request)
@@ -66,8 +74,9 @@ async def test_non_idempotent_call_is_never_retried(scripted_payments, intent_na
 
 async def test_idempotent_mutation_is_retried_with_its_idempotency_key(scripted_payments, intent_name):
     scripted_payments.servicer.then(fail(UNAVAILABLE))
-    authorize = ResilientClient().wrap(read_policy(name="checkout->payments.AuthorizePaymentIntent"),
-                                       scripted_payments.stub.AuthorizePaymentIntent)
+    authorize = ResilientClient().wrap(
+        read_policy(name="checkout->payments.AuthorizePaymentIntent"), scripted_payments.stub.AuthorizePaymentIntent
+    )
     request_id = str(uuid.uuid4())
     request = payment_service_pb2.AuthorizePaymentIntentRequest(name=intent_name, request_id=request_id)
     await authorize(request, metadata=(("idempotency-key", request_id),))
@@ -77,7 +86,8 @@ async def test_idempotent_mutation_is_retried_with_its_idempotency_key(scripted_
 async def test_retry_waits_as_long_as_the_server_asks(scripted_payments, intent_name):
     clock = FakeClock()
     scripted_payments.servicer.then(
-        fail(grpc.StatusCode.RESOURCE_EXHAUSTED, common.RATE_LIMITED, retry_after=datetime.timedelta(seconds=3)))
+        fail(grpc.StatusCode.RESOURCE_EXHAUSTED, common.RATE_LIMITED, retry_after=datetime.timedelta(seconds=3))
+    )
     get_intent = ResilientClient(sleep=clock.sleep).wrap(read_policy(), scripted_payments.stub.GetPaymentIntent)
     await get_intent(get_request(intent_name))
     assert clock.sleeps[0] >= 3.0

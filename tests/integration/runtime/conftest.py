@@ -40,11 +40,15 @@ class Mesh:
     def metadata(self, tenant: str | None = None) -> tuple[tuple[str, str], ...]:
         return ((TENANT_HEADER, tenant or self.tenant), (CALLER_HEADER, "tests"))
 
-    def create_request(self, request_id: str | None = None, amount: int = 1050,
-                       **fields) -> ps.CreatePaymentIntentRequest:
+    def create_request(
+        self, request_id: str | None = None, amount: int = 1050, **fields
+    ) -> ps.CreatePaymentIntentRequest:
         return ps.CreatePaymentIntentRequest(
-            parent=f"tenants/{self.tenant}", request_id=request_id or str(uuid.uuid4()),
-            amount=money_pb2.Money(currency_code="EUR", amount_minor=amount), **fields)
+            parent=f"tenants/{self.tenant}",
+            request_id=request_id or str(uuid.uuid4()),
+            amount=money_pb2.Money(currency_code="EUR", amount_minor=amount),
+            **fields,
+        )
 
 
 def status_of(err: grpc.aio.AioRpcError) -> status_pb2.Status:
@@ -56,13 +60,21 @@ def status_of(err: grpc.aio.AioRpcError) -> status_pb2.Status:
 
 
 def settings_for(backend: str, tmp_path, request) -> MeshSettings:
-    common = dict(service_name="payments-test", shutdown_drain_seconds=0.3, shutdown_grace_seconds=5,
-                  idempotency_lock_ttl=datetime.timedelta(seconds=30))
+    common = dict(
+        service_name="payments-test",
+        shutdown_drain_seconds=0.3,
+        shutdown_grace_seconds=5,
+        idempotency_lock_ttl=datetime.timedelta(seconds=30),
+    )
     if backend == "embedded":
         return MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/mesh.db", **common)
     redis_server = request.getfixturevalue("redis_server")
-    return MeshSettings(database_url=request.getfixturevalue("postgres_url"), redis_url=redis_server.url,
-                        redis_key_prefix=f"test-{uuid.uuid4().hex}:", **common)
+    return MeshSettings(
+        database_url=request.getfixturevalue("postgres_url"),
+        redis_url=redis_server.url,
+        redis_key_prefix=f"test-{uuid.uuid4().hex}:",
+        **common,
+    )
 
 
 async def start_mesh(settings: MeshSettings) -> Mesh:

@@ -65,8 +65,11 @@ class ContractServer:
     async def refusal(self, service: str, method: str, request: Message) -> grpc.aio.AioRpcError:
         """Call `service`/`method` with `request`; the error it must end with."""
         info = methods_of(service)[f"/{service}/{method}"]
-        call = self.channel.unary_unary(info.path, request_serializer=lambda m: m.SerializeToString(),
-                                        response_deserializer=info.response_class.FromString)
+        call = self.channel.unary_unary(
+            info.path,
+            request_serializer=lambda m: m.SerializeToString(),
+            response_deserializer=info.response_class.FromString,
+        )
         with pytest.raises(grpc.aio.AioRpcError) as raised:
             await call(request, metadata=self.metadata(), timeout=10)
         return raised.value
@@ -88,8 +91,9 @@ def violated_fields(err: grpc.aio.AioRpcError) -> list[str]:
 
 @pytest.fixture
 async def contract_server(tmp_path) -> AsyncIterator[ContractServer]:
-    runtime = await Runtime.open(MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/contract.db",
-                                              shutdown_drain_seconds=0))
+    runtime = await Runtime.open(
+        MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/contract.db", shutdown_drain_seconds=0)
+    )
     server = runtime.server(contract_bindings())
     port = await server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")

@@ -27,7 +27,8 @@ from tests.waiting import Changes
 
 metadata = sa.MetaData()
 effects = sa.Table(
-    "test_payment_effects", metadata,
+    "test_payment_effects",
+    metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("tenant", sa.String(64), nullable=False),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
@@ -60,15 +61,18 @@ class FakePayments(payment_service_pb2_grpc.PaymentServiceServicer):
         intent_id = derive_id("pi", tenant, request.request_id)
         # One atomic phase: an error raised inside it rolls its writes back, unless it keeps them.
         async with atomic_phase(self.db, "effect_written") as conn:
-            await conn.execute(sa.insert(effects).values(id=intent_id, tenant=tenant,
-                                                         amount_minor=request.amount.amount_minor))
+            await conn.execute(
+                sa.insert(effects).values(id=intent_id, tenant=tenant, amount_minor=request.amount.amount_minor)
+            )
             if request.description == "boom":
                 raise RuntimeError("secret internal detail, card 4242424242424242")
             if request.description in ("decline", "decline-kept"):
                 raise declined(keep_effects=request.description == "decline-kept")
         intent = payment_intent_pb2.PaymentIntent(
-            name=f"{request.parent}/paymentIntents/{intent_id}", amount=request.amount,
-            state=payment_intent_pb2.PAYMENT_INTENT_STATE_REQUIRES_PAYMENT_METHOD)
+            name=f"{request.parent}/paymentIntents/{intent_id}",
+            amount=request.amount,
+            state=payment_intent_pb2.PAYMENT_INTENT_STATE_REQUIRES_PAYMENT_METHOD,
+        )
         return payment_service_pb2.CreatePaymentIntentResponse(payment_intent=intent)
 
     async def GetPaymentIntent(self, request, context):
@@ -81,7 +85,8 @@ class FakePayments(payment_service_pb2_grpc.PaymentServiceServicer):
         if self.gate is not None:
             await self._held(self.gate)
         return payment_service_pb2.GetPaymentIntentResponse(
-            payment_intent=payment_intent_pb2.PaymentIntent(name=request.name))
+            payment_intent=payment_intent_pb2.PaymentIntent(name=request.name)
+        )
 
     async def _held(self, gate: asyncio.Event) -> None:
         self.seen.held += 1
@@ -94,17 +99,22 @@ class FakePayments(payment_service_pb2_grpc.PaymentServiceServicer):
 
     def binding(self) -> ServiceBinding:
         return ServiceBinding(
-            SERVICE, lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(self, server))
+            SERVICE, lambda server: payment_service_pb2_grpc.add_PaymentServiceServicer_to_server(self, server)
+        )
 
 
 def declined(*, keep_effects: bool) -> DomainError:
-    return DomainError(Code.FAILED_PRECONDITION,
-                       reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_CARD_DECLINED),
-                       "the card was declined", metadata={"decline_code": "insufficient_funds"},
-                       keep_effects=keep_effects)
+    return DomainError(
+        Code.FAILED_PRECONDITION,
+        reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_CARD_DECLINED),
+        "the card was declined",
+        metadata={"decline_code": "insufficient_funds"},
+        keep_effects=keep_effects,
+    )
 
 
 async def effect_count(database: Database, tenant: str) -> int:
     async with database.transaction() as conn:
-        return (await conn.execute(sa.select(sa.func.count()).select_from(effects)
-                                   .where(effects.c.tenant == tenant))).scalar_one()
+        return (
+            await conn.execute(sa.select(sa.func.count()).select_from(effects).where(effects.c.tenant == tenant))
+        ).scalar_one()

@@ -28,5 +28,8 @@ async def start_metered_mesh(settings: MeshSettings, meter_provider: MeterProvid
 
 def requests_counted(captured_metrics, method: str) -> dict[str, int]:
     """rpc.server.requests of one method (its full path), by status code name."""
-    return {p.attributes["rpc.grpc.status_code"]: p.value for p in captured_metrics.points("rpc.server.requests")
-            if p.attributes["rpc.method"] == method}
+    return {
+        p.attributes["rpc.grpc.status_code"]: p.value
+        for p in captured_metrics.points("rpc.server.requests")
+        if p.attributes["rpc.method"] == method
+    }

@@ -22,9 +22,13 @@ SERVING_LINE = re.compile(r"serving .* on 127\.0\.0\.1:(\d+)")
 class ServiceProcess:
     def __init__(self, module: str, env: Mapping[str, str]) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", module], cwd=ROOT,
+            [sys.executable, "-m", module],
+            cwd=ROOT,
             env={**os.environ, "GRPC_HOST": "127.0.0.1", "GRPC_PORT": "0", **env},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.output: list[str] = []
         self.port: int | None = None
         self._serving_or_dead = threading.Event()

@@ -49,8 +49,9 @@ async def test_amount_above_the_ceiling_is_refused_naming_the_field(mesh: Mesh, 
 
 
 @pytest.mark.parametrize(("currency", "amount"), [("JPY", 1050), ("KWD", 1050), ("EUR", AMOUNT_CEILING_MINOR)])
-async def test_known_currencies_and_amounts_up_to_the_ceiling_are_accepted(mesh: Mesh, currency: str,
-                                                                          amount: int) -> None:
+async def test_known_currencies_and_amounts_up_to_the_ceiling_are_accepted(
+    mesh: Mesh, currency: str, amount: int
+) -> None:
     response = await create_intent(mesh, currency, amount)
 
     assert response.payment_intent.amount == money_pb2.Money(currency_code=currency, amount_minor=amount)
@@ -60,9 +61,12 @@ async def test_other_services_refuse_unknown_currencies_and_huge_amounts(
     contract_server: ContractServer,  # noqa: F811 - the pytest fixture imported above
 ) -> None:
     price = money_pb2.Money(currency_code="EUR", amount_minor=INT64_MAX)
-    invoice = inv.CreateInvoiceRequest(parent="tenants/acme", request_id=str(uuid.uuid4()), currency_code="EUR",
-                                       line_items=[inv.CreateInvoiceRequest.LineItem(description="x", quantity=1,
-                                                                                     unit_amount=price)])
+    invoice = inv.CreateInvoiceRequest(
+        parent="tenants/acme",
+        request_id=str(uuid.uuid4()),
+        currency_code="EUR",
+        line_items=[inv.CreateInvoiceRequest.LineItem(description="x", quantity=1, unit_amount=price)],
+    )
     cart = cs.CreateCartRequest(parent="tenants/acme", request_id=str(uuid.uuid4()), currency_code="ZZZ")
 
     refused_invoice = await contract_server.refusal("commerce.invoicing.v1.InvoiceService", "CreateInvoice", invoice)

@@ -19,8 +19,9 @@ from mesh.server import ServiceBinding
 from tests.integration.runtime.conftest import start_mesh, stop_mesh
 from tests.integration.runtime.test_error_contract import details
 
-GET_INTENT = CallPolicy(name="checkout->payments.GetPaymentIntent", dependency="payments",
-                        timeout=10.0, idempotent=True)
+GET_INTENT = CallPolicy(
+    name="checkout->payments.GetPaymentIntent", dependency="payments", timeout=10.0, idempotent=True
+)
 
 
 class Checkout(checkout_service_pb2_grpc.CheckoutServiceServicer):
@@ -37,13 +38,22 @@ class Checkout(checkout_service_pb2_grpc.CheckoutServiceServicer):
 
 @pytest.fixture
 async def two_services(tmp_path):
-    payments = await start_mesh(MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/p.db",
-                                             shutdown_drain_seconds=0))
-    runtime = await Runtime.open(MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/c.db",
-                                              shutdown_drain_seconds=0))
-    checkout = runtime.server([ServiceBinding("commerce.checkout.v1.CheckoutService", lambda server:
-        checkout_service_pb2_grpc.add_CheckoutServiceServicer_to_server(
-            Checkout(payment_service_pb2_grpc.PaymentServiceStub(payments.channel)), server))])
+    payments = await start_mesh(
+        MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/p.db", shutdown_drain_seconds=0)
+    )
+    runtime = await Runtime.open(
+        MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/c.db", shutdown_drain_seconds=0)
+    )
+    checkout = runtime.server(
+        [
+            ServiceBinding(
+                "commerce.checkout.v1.CheckoutService",
+                lambda server: checkout_service_pb2_grpc.add_CheckoutServiceServicer_to_server(
+                    Checkout(payment_service_pb2_grpc.PaymentServiceStub(payments.channel)), server
+                ),
+            )
+        ]
+    )
     port = await checkout.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     yield payments, checkout_service_pb2_grpc.CheckoutServiceStub(channel)
@@ -57,8 +67,9 @@ async def test_caller_deadline_tenant_and_identity_reach_the_downstream_service(
     payments, checkout = two_services
     metadata = ((TENANT_HEADER, payments.tenant), (CALLER_HEADER, "web-frontend"))
 
-    response = await checkout.GetOrder(cs.GetOrderRequest(name=f"tenants/{payments.tenant}/orders/o_1"),
-                                       metadata=metadata, timeout=0.8)
+    response = await checkout.GetOrder(
+        cs.GetOrderRequest(name=f"tenants/{payments.tenant}/orders/o_1"), metadata=metadata, timeout=0.8
+    )
 
     assert response.order.payment_intent == f"tenants/{payments.tenant}/paymentIntents/pi_1"
     [remaining] = payments.service.seen.time_remaining
@@ -71,8 +82,9 @@ async def test_downstream_error_reaches_the_caller_with_its_reason(two_services)
     metadata = ((TENANT_HEADER, payments.tenant), (CALLER_HEADER, "web-frontend"))
 
     with pytest.raises(grpc.aio.AioRpcError) as raised:  # checkout asks payments about another tenant
-        await checkout.GetOrder(cs.GetOrderRequest(name=f"tenants/{payments.tenant}/orders/foreign"),
-                                metadata=metadata, timeout=5)
+        await checkout.GetOrder(
+            cs.GetOrderRequest(name=f"tenants/{payments.tenant}/orders/foreign"), metadata=metadata, timeout=5
+        )
 
     assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
     [info] = details(raised.value, error_details_pb2.ErrorInfo)

@@ -18,13 +18,17 @@ INVOICES = "commerce.invoicing.v1.InvoiceService"
 
 
 def line(quantity: int = 1, currency: str = "EUR") -> inv.CreateInvoiceRequest.LineItem:
-    return inv.CreateInvoiceRequest.LineItem(description="Consulting", quantity=quantity,
-                                             unit_amount=money_pb2.Money(currency_code=currency, amount_minor=100))
+    return inv.CreateInvoiceRequest.LineItem(
+        description="Consulting",
+        quantity=quantity,
+        unit_amount=money_pb2.Money(currency_code=currency, amount_minor=100),
+    )
 
 
 def invoice(*lines: inv.CreateInvoiceRequest.LineItem) -> inv.CreateInvoiceRequest:
-    return inv.CreateInvoiceRequest(parent="tenants/acme", request_id=str(uuid.uuid4()), currency_code="EUR",
-                                    line_items=lines)
+    return inv.CreateInvoiceRequest(
+        parent="tenants/acme", request_id=str(uuid.uuid4()), currency_code="EUR", line_items=lines
+    )
 
 
 async def test_bad_quantity_on_the_second_line_item_names_line_items_1(
@@ -59,8 +63,11 @@ async def test_credit_note_line_is_named_by_its_index(
     contract_server: ContractServer,  # noqa: F811 - the pytest fixture imported above
 ) -> None:
     request = inv.CreateCreditNoteRequest(
-        parent="tenants/acme/invoices/in_1", request_id=str(uuid.uuid4()), reason=1,
-        lines=[inv.CreateCreditNoteRequest.Line(line_item="li_1"), inv.CreateCreditNoteRequest.Line(line_item="li 2")])
+        parent="tenants/acme/invoices/in_1",
+        request_id=str(uuid.uuid4()),
+        reason=1,
+        lines=[inv.CreateCreditNoteRequest.Line(line_item="li_1"), inv.CreateCreditNoteRequest.Line(line_item="li 2")],
+    )
 
     refused = await contract_server.refusal(INVOICES, "CreateCreditNote", request)
 

@@ -33,8 +33,13 @@ PASTED = f"paid with {grouped(VISA, ' ')}, exp 12/30"
 async def stored_anywhere(mesh: Mesh) -> dict[str, int]:
     """What the call left behind: its effects, idempotency records and Redis keys."""
     async with mesh.runtime.database.transaction() as conn:
-        records = (await conn.execute(sa.select(sa.func.count()).select_from(idempotency_records)
-                                      .where(idempotency_records.c.tenant == mesh.tenant))).scalar_one()
+        records = (
+            await conn.execute(
+                sa.select(sa.func.count())
+                .select_from(idempotency_records)
+                .where(idempotency_records.c.tenant == mesh.tenant)
+            )
+        ).scalar_one()
     keys = 0
     if mesh.runtime.settings.redis_url:
         with redis.Redis.from_url(mesh.runtime.settings.redis_url) as client:
@@ -64,17 +69,22 @@ async def test_the_same_request_without_the_card_number_is_stored(mesh: Mesh) ->
 
 
 def tokenize(**fields) -> vs.TokenizeCardRequest:
-    return vs.TokenizeCardRequest(parent="tenants/acme", request_id=str(uuid.uuid4()), exp_month=12, exp_year=2099,
-                                  cvc="737", **fields)
+    return vs.TokenizeCardRequest(
+        parent="tenants/acme", request_id=str(uuid.uuid4()), exp_month=12, exp_year=2099, cvc="737", **fields
+    )
 
 
 async def test_vault_takes_the_card_number_but_not_one_as_cardholder_name(
     contract_server: ContractServer,  # noqa: F811 - the pytest fixture imported above
 ) -> None:
-    accepted = await contract_server.refusal("commerce.payments.v1.VaultService", "TokenizeCard",
-                                    tokenize(card_number=VISA, cardholder_name="Ada Lovelace"))
-    refused = await contract_server.refusal("commerce.payments.v1.VaultService", "TokenizeCard",
-                                   tokenize(card_number=VISA, cardholder_name=grouped(MASTERCARD, "-")))
+    accepted = await contract_server.refusal(
+        "commerce.payments.v1.VaultService", "TokenizeCard", tokenize(card_number=VISA, cardholder_name="Ada Lovelace")
+    )
+    refused = await contract_server.refusal(
+        "commerce.payments.v1.VaultService",
+        "TokenizeCard",
+        tokenize(card_number=VISA, cardholder_name=grouped(MASTERCARD, "-")),
+    )
 
     assert reached_handler(accepted)  # it passed every layer, card number and all
     assert violated_fields(refused) == ["cardholder_name"]
@@ -82,28 +92,48 @@ async def test_vault_takes_the_card_number_but_not_one_as_cardholder_name(
 
 def invoice_with_second_line(description: str) -> inv.CreateInvoiceRequest:
     price = money_pb2.Money(currency_code="EUR", amount_minor=100)
-    lines = [inv.CreateInvoiceRequest.LineItem(description=text, quantity=1, unit_amount=price)
-             for text in ("Consulting", description)]
-    return inv.CreateInvoiceRequest(parent="tenants/acme", request_id=str(uuid.uuid4()), currency_code="EUR",
-                                    line_items=lines)
+    lines = [
+        inv.CreateInvoiceRequest.LineItem(description=text, quantity=1, unit_amount=price)
+        for text in ("Consulting", description)
+    ]
+    return inv.CreateInvoiceRequest(
+        parent="tenants/acme", request_id=str(uuid.uuid4()), currency_code="EUR", line_items=lines
+    )
 
 
 FREE_TEXT_IN_EVERY_SERVICE = [
-    ("commerce.checkout.v1.CheckoutService", "CancelOrder", "reason",
-     lambda text: cs.CancelOrderRequest(name="tenants/acme/orders/o_1", request_id=str(uuid.uuid4()), reason=text)),
+    (
+        "commerce.checkout.v1.CheckoutService",
+        "CancelOrder",
+        "reason",
+        lambda text: cs.CancelOrderRequest(name="tenants/acme/orders/o_1", request_id=str(uuid.uuid4()), reason=text),
+    ),
     ("commerce.invoicing.v1.InvoiceService", "CreateInvoice", "line_items[1].description", invoice_with_second_line),
-    ("commerce.subscriptions.v1.PlanService", "CreatePlan", "display_name",
-     lambda text: plans.CreatePlanRequest(parent="tenants/acme", request_id=str(uuid.uuid4()), display_name=text,
-                                          price=money_pb2.Money(currency_code="EUR", amount_minor=900),
-                                          billing_interval=1, interval_count=1)),
+    (
+        "commerce.subscriptions.v1.PlanService",
+        "CreatePlan",
+        "display_name",
+        lambda text: plans.CreatePlanRequest(
+            parent="tenants/acme",
+            request_id=str(uuid.uuid4()),
+            display_name=text,
+            price=money_pb2.Money(currency_code="EUR", amount_minor=900),
+            billing_interval=1,
+            interval_count=1,
+        ),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("service", "method", "path", "build"), FREE_TEXT_IN_EVERY_SERVICE,
-                         ids=["checkout", "invoicing", "subscriptions"])
+@pytest.mark.parametrize(
+    ("service", "method", "path", "build"), FREE_TEXT_IN_EVERY_SERVICE, ids=["checkout", "invoicing", "subscriptions"]
+)
 async def test_every_service_refuses_a_card_number_in_free_text(
     contract_server: ContractServer,  # noqa: F811 - the pytest fixture imported above
-    service: str, method: str, path: str, build,
+    service: str,
+    method: str,
+    path: str,
+    build,
 ) -> None:
     clean = await contract_server.refusal(service, method, build("a plain description"))
     refused = await contract_server.refusal(service, method, build(PASTED))

@@ -74,8 +74,9 @@ async def test_same_request_id_with_different_request_is_refused(mesh: Mesh) -> 
     await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
 
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await mesh.stub.CreatePaymentIntent(mesh.create_request(request.request_id, amount=2000),
-                                            metadata=mesh.metadata())
+        await mesh.stub.CreatePaymentIntent(
+            mesh.create_request(request.request_id, amount=2000), metadata=mesh.metadata()
+        )
 
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert reason_of(raised.value) == "IDEMPOTENCY_KEY_REUSED"
@@ -110,8 +111,9 @@ async def test_domain_error_outcome_is_stored_and_replayed(mesh: Mesh) -> None:
 
 async def stored_records(mesh: Mesh) -> list:
     async with mesh.runtime.database.transaction() as conn:
-        return list(await conn.execute(sa.select(idempotency_records)
-                                       .where(idempotency_records.c.tenant == mesh.tenant)))
+        return list(
+            await conn.execute(sa.select(idempotency_records).where(idempotency_records.c.tenant == mesh.tenant))
+        )
 
 
 async def call_failing(mesh: Mesh, request) -> grpc.aio.AioRpcError:
@@ -234,8 +236,12 @@ async def test_redis_flushed_mid_flight_still_executes_once(mesh: Mesh, redis_se
 
 
 async def test_redis_down_fails_closed_and_writes_nothing(tmp_path, request, own_redis_server, postgres_url) -> None:
-    settings = MeshSettings(database_url=postgres_url, redis_url=own_redis_server.url,
-                            redis_key_prefix=f"test-{uuid.uuid4().hex}:", shutdown_drain_seconds=0)
+    settings = MeshSettings(
+        database_url=postgres_url,
+        redis_url=own_redis_server.url,
+        redis_key_prefix=f"test-{uuid.uuid4().hex}:",
+        shutdown_drain_seconds=0,
+    )
     mesh = await start_mesh(settings)
     try:
         own_redis_server.stop()

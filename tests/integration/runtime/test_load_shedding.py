@@ -27,8 +27,12 @@ GET = "/commerce.payments.v1.PaymentService/GetPaymentIntent"
 @pytest.fixture
 async def small_mesh(tmp_path, captured_metrics) -> AsyncIterator[Mesh]:
     """A server that runs at most LIMIT calls at once and starts none with under MIN_DEADLINE left."""
-    settings = MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/m.db", shutdown_drain_seconds=0,
-                            max_concurrent_calls=LIMIT, min_deadline_seconds=MIN_DEADLINE)
+    settings = MeshSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/m.db",
+        shutdown_drain_seconds=0,
+        max_concurrent_calls=LIMIT,
+        min_deadline_seconds=MIN_DEADLINE,
+    )
     mesh = await start_metered_mesh(settings, captured_metrics.provider)
     mesh.service.gate = asyncio.Event()  # GetPaymentIntent blocks on it until the test releases it
     yield mesh
@@ -56,8 +60,7 @@ async def refusal_of(call) -> grpc.aio.AioRpcError:
     return raised.value
 
 
-async def test_calls_beyond_the_limit_are_shed_with_retry_info_and_recover(small_mesh: Mesh,
-                                                                           captured_metrics) -> None:
+async def test_calls_beyond_the_limit_are_shed_with_retry_info_and_recover(small_mesh: Mesh, captured_metrics) -> None:
     blocked = await fill_to_the_limit(small_mesh)
 
     shed = await refusal_of(get(small_mesh, timeout=5))
@@ -79,15 +82,15 @@ async def test_health_and_reflection_are_never_shed(small_mesh: Mesh) -> None:
 
     health = await health_pb2_grpc.HealthStub(small_mesh.channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
     reflection = reflection_pb2_grpc.ServerReflectionStub(small_mesh.channel).ServerReflectionInfo(
-        iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)
+        iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
+    )
     listed = [response async for response in reflection]
 
     assert health.status == health_pb2.HealthCheckResponse.SERVING
     assert listed[0].list_services_response.service
 
 
-async def test_call_with_too_little_deadline_left_never_reaches_the_handler(small_mesh: Mesh,
-                                                                            captured_metrics) -> None:
+async def test_call_with_too_little_deadline_left_never_reaches_the_handler(small_mesh: Mesh, captured_metrics) -> None:
     small_mesh.service.gate.set()
 
     too_late = await refusal_of(get(small_mesh, timeout=MIN_DEADLINE / 2))

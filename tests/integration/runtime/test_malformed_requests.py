@@ -33,8 +33,9 @@ METADATA = ((TENANT_HEADER, "acme"), (CALLER_HEADER, "fuzzer"))
 def payments_channel(tmp_path_factory) -> Iterator[grpc.Channel]:
     """A channel to the payments service running embedded in its own process."""
     database = tmp_path_factory.mktemp("malformed") / "payments.db"
-    process = ServiceProcess("services.payments.main", {"DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-                                                         "SHUTDOWN_DRAIN_SECONDS": "0"})
+    process = ServiceProcess(
+        "services.payments.main", {"DATABASE_URL": f"sqlite+aiosqlite:///{database}", "SHUTDOWN_DRAIN_SECONDS": "0"}
+    )
     try:
         port = process.wait_until_serving()
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
@@ -68,8 +69,9 @@ payloads = st.binary(max_size=24)
 broken_encodings = st.one_of(
     st.binary(min_size=1, max_size=64),  # noise: most of it is not protobuf
     st.builds(lambda f, n: _tag(f, 0) + b"\x80" * n, fields, st.integers(0, 10)),  # varint never ends
-    st.builds(lambda f, p, extra: _tag(f, 2) + _varint(len(p) + extra) + p, fields, payloads,
-              st.integers(1, 1000)),  # length runs past the end
+    st.builds(
+        lambda f, p, extra: _tag(f, 2) + _varint(len(p) + extra) + p, fields, payloads, st.integers(1, 1000)
+    ),  # length runs past the end
     st.builds(lambda f, w, p: _tag(f, w) + p, fields, st.sampled_from([3, 4, 6, 7]), payloads),  # bad wire types
     st.builds(lambda p: b"\x00" + p, payloads),  # field number 0
     st.builds(lambda f, p: _tag(f, 2) + _varint(len(p) + 2) + b"\xff\xfe" + p, fields, payloads),  # not UTF-8

@@ -72,23 +72,36 @@ def wiring(timeline: Timeline):
         timeline.note("closer ran")
 
     def wire(settings: MeshSettings, runtime: Runtime, bus: EventBus) -> Service:
-        return Service([], consumers=[(RecordingConsumer(timeline), "payments-events")], workers=[worker],
-                       closers=[closer])
+        return Service(
+            [], consumers=[(RecordingConsumer(timeline), "payments-events")], workers=[worker], closers=[closer]
+        )
 
     return wire
 
 
 def settings(tmp_path: pathlib.Path) -> MeshSettings:
-    return MeshSettings(service_name="serve-test", database_url=f"sqlite+aiosqlite:///{tmp_path}/serve.db",
-                        grpc_host="127.0.0.1", grpc_port=0, shutdown_drain_seconds=0)
+    return MeshSettings(
+        service_name="serve-test",
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/serve.db",
+        grpc_host="127.0.0.1",
+        grpc_port=0,
+        shutdown_drain_seconds=0,
+    )
 
 
-ORDER = ["consumer started on payments-events", "server stopped", "consumer stopped", "worker stopped",
-         "closer ran", "runtime closed"]
+ORDER = [
+    "consumer started on payments-events",
+    "server stopped",
+    "consumer stopped",
+    "worker stopped",
+    "closer ran",
+    "runtime closed",
+]
 
 
 async def test_serve_stops_the_server_then_consumers_then_workers_then_resources(
-        timeline: Timeline, tmp_path: pathlib.Path) -> None:
+    timeline: Timeline, tmp_path: pathlib.Path
+) -> None:
     stop = asyncio.Event()
     serving = asyncio.ensure_future(serve(settings(tmp_path), wiring(timeline), stop=stop))
     await asyncio.wait_for(timeline.running.wait(), 30)
@@ -108,8 +121,9 @@ async def test_sigterm_shuts_serve_down_in_the_same_order(timeline: Timeline, tm
 
 @pytest.mark.parametrize("module", ["services.payments.main", "services.invoicing.main"])
 def test_each_service_runs_as_its_own_process_and_exits_cleanly_on_sigterm(module: str, tmp_path: pathlib.Path) -> None:
-    process = ServiceProcess(module, {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/service.db",
-                                      "SHUTDOWN_DRAIN_SECONDS": "0"})
+    process = ServiceProcess(
+        module, {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/service.db", "SHUTDOWN_DRAIN_SECONDS": "0"}
+    )
     try:
         process.wait_until_serving()
         process.terminate()

@@ -41,11 +41,13 @@ async def test_reflection_lists_the_service(mesh: Mesh) -> None:
 async def test_graceful_shutdown_finishes_in_flight_calls_while_not_serving(mesh: Mesh) -> None:
     mesh.service.gate = asyncio.Event()
     name = f"tenants/{mesh.tenant}/paymentIntents/pi_1"
-    in_flight = asyncio.ensure_future(mesh.stub.GetPaymentIntent(
-        ps.GetPaymentIntentRequest(name=name), metadata=mesh.metadata(), timeout=10))
+    in_flight = asyncio.ensure_future(
+        mesh.stub.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name), metadata=mesh.metadata(), timeout=10)
+    )
     await mesh.service.seen.changes.until(lambda: mesh.service.seen.held == 1, "the call held in the handler")
-    watch = health_pb2_grpc.HealthStub(mesh.channel).Watch(health_pb2.HealthCheckRequest(service=SERVICE),
-                                                            timeout=WAIT_SECONDS)
+    watch = health_pb2_grpc.HealthStub(mesh.channel).Watch(
+        health_pb2.HealthCheckRequest(service=SERVICE), timeout=WAIT_SECONDS
+    )
     statuses = [(await watch.read()).status]
 
     shutdown = asyncio.ensure_future(mesh.server.shutdown())

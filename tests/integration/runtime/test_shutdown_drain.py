@@ -48,10 +48,17 @@ class Outcomes:
 @pytest.fixture
 def payments_process(postgres_schemas, redis_server):
     """The payments service on PostgreSQL and Redis in its own process, with a short drain."""
-    process = ServiceProcess("services.payments.main", {
-        "DATABASE_URL": postgres_schemas(), "REDIS_URL": redis_server.url,
-        "REDIS_KEY_PREFIX": f"drain-{uuid.uuid4().hex}:", "SHUTDOWN_DRAIN_SECONDS": "0.5",
-        "SHUTDOWN_GRACE_SECONDS": "10", "MAX_CONCURRENT_CALLS": str(CLIENTS * 2)})
+    process = ServiceProcess(
+        "services.payments.main",
+        {
+            "DATABASE_URL": postgres_schemas(),
+            "REDIS_URL": redis_server.url,
+            "REDIS_KEY_PREFIX": f"drain-{uuid.uuid4().hex}:",
+            "SHUTDOWN_DRAIN_SECONDS": "0.5",
+            "SHUTDOWN_GRACE_SECONDS": "10",
+            "MAX_CONCURRENT_CALLS": str(CLIENTS * 2),
+        },
+    )
     yield process
     process.kill()
 
@@ -62,12 +69,19 @@ async def client(stub: payment_service_pb2_grpc.PaymentServiceStub, tenant: str,
     metadata = ((TENANT_HEADER, tenant), (CALLER_HEADER, "drain-test"))
     while True:
         try:
-            created = await stub.CreatePaymentIntent(ps.CreatePaymentIntentRequest(
-                parent=f"tenants/{tenant}", request_id=str(uuid.uuid4()),
-                amount=money_pb2.Money(currency_code="EUR", amount_minor=1000)), metadata=metadata, timeout=15)
+            created = await stub.CreatePaymentIntent(
+                ps.CreatePaymentIntentRequest(
+                    parent=f"tenants/{tenant}",
+                    request_id=str(uuid.uuid4()),
+                    amount=money_pb2.Money(currency_code="EUR", amount_minor=1000),
+                ),
+                metadata=metadata,
+                timeout=15,
+            )
             outcomes.record(grpc.StatusCode.OK)
-            await stub.GetPaymentIntent(ps.GetPaymentIntentRequest(name=created.payment_intent.name),
-                                        metadata=metadata, timeout=15)
+            await stub.GetPaymentIntent(
+                ps.GetPaymentIntentRequest(name=created.payment_intent.name), metadata=metadata, timeout=15
+            )
             outcomes.record(grpc.StatusCode.OK)
         except grpc.aio.AioRpcError as error:
             outcomes.record(error.code(), error)
@@ -99,8 +113,9 @@ async def test_sigterm_under_load_answers_every_call_ok_or_unavailable(payments_
 async def test_calls_after_the_drain_are_refused_unavailable_while_accepted_ones_finish(mesh: Mesh) -> None:
     mesh.service.gate = asyncio.Event()
     name = f"tenants/{mesh.tenant}/paymentIntents/pi_1"
-    accepted = asyncio.ensure_future(mesh.stub.GetPaymentIntent(
-        ps.GetPaymentIntentRequest(name=name), metadata=mesh.metadata(), timeout=10))
+    accepted = asyncio.ensure_future(
+        mesh.stub.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name), metadata=mesh.metadata(), timeout=10)
+    )
     await mesh.service.seen.changes.until(lambda: mesh.service.seen.held == 1, "the call held in the handler")
 
     shutdown = asyncio.ensure_future(mesh.server.shutdown())

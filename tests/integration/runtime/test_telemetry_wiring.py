@@ -25,8 +25,9 @@ async def metered_mesh(tmp_path, captured_metrics, monkeypatch):
         return await original_open(settings, record_rpc=RpcMetrics(captured_metrics.provider).record, **kwargs)
 
     monkeypatch.setattr(Runtime, "open", open_with_metrics)
-    running = await start_mesh(MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/m.db",
-                                            shutdown_drain_seconds=0))
+    running = await start_mesh(
+        MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/m.db", shutdown_drain_seconds=0)
+    )
     yield running
     await stop_mesh(running)
 
@@ -34,24 +35,29 @@ async def metered_mesh(tmp_path, captured_metrics, monkeypatch):
 async def test_red_metrics_count_each_method_by_status(metered_mesh, captured_metrics) -> None:
     await metered_mesh.stub.CreatePaymentIntent(metered_mesh.create_request(), metadata=metered_mesh.metadata())
     with pytest.raises(grpc.aio.AioRpcError):
-        await metered_mesh.stub.CreatePaymentIntent(metered_mesh.create_request(amount=0),
-                                                    metadata=metered_mesh.metadata())
+        await metered_mesh.stub.CreatePaymentIntent(
+            metered_mesh.create_request(amount=0), metadata=metered_mesh.metadata()
+        )
 
-    counts = {(p.attributes["rpc.method"], p.attributes["rpc.grpc.status_code"]): p.value
-              for p in captured_metrics.points("rpc.server.requests")}
+    counts = {
+        (p.attributes["rpc.method"], p.attributes["rpc.grpc.status_code"]): p.value
+        for p in captured_metrics.points("rpc.server.requests")
+    }
     assert counts == {(CREATE, "OK"): 1, (CREATE, "INVALID_ARGUMENT"): 1}
     assert sum(p.count for p in captured_metrics.points("rpc.server.duration")) == 2
 
 
-async def test_card_number_in_a_failing_request_reaches_no_log_line_nor_error(tmp_path, captured_logs,
-                                                                           captured_spans) -> None:
+async def test_card_number_in_a_failing_request_reaches_no_log_line_nor_error(
+    tmp_path, captured_logs, captured_spans
+) -> None:
     mesh = await start_mesh(MeshSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/m.db", shutdown_drain_seconds=0))
     try:
         errors = []
         for description in ("boom", f"card {PAN} " + "x" * 600):  # an internal failure; a validation failure
             with pytest.raises(grpc.aio.AioRpcError) as raised:
-                await mesh.stub.CreatePaymentIntent(mesh.create_request(description=description),
-                                                    metadata=mesh.metadata())
+                await mesh.stub.CreatePaymentIntent(
+                    mesh.create_request(description=description), metadata=mesh.metadata()
+                )
             errors.append(raised.value)
     finally:
         await stop_mesh(mesh)

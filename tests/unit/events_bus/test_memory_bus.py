@@ -18,16 +18,25 @@ ACK_DEADLINE = 10
 
 def topology(*, min_backoff: float = 0, max_backoff: float = 0) -> Topology:
     def spec(name: str, topic: str, *, ordered: bool = False, dead_letter_topic: str = "") -> SubscriptionSpec:
-        return SubscriptionSpec(name=name, topic=topic, consumer="tests", ordered=ordered,
-                                ack_deadline_seconds=ACK_DEADLINE,
-                                max_delivery_attempts=5, dead_letter_topic=dead_letter_topic,
-                                min_backoff_seconds=min_backoff, max_backoff_seconds=max_backoff)
+        return SubscriptionSpec(
+            name=name,
+            topic=topic,
+            consumer="tests",
+            ordered=ordered,
+            ack_deadline_seconds=ACK_DEADLINE,
+            max_delivery_attempts=5,
+            dead_letter_topic=dead_letter_topic,
+            min_backoff_seconds=min_backoff,
+            max_backoff_seconds=max_backoff,
+        )
 
     return Topology(
         topics=(Topic("orders"), Topic("orders-dead-letter")),
-        subscriptions=(spec("orders-audit", "orders", dead_letter_topic="orders-dead-letter"),
-                       spec("orders-ledger", "orders", ordered=True, dead_letter_topic="orders-dead-letter"),
-                       spec("orders-dead-letter-inspect", "orders-dead-letter")),
+        subscriptions=(
+            spec("orders-audit", "orders", dead_letter_topic="orders-dead-letter"),
+            spec("orders-ledger", "orders", ordered=True, dead_letter_topic="orders-dead-letter"),
+            spec("orders-dead-letter-inspect", "orders-dead-letter"),
+        ),
     )
 
 
@@ -44,7 +53,8 @@ async def bus(clock: ManualClock) -> AsyncIterator[MemoryBus]:
 
 
 async def test_handler_slower_than_its_ack_deadline_gets_redelivered_and_its_late_acks_ignored(
-        bus: MemoryBus, clock: ManualClock) -> None:
+    bus: MemoryBus, clock: ManualClock
+) -> None:
     async def ack_after_the_next_attempt_began(delivery: Delivery) -> None:
         # Each attempt of A outlives its ack deadline, then returns normally: a late ack.
         if delivery.data != b"A":
@@ -67,8 +77,14 @@ async def test_handler_slower_than_its_ack_deadline_gets_redelivered_and_its_lat
 
     # A late ack that counted would settle A early and let B overtake it.
     await ledger.wait_for(lambda: b"B" in [d.data for d in ledger.acked])
-    assert [(d.data, d.delivery_attempt) for d in ledger.deliveries] == \
-        [(b"A", 1), (b"A", 2), (b"A", 3), (b"A", 4), (b"A", 5), (b"B", 1)]
+    assert [(d.data, d.delivery_attempt) for d in ledger.deliveries] == [
+        (b"A", 1),
+        (b"A", 2),
+        (b"A", 3),
+        (b"A", 4),
+        (b"A", 5),
+        (b"B", 1),
+    ]
     assert [(d.data, d.attributes[DEAD_LETTER_DELIVERY_COUNT]) for d in dead_letters.deliveries] == [(b"A", "5")]
 
 
@@ -83,8 +99,13 @@ async def test_nacked_ordered_message_blocks_its_key_until_it_succeeds(bus: Memo
         await bus.publish("orders", OutgoingMessage(data, ordering_key=KEY))
 
     await ledger.wait_for(lambda: len(ledger.acked) == 3)
-    assert [(d.data, d.delivery_attempt) for d in ledger.deliveries] == \
-        [(b"A", 1), (b"A", 2), (b"A", 3), (b"B", 1), (b"C", 1)]
+    assert [(d.data, d.delivery_attempt) for d in ledger.deliveries] == [
+        (b"A", 1),
+        (b"A", 2),
+        (b"A", 3),
+        (b"B", 1),
+        (b"C", 1),
+    ]
 
 
 async def test_dead_lettered_ordered_message_releases_its_key(bus: MemoryBus) -> None:

@@ -13,20 +13,27 @@ from mesh.events.topology import MESH_TOPOLOGY, SubscriptionSpec, Topic, Topolog
 
 
 def spec(**changes: Any) -> SubscriptionSpec:
-    settings: dict[str, Any] = {"name": "orders-audit", "topic": "orders", "consumer": "audit",
-                                "dead_letter_topic": "orders-dead-letter"}
+    settings: dict[str, Any] = {
+        "name": "orders-audit",
+        "topic": "orders",
+        "consumer": "audit",
+        "dead_letter_topic": "orders-dead-letter",
+    }
     return SubscriptionSpec(**{**settings, **changes})
 
 
 def small_topology(*subscriptions: SubscriptionSpec) -> Topology:
-    dead_letter_reader = SubscriptionSpec(name="orders-dead-letter-inspect", topic="orders-dead-letter",
-                                          consumer="operations")
-    return Topology(topics=(Topic("orders"), Topic("orders-dead-letter")),
-                    subscriptions=(*subscriptions, dead_letter_reader))
+    dead_letter_reader = SubscriptionSpec(
+        name="orders-dead-letter-inspect", topic="orders-dead-letter", consumer="operations"
+    )
+    return Topology(
+        topics=(Topic("orders"), Topic("orders-dead-letter")), subscriptions=(*subscriptions, dead_letter_reader)
+    )
 
 
-@pytest.mark.parametrize("name", ["ab", "1orders", "goog-orders", "orders events", "orders/events", "ä-orders",
-                                  "o" * 256])
+@pytest.mark.parametrize(
+    "name", ["ab", "1orders", "goog-orders", "orders events", "orders/events", "ä-orders", "o" * 256]
+)
 def test_topic_with_a_name_pubsub_refuses_is_rejected(name: str) -> None:
     with pytest.raises(TopologyError, match="naming"):
         Topic(name)
@@ -37,17 +44,20 @@ def test_topic_with_a_valid_pubsub_name_is_accepted(name: str) -> None:
     assert Topic(name).name == name
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"ack_deadline_seconds": 9}, "ack_deadline_seconds"),
-    ({"ack_deadline_seconds": 601}, "ack_deadline_seconds"),
-    ({"max_delivery_attempts": 4}, "max_delivery_attempts"),
-    ({"max_delivery_attempts": 101}, "max_delivery_attempts"),
-    ({"min_backoff_seconds": 20, "max_backoff_seconds": 10}, "backoff"),
-    ({"max_backoff_seconds": 601}, "backoff"),
-    ({"min_backoff_seconds": -1}, "backoff"),
-    ({"dead_letter_topic": "orders"}, "dead-letter topic must differ"),
-    ({"consumer": "Invoicing Service"}, "consumer"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"ack_deadline_seconds": 9}, "ack_deadline_seconds"),
+        ({"ack_deadline_seconds": 601}, "ack_deadline_seconds"),
+        ({"max_delivery_attempts": 4}, "max_delivery_attempts"),
+        ({"max_delivery_attempts": 101}, "max_delivery_attempts"),
+        ({"min_backoff_seconds": 20, "max_backoff_seconds": 10}, "backoff"),
+        ({"max_backoff_seconds": 601}, "backoff"),
+        ({"min_backoff_seconds": -1}, "backoff"),
+        ({"dead_letter_topic": "orders"}, "dead-letter topic must differ"),
+        ({"consumer": "Invoicing Service"}, "consumer"),
+    ],
+)
 def test_subscription_outside_pubsub_limits_is_rejected(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(TopologyError, match=message):
         spec(**changes)
@@ -82,8 +92,10 @@ def test_with_prefix_renames_every_name_and_every_reference() -> None:
     audit = prefixed.subscription("t42-orders-audit")
     assert (audit.topic, audit.dead_letter_topic) == ("t42-orders", "t42-orders-dead-letter")
     assert prefixed.subscription("t42-orders-dead-letter-inspect").dead_letter_topic == ""
-    assert dataclasses.replace(audit, name="orders-audit", topic="orders",
-                               dead_letter_topic="orders-dead-letter") == spec()
+    assert (
+        dataclasses.replace(audit, name="orders-audit", topic="orders", dead_letter_topic="orders-dead-letter")
+        == spec()
+    )
 
 
 def test_with_prefix_that_breaks_naming_is_rejected() -> None:
@@ -106,13 +118,15 @@ def test_backoff_doubles_from_the_minimum_up_to_the_maximum() -> None:
 
 def test_load_topology_applies_defaults_that_entries_override(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "topology.yaml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         defaults: {ordered: true, ack_deadline_seconds: 20}
         topics: [orders, orders-dead-letter]
         subscriptions:
           - {name: orders-audit, topic: orders, consumer: audit, dead_letter_topic: orders-dead-letter}
           - {name: orders-dead-letter-inspect, topic: orders-dead-letter, consumer: ops, ordered: false}
-        """))
+        """)
+    )
 
     topology = load_topology(path)
 
@@ -122,8 +136,9 @@ def test_load_topology_applies_defaults_that_entries_override(tmp_path: pathlib.
 
 def test_load_topology_names_an_unknown_setting(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "topology.yaml"
-    path.write_text("topics: [orders]\nsubscriptions:\n  - {name: orders-audit, topic: orders, consumer: a, "
-                    "ack_deadline: 20}\n")
+    path.write_text(
+        "topics: [orders]\nsubscriptions:\n  - {name: orders-audit, topic: orders, consumer: a, ack_deadline: 20}\n"
+    )
 
     with pytest.raises(TopologyError, match="ack_deadline"):
         load_topology(path)
@@ -160,7 +175,8 @@ def test_mesh_topology_orders_domain_subscriptions_and_dead_letters_them_per_top
 
 
 def test_mesh_topology_reads_each_dead_letter_topic_through_one_operations_subscription(
-        mesh_topology: Topology) -> None:
+    mesh_topology: Topology,
+) -> None:
     for topic in mesh_topology.topics:
         if topic.name.endswith(".dead-letter"):
             readers = mesh_topology.subscriptions_of(topic.name)

@@ -23,10 +23,26 @@ DE, FR, US_CA = Jurisdiction("DE"), Jurisdiction("FR"), Jurisdiction("US", "CA")
 SELLER = DE
 CONSUMER = TaxCustomer(DE)
 RULES = [
-    JurisdictionRules(DE, {"standard": TaxRate.percent(19), "reduced": TaxRate.percent(7),
-                           "zero": TaxRate.zero_rated(), "exempt": TaxRate.exempt()}, reverse_charge=True),
-    JurisdictionRules(FR, {"standard": TaxRate.percent(20), "reduced": TaxRate.percent("5.5"),
-                           "zero": TaxRate.zero_rated(), "exempt": TaxRate.exempt()}, reverse_charge=True),
+    JurisdictionRules(
+        DE,
+        {
+            "standard": TaxRate.percent(19),
+            "reduced": TaxRate.percent(7),
+            "zero": TaxRate.zero_rated(),
+            "exempt": TaxRate.exempt(),
+        },
+        reverse_charge=True,
+    ),
+    JurisdictionRules(
+        FR,
+        {
+            "standard": TaxRate.percent(20),
+            "reduced": TaxRate.percent("5.5"),
+            "zero": TaxRate.zero_rated(),
+            "exempt": TaxRate.exempt(),
+        },
+        reverse_charge=True,
+    ),
     JurisdictionRules(Jurisdiction("US"), {"zero": TaxRate.zero_rated(), "exempt": TaxRate.exempt()}),
     JurisdictionRules(US_CA, {"standard": TaxRate.percent("7.25"), "reduced": TaxRate.percent("8.875")}),
 ]
@@ -34,14 +50,21 @@ CALCULATOR = RuleBasedTaxCalculator(RULES)
 PERIOD = ServicePeriod(T0, T0 + datetime.timedelta(days=30))
 
 
-def line(unit: int = 10_000, *, currency: str = "EUR", quantity: int = 1, description: str = "Pro plan",
-         **options) -> NewLine:
+def line(
+    unit: int = 10_000, *, currency: str = "EUR", quantity: int = 1, description: str = "Pro plan", **options
+) -> NewLine:
     return NewLine(description=description, quantity=quantity, unit_amount=Money(currency, unit), **options)
 
 
 def draft(*lines: NewLine, currency: str = "EUR", days_until_due: int = 14) -> Invoice:
-    return Invoice.draft(name=NAME, currency_code=currency, lines=lines or (line(currency=currency),),
-                         created_at=T0, days_until_due=days_until_due, customer="cus_42")
+    return Invoice.draft(
+        name=NAME,
+        currency_code=currency,
+        lines=lines or (line(currency=currency),),
+        created_at=T0,
+        days_until_due=days_until_due,
+        customer="cus_42",
+    )
 
 
 def finalize(invoice: Invoice, customer: TaxCustomer = CONSUMER, number: str = "INV-000001") -> Invoice:

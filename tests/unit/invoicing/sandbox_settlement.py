@@ -62,15 +62,19 @@ class SandboxDay:
 
     async def capture(self, currency: str, amount: int, *, booked_at: datetime.datetime | None = None) -> LedgerFact:
         """Authorize and capture `amount` now; the ledger books it at `booked_at` (default: just after)."""
-        authorization = await self.psp.authorize(AuthorizeRequest(self._key(), Money(currency, amount), SandboxCard(),
-                                                                  f"tenants/acme/paymentIntents/pi_{self._keys}"))
+        authorization = await self.psp.authorize(
+            AuthorizeRequest(
+                self._key(), Money(currency, amount), SandboxCard(), f"tenants/acme/paymentIntents/pi_{self._keys}"
+            )
+        )
         return await self._capture(authorization.psp_reference, Money(currency, amount), booked_at)
 
     async def run(self, plan=PLAN) -> None:
         for currency, authorized, captures, refunds in plan:
             intent = f"tenants/acme/paymentIntents/pi_{self._keys}"
-            authorization = await self.psp.authorize(AuthorizeRequest(self._key(), Money(currency, authorized),
-                                                                      SandboxCard(), intent))
+            authorization = await self.psp.authorize(
+                AuthorizeRequest(self._key(), Money(currency, authorized), SandboxCard(), intent)
+            )
             for amount in captures:
                 await self._capture(authorization.psp_reference, Money(currency, amount), None)
             for amount in refunds:
@@ -84,15 +88,24 @@ class SandboxDay:
 
     async def _capture(self, payment: str, amount: Money, booked_at: datetime.datetime | None) -> LedgerFact:
         result = await self.psp.capture(self._key(), payment, amount)
-        fact = LedgerFact(result.psp_reference, ItemKind.CAPTURE, amount, result.fee,
-                          booked_at or self._booked_now(), self._entry())
+        fact = LedgerFact(
+            result.psp_reference, ItemKind.CAPTURE, amount, result.fee, booked_at or self._booked_now(), self._entry()
+        )
         self.facts.append(fact)
         return fact
 
     async def _refund(self, payment: str, amount: Money) -> None:
         result = await self.psp.refund(self._key(), payment, amount)
-        self.facts.append(LedgerFact(result.psp_reference, ItemKind.REFUND, -amount, Money.zero(amount.currency_code),
-                                     self._booked_now(), self._entry()))
+        self.facts.append(
+            LedgerFact(
+                result.psp_reference,
+                ItemKind.REFUND,
+                -amount,
+                Money.zero(amount.currency_code),
+                self._booked_now(),
+                self._entry(),
+            )
+        )
 
     def _booked_now(self) -> datetime.datetime:
         booked = self.clock.now + BOOKING_LAG

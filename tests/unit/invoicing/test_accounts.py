@@ -76,11 +76,14 @@ def test_normal_side_and_memo_flag_follow_account_proto(account_type: int) -> No
     assert (account.normal, account.memo) == SIDES[account_type]
 
 
-@pytest.mark.parametrize(("helper", "prefix", "account_type"), [
-    (accounts.cash_at_psp, "cash-at-psp-", T.ACCOUNT_TYPE_CASH_AT_PSP),
-    (accounts.psp_fees, "psp-fees-", T.ACCOUNT_TYPE_PSP_FEES),
-    (accounts.authorization_holds, "authorization-holds-", T.ACCOUNT_TYPE_AUTHORIZATION_HOLDS),
-])
+@pytest.mark.parametrize(
+    ("helper", "prefix", "account_type"),
+    [
+        (accounts.cash_at_psp, "cash-at-psp-", T.ACCOUNT_TYPE_CASH_AT_PSP),
+        (accounts.psp_fees, "psp-fees-", T.ACCOUNT_TYPE_PSP_FEES),
+        (accounts.authorization_holds, "authorization-holds-", T.ACCOUNT_TYPE_AUTHORIZATION_HOLDS),
+    ],
+)
 @pytest.mark.parametrize("psp", ["sandbox-alpha", "sandbox-beta", "a", "0", "x" * 44])
 def test_per_psp_ids_are_one_account_per_connector(helper, prefix: str, account_type: int, psp: str) -> None:
     account_id = helper(psp)
@@ -108,32 +111,35 @@ def test_the_offset_account_is_fixed_not_a_connector_named_offset() -> None:
         accounts.authorization_holds("offset")  # its holds account would be the offset account
 
 
-@pytest.mark.parametrize("account_id", [
-    "",
-    "cash",
-    "receivable",
-    "Accounts-Receivable",
-    "accounts-receivable ",
-    " revenue",
-    "revenue-x",
-    "tenants/acme/accounts/revenue",
-    "cash-at-psp",
-    "cash-at-psp-",
-    "psp-fees-",
-    "authorization-holds-",
-    "cash-at-psp-Sandbox",
-    "cash-at-psp--sandbox",
-    "cash-at-psp-sandbox_alpha",
-    "cash-at-psp-sandbox alpha",
-    "cash-at-psp-sandbox/alpha",
-    "cash-at-psp-sandbox.alpha",
-    "psp-fees-ä",
-    "cash-at-psp-sandbox\n",
-    "cash-at-psp-" + "x" * 45,
-    "authorization-holds-" + "x" * 45,
-    "cash-at-pspsandbox",
-    "fees-sandbox-alpha",
-])
+@pytest.mark.parametrize(
+    "account_id",
+    [
+        "",
+        "cash",
+        "receivable",
+        "Accounts-Receivable",
+        "accounts-receivable ",
+        " revenue",
+        "revenue-x",
+        "tenants/acme/accounts/revenue",
+        "cash-at-psp",
+        "cash-at-psp-",
+        "psp-fees-",
+        "authorization-holds-",
+        "cash-at-psp-Sandbox",
+        "cash-at-psp--sandbox",
+        "cash-at-psp-sandbox_alpha",
+        "cash-at-psp-sandbox alpha",
+        "cash-at-psp-sandbox/alpha",
+        "cash-at-psp-sandbox.alpha",
+        "psp-fees-ä",
+        "cash-at-psp-sandbox\n",
+        "cash-at-psp-" + "x" * 45,
+        "authorization-holds-" + "x" * 45,
+        "cash-at-pspsandbox",
+        "fees-sandbox-alpha",
+    ],
+)
 def test_unknown_ids_and_malformed_psp_names_are_not_found(account_id: str) -> None:
     with pytest.raises(AccountNotFound) as raised:
         accounts.classify(account_id)

@@ -10,12 +10,26 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
-PURE = sorted([
-    *(ROOT / "services/invoicing/domain").rglob("*.py"),
-    *(ROOT / "services/invoicing/reconciliation").glob("*.py"),
-])
-FORBIDDEN = ("grpc", "commerce", "google", "sqlalchemy", "mesh.persistence", "mesh.events", "socket", "asyncio",
-             "aiohttp", "httpx", "time", "random")
+PURE = sorted(
+    [
+        *(ROOT / "services/invoicing/domain").rglob("*.py"),
+        *(ROOT / "services/invoicing/reconciliation").glob("*.py"),
+    ]
+)
+FORBIDDEN = (
+    "grpc",
+    "commerce",
+    "google",
+    "sqlalchemy",
+    "mesh.persistence",
+    "mesh.events",
+    "socket",
+    "asyncio",
+    "aiohttp",
+    "httpx",
+    "time",
+    "random",
+)
 
 
 def imported_modules(path: pathlib.Path) -> set[str]:
@@ -30,8 +44,11 @@ def imported_modules(path: pathlib.Path) -> set[str]:
 
 @pytest.mark.parametrize("path", PURE, ids=lambda path: str(path.relative_to(ROOT)))
 def test_a_pure_module_imports_nothing_that_does_io(path: pathlib.Path) -> None:
-    bad = {module for module in imported_modules(path)
-           if any(module == prefix or module.startswith(prefix + ".") for prefix in FORBIDDEN)}
+    bad = {
+        module
+        for module in imported_modules(path)
+        if any(module == prefix or module.startswith(prefix + ".") for prefix in FORBIDDEN)
+    }
 
     assert not bad, f"{path.name} imports {sorted(bad)}"
 

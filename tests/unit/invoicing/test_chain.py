@@ -27,19 +27,31 @@ def eur(minor: int) -> Money:
 
 def draft_number(number: int) -> EntryDraft:
     amount = eur(1_000 * number + 7)
-    return EntryDraft.of(f"event:evt-{number}", [
-        debit("cash-at-psp-sandbox-alpha", amount - eur(number)),
-        debit("psp-fees-sandbox-alpha", eur(number)),
-        credit("accounts-receivable", amount),
-    ], description=f"Capture {number}", source_resource=f"tenants/{TENANT}/paymentIntents/pi_{number}",
-        source_event_id=f"evt-{number}", source_event_type="commerce.payments.v1.PaymentCaptured")
+    return EntryDraft.of(
+        f"event:evt-{number}",
+        [
+            debit("cash-at-psp-sandbox-alpha", amount - eur(number)),
+            debit("psp-fees-sandbox-alpha", eur(number)),
+            credit("accounts-receivable", amount),
+        ],
+        description=f"Capture {number}",
+        source_resource=f"tenants/{TENANT}/paymentIntents/pi_{number}",
+        source_event_id=f"evt-{number}",
+        source_event_type="commerce.payments.v1.PaymentCaptured",
+    )
 
 
 def build_chain(count: int = N, tenant: str = TENANT) -> list[journal_entry_pb2.JournalEntry]:
     entries, prev_hash = [], GENESIS
     for number in range(1, count + 1):
-        entry = journal_encoding.seal(draft_number(number), tenant=tenant, entry_id=f"je_{number}", sequence=number,
-                                      prev_hash=prev_hash, create_time=T0 + datetime.timedelta(seconds=number))
+        entry = journal_encoding.seal(
+            draft_number(number),
+            tenant=tenant,
+            entry_id=f"je_{number}",
+            sequence=number,
+            prev_hash=prev_hash,
+            create_time=T0 + datetime.timedelta(seconds=number),
+        )
         entries.append(entry)
         prev_hash = entry.hash
     return entries
@@ -59,26 +71,41 @@ def resealed(entry: journal_entry_pb2.JournalEntry) -> journal_entry_pb2.Journal
     return entry
 
 
-def broken_at(entries, index: int, violation: Violation, *, checked: int | None = None,
-              name: str | None = None) -> Verification:
+def broken_at(
+    entries, index: int, violation: Violation, *, checked: int | None = None, name: str | None = None
+) -> Verification:
     """What verify should say when the entry at list position `index` (sequence index + 1) breaks."""
-    return Verification(False, index + 1 if checked is None else checked, index,
-                        entries[index - 1].hash if index else b"",
-                        entries[index].name if name is None else name, index + 1, violation)
+    return Verification(
+        False,
+        index + 1 if checked is None else checked,
+        index,
+        entries[index - 1].hash if index else b"",
+        entries[index].name if name is None else name,
+        index + 1,
+        violation,
+    )
 
 
 def without_detail(result: Verification) -> Verification:
     assert result.detail  # every violation explains itself
-    return Verification(result.ok, result.entries_checked, result.head_sequence, result.head_hash,
-                        result.first_broken_entry, result.first_broken_sequence, result.violation)
+    return Verification(
+        result.ok,
+        result.entries_checked,
+        result.head_sequence,
+        result.head_hash,
+        result.first_broken_entry,
+        result.first_broken_sequence,
+        result.violation,
+    )
 
 
 # -- sealing ----------------------------------------------------------------------------------
 
 
 def test_seal_fills_every_field_of_the_entry() -> None:
-    entry = journal_encoding.seal(draft_number(1), tenant=TENANT, entry_id="je_1", sequence=1, prev_hash=GENESIS,
-                                  create_time=T0)
+    entry = journal_encoding.seal(
+        draft_number(1), tenant=TENANT, entry_id="je_1", sequence=1, prev_hash=GENESIS, create_time=T0
+    )
 
     assert entry.name == "tenants/acme/journalEntries/je_1"
     assert entry.sequence == 1
@@ -88,7 +115,11 @@ def test_seal_fills_every_field_of_the_entry() -> None:
         ("tenants/acme/accounts/accounts-receivable", journal_entry_pb2.POSTING_DIRECTION_CREDIT, "EUR", 1_007),
     ]
     assert (entry.description, entry.source_resource, entry.source_event_id, entry.source_event_type) == (
-        "Capture 1", "tenants/acme/paymentIntents/pi_1", "evt-1", "commerce.payments.v1.PaymentCaptured")
+        "Capture 1",
+        "tenants/acme/paymentIntents/pi_1",
+        "evt-1",
+        "commerce.payments.v1.PaymentCaptured",
+    )
     assert entry.create_time.ToDatetime(datetime.UTC) == T0
     assert entry.prev_hash == GENESIS
 
@@ -153,8 +184,9 @@ def test_a_later_start_with_a_wrong_trusted_hash_breaks_at_once() -> None:
 
     result = verify(entries[3:], start=4, prev_hash=entries[1].hash)
 
-    assert without_detail(result) == Verification(False, 1, 3, entries[1].hash, entries[3].name, 4,
-                                                  Violation.PREV_HASH_MISMATCH)
+    assert without_detail(result) == Verification(
+        False, 1, 3, entries[1].hash, entries[3].name, 4, Violation.PREV_HASH_MISMATCH
+    )
 
 
 def test_feed_refuses_once_broken() -> None:
@@ -181,20 +213,29 @@ def test_an_edited_amount_is_a_hash_mismatch_at_that_entry() -> None:
 
 
 def _balanced_pair() -> list[journal_entry_pb2.Posting]:
-    return [journal_entry_pb2.Posting(account=f"tenants/acme/accounts/{account}", direction=direction,
-                                      amount=eur(3).to_proto())
-            for account, direction in [("refunds", journal_entry_pb2.POSTING_DIRECTION_DEBIT),
-                                       ("revenue", journal_entry_pb2.POSTING_DIRECTION_CREDIT)]]
+    return [
+        journal_entry_pb2.Posting(
+            account=f"tenants/acme/accounts/{account}", direction=direction, amount=eur(3).to_proto()
+        )
+        for account, direction in [
+            ("refunds", journal_entry_pb2.POSTING_DIRECTION_DEBIT),
+            ("revenue", journal_entry_pb2.POSTING_DIRECTION_CREDIT),
+        ]
+    ]
 
 
-@pytest.mark.parametrize("edit", [
-    lambda entry: setattr(entry, "description", entry.description + "!"),
-    lambda entry: setattr(entry, "source_resource", "tenants/acme/paymentIntents/pi_other"),
-    lambda entry: setattr(entry.create_time, "seconds", entry.create_time.seconds - 1),
-    lambda entry: setattr(entry, "name", "tenants/acme/journalEntries/je_x"),
-    lambda entry: setattr(entry.postings[0], "account", "tenants/acme/accounts/cash-at-psp-sandbox-beta"),
-    lambda entry: entry.postings.extend(_balanced_pair()),
-], ids=["description", "source", "create-time", "name", "account", "extra-postings"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda entry: setattr(entry, "description", entry.description + "!"),
+        lambda entry: setattr(entry, "source_resource", "tenants/acme/paymentIntents/pi_other"),
+        lambda entry: setattr(entry.create_time, "seconds", entry.create_time.seconds - 1),
+        lambda entry: setattr(entry, "name", "tenants/acme/journalEntries/je_x"),
+        lambda entry: setattr(entry.postings[0], "account", "tenants/acme/accounts/cash-at-psp-sandbox-beta"),
+        lambda entry: entry.postings.extend(_balanced_pair()),
+    ],
+    ids=["description", "source", "create-time", "name", "account", "extra-postings"],
+)
 def test_any_edit_is_a_hash_mismatch(edit) -> None:
     entries = build_chain()
     edit(entries[4])
@@ -216,16 +257,16 @@ def test_a_removed_entry_is_a_sequence_gap() -> None:
 def test_a_removed_first_entry_is_a_sequence_gap_with_no_head() -> None:
     entries = build_chain()
 
-    assert without_detail(verify(entries[1:])) == Verification(False, 1, 0, b"", entries[1].name, 1,
-                                                               Violation.SEQUENCE_GAP)
+    assert without_detail(verify(entries[1:])) == Verification(
+        False, 1, 0, b"", entries[1].name, 1, Violation.SEQUENCE_GAP
+    )
 
 
 def test_swapped_entries_are_a_sequence_gap() -> None:
     entries = build_chain()
     swapped = entries[:2] + [entries[3], entries[2]] + entries[4:]
 
-    assert without_detail(verify(swapped)) == broken_at(entries, 2, Violation.SEQUENCE_GAP,
-                                                        name=entries[3].name)
+    assert without_detail(verify(swapped)) == broken_at(entries, 2, Violation.SEQUENCE_GAP, name=entries[3].name)
 
 
 def test_swapped_and_renumbered_entries_break_the_link() -> None:
@@ -234,8 +275,7 @@ def test_swapped_and_renumbered_entries_break_the_link() -> None:
     third.sequence, fourth.sequence = 4, 3
     swapped = entries[:2] + [resealed(fourth), resealed(third)] + entries[4:]
 
-    assert without_detail(verify(swapped)) == broken_at(entries, 2, Violation.PREV_HASH_MISMATCH,
-                                                        name=fourth.name)
+    assert without_detail(verify(swapped)) == broken_at(entries, 2, Violation.PREV_HASH_MISMATCH, name=fourth.name)
 
 
 def test_an_edited_prev_hash_is_a_prev_hash_mismatch() -> None:
@@ -254,8 +294,9 @@ def test_an_edited_and_resealed_entry_breaks_the_next_link() -> None:
     result = verify(entries)
 
     # The forged entry itself is consistent; its successor still points at the original hash.
-    assert without_detail(result) == Verification(False, 4, 3, forged.hash, entries[3].name, 4,
-                                                  Violation.PREV_HASH_MISMATCH)
+    assert without_detail(result) == Verification(
+        False, 4, 3, forged.hash, entries[3].name, 4, Violation.PREV_HASH_MISMATCH
+    )
     assert result.detail == "prev_hash is not the previous entry's hash"
 
 
@@ -281,40 +322,61 @@ def test_a_resealed_head_where_a_memo_posting_balances_a_real_one_is_unbalanced(
 def _set_account(account: str):
     def edit(posting: journal_entry_pb2.Posting) -> None:
         posting.account = account
+
     return edit
 
 
 def _set_amount(minor: int):
     def edit(posting: journal_entry_pb2.Posting) -> None:
         posting.amount.amount_minor = minor
+
     return edit
 
 
 def _set_currency(code: str):
     def edit(posting: journal_entry_pb2.Posting) -> None:
         posting.amount.currency_code = code
+
     return edit
 
 
 def _set_direction(direction: int):
     def edit(posting: journal_entry_pb2.Posting) -> None:
         posting.direction = direction
+
     return edit
 
 
-@pytest.mark.parametrize(("edit", "detail"), [
-    (_set_account("tenants/acme/accounts/cash"), "posting 1: account is not in the chart of accounts"),
-    (_set_account("tenants/acme/accounts/cash-at-psp-Bad"), "posting 1: account is not in the chart of accounts"),
-    (_set_account("tenants/globex/accounts/psp-fees-sandbox-alpha"), "posting 1: account belongs to another tenant"),
-    (_set_account("psp-fees-sandbox-alpha"), "posting 1: account belongs to another tenant"),
-    (_set_amount(0), "posting 1: amount is not positive"),
-    (_set_amount(-5), "posting 1: amount is not positive"),
-    (_set_currency("eur"), "posting 1: currency code is malformed"),
-    (_set_currency(""), "posting 1: currency code is malformed"),
-    (_set_direction(journal_entry_pb2.POSTING_DIRECTION_UNSPECIFIED), "posting 1: no direction"),
-    (_set_direction(7), "posting 1: no direction"),
-], ids=["outside-chart", "malformed-psp", "other-tenant", "bare-id", "zero", "negative", "lower-currency",
-        "no-currency", "no-direction", "unknown-direction"])
+@pytest.mark.parametrize(
+    ("edit", "detail"),
+    [
+        (_set_account("tenants/acme/accounts/cash"), "posting 1: account is not in the chart of accounts"),
+        (_set_account("tenants/acme/accounts/cash-at-psp-Bad"), "posting 1: account is not in the chart of accounts"),
+        (
+            _set_account("tenants/globex/accounts/psp-fees-sandbox-alpha"),
+            "posting 1: account belongs to another tenant",
+        ),
+        (_set_account("psp-fees-sandbox-alpha"), "posting 1: account belongs to another tenant"),
+        (_set_amount(0), "posting 1: amount is not positive"),
+        (_set_amount(-5), "posting 1: amount is not positive"),
+        (_set_currency("eur"), "posting 1: currency code is malformed"),
+        (_set_currency(""), "posting 1: currency code is malformed"),
+        (_set_direction(journal_entry_pb2.POSTING_DIRECTION_UNSPECIFIED), "posting 1: no direction"),
+        (_set_direction(7), "posting 1: no direction"),
+    ],
+    ids=[
+        "outside-chart",
+        "malformed-psp",
+        "other-tenant",
+        "bare-id",
+        "zero",
+        "negative",
+        "lower-currency",
+        "no-currency",
+        "no-direction",
+        "unknown-direction",
+    ],
+)
 def test_an_invalid_resealed_posting_is_an_invalid_posting(edit, detail: str) -> None:
     entries = build_chain()
     edit(entries[2].postings[1])
@@ -355,5 +417,6 @@ def test_missing_reports_a_gap_past_the_last_entry() -> None:
 
     verifier.missing(N)
 
-    assert without_detail(verifier.result()) == Verification(False, N, N - 1, entries[-2].hash, "", N,
-                                                             Violation.SEQUENCE_GAP)
+    assert without_detail(verifier.result()) == Verification(
+        False, N, N - 1, entries[-2].hash, "", N, Violation.SEQUENCE_GAP
+    )

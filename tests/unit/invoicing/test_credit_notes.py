@@ -25,9 +25,16 @@ def eur(minor: int) -> Money:
 
 
 def credit(invoice: Invoice, *, amount: Money | None = None, lines=(), number: str = "CN-000001"):
-    return issue_credit_note(invoice, name=f"{invoice.name}/creditNotes/{number}", number=number,
-                             reason=CreditNoteReason.PRODUCT_UNSATISFACTORY, created_at=T2, amount=amount, lines=lines,
-                             memo="sorry")
+    return issue_credit_note(
+        invoice,
+        name=f"{invoice.name}/creditNotes/{number}",
+        number=number,
+        reason=CreditNoteReason.PRODUCT_UNSATISFACTORY,
+        created_at=T2,
+        amount=amount,
+        lines=lines,
+        memo="sorry",
+    )
 
 
 def test_crediting_part_of_a_line_gives_back_its_tax_in_proportion() -> None:
@@ -36,10 +43,15 @@ def test_crediting_part_of_a_line_gives_back_its_tax_in_proportion() -> None:
     note, credited = credit(invoice, lines=[CreditLineRequest("li_1", eur(2_500))])
 
     assert [(item.line_item, item.description, item.amount, item.tax) for item in note.lines] == [
-        ("li_1", "Pro plan", eur(2_500), eur(475))]
+        ("li_1", "Pro plan", eur(2_500), eur(475))
+    ]
     assert (note.subtotal, note.tax, note.total) == (eur(2_500), eur(475), eur(2_975))
     assert (note.invoice, note.reason, note.memo, note.created_at) == (
-        invoice.name, CreditNoteReason.PRODUCT_UNSATISFACTORY, "sorry", T2)
+        invoice.name,
+        CreditNoteReason.PRODUCT_UNSATISFACTORY,
+        "sorry",
+        T2,
+    )
     assert credited.amount_credited == eur(2_975)
     assert credited.amount_due == invoice.amount_due - eur(2_975)
     assert (credited.lines[0].amount_credited, credited.lines[0].tax_credited) == (eur(2_500), eur(475))
@@ -91,7 +103,9 @@ def test_an_amount_is_spread_over_the_charge_lines_tax_included() -> None:
 
     assert note.total == eur(7_000)
     assert [(item.line_item, item.amount.amount_minor, item.tax.amount_minor) for item in note.lines] == [
-        ("li_1", 4_142, 787), ("li_2", 2_071, 0)]  # 7 000 × 11 900 / 16 900 = 4 928.99 → 4 929; × 100/119 = 4 142
+        ("li_1", 4_142, 787),
+        ("li_2", 2_071, 0),
+    ]  # 7 000 × 11 900 / 16 900 = 4 928.99 → 4 929; × 100/119 = 4 142
     assert credited.amount_due == invoice.total - eur(7_000)
 
 
@@ -113,12 +127,17 @@ def test_a_credit_covering_what_is_due_pays_an_open_invoice() -> None:
     assert credited.state is InvoiceState.PAID and credited.amount_due == eur(0)
 
 
-@pytest.mark.parametrize(("request_", "remaining", "line_item"), [
-    ({"lines": [CreditLineRequest("li_1", eur(10_001))]}, 10_000, "li_1"),
-    ({"amount": eur(11_901)}, 11_900, ""),
-], ids=["a line's amount", "the invoice's total"])
-def test_a_credit_above_what_is_creditable_is_refused_with_what_remains(request_, remaining: int,
-                                                                         line_item: str) -> None:
+@pytest.mark.parametrize(
+    ("request_", "remaining", "line_item"),
+    [
+        ({"lines": [CreditLineRequest("li_1", eur(10_001))]}, 10_000, "li_1"),
+        ({"amount": eur(11_901)}, 11_900, ""),
+    ],
+    ids=["a line's amount", "the invoice's total"],
+)
+def test_a_credit_above_what_is_creditable_is_refused_with_what_remains(
+    request_, remaining: int, line_item: str
+) -> None:
     invoice = opened(line(10_000))
     before = copy.deepcopy(invoice)
 
@@ -151,11 +170,14 @@ def test_what_was_credited_is_no_longer_creditable() -> None:
     assert refused.value.metadata == {"remaining_minor": "900"}
 
 
-@pytest.mark.parametrize(("request_", "why"), [
-    (CreditLineRequest("li_9", eur(1)), "no such line"),
-    (CreditLineRequest("li_2", eur(1)), "credit line"),
-    (CreditLineRequest("li_1", proration_start=T0), "period"),
-])
+@pytest.mark.parametrize(
+    ("request_", "why"),
+    [
+        (CreditLineRequest("li_9", eur(1)), "no such line"),
+        (CreditLineRequest("li_2", eur(1)), "credit line"),
+        (CreditLineRequest("li_1", proration_start=T0), "period"),
+    ],
+)
 def test_a_line_that_cannot_be_credited_is_named(request_: CreditLineRequest, why: str) -> None:
     invoice = opened(line(10_000), line(100, credit=True))
 
@@ -172,15 +194,18 @@ def test_a_proration_start_outside_the_lines_period_is_refused() -> None:
         credit(invoice, lines=[CreditLineRequest("li_1", proration_start=PERIOD.end)])
 
 
-@pytest.mark.parametrize("request_", [
-    {},
-    {"amount": eur(100), "lines": [CreditLineRequest("li_1", eur(1))]},
-    {"amount": eur(0)},
-    {"amount": Money("USD", 100)},
-    {"lines": [CreditLineRequest("li_1", eur(1)), CreditLineRequest("li_1", eur(1))]},
-    {"lines": [CreditLineRequest("li_1", eur(1), proration_start=T0)]},
-    {"lines": [CreditLineRequest("li_1", eur(-1))]},
-])
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {},
+        {"amount": eur(100), "lines": [CreditLineRequest("li_1", eur(1))]},
+        {"amount": eur(0)},
+        {"amount": Money("USD", 100)},
+        {"lines": [CreditLineRequest("li_1", eur(1)), CreditLineRequest("li_1", eur(1))]},
+        {"lines": [CreditLineRequest("li_1", eur(1), proration_start=T0)]},
+        {"lines": [CreditLineRequest("li_1", eur(-1))]},
+    ],
+)
 def test_a_request_that_is_not_one_credit_note_is_refused(request_) -> None:
     with pytest.raises(InvalidCreditNote):
         credit(opened(line(10_000)), **request_)

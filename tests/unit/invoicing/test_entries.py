@@ -29,17 +29,27 @@ def usd(minor: int) -> Money:
 
 
 def draft(*postings: Posting) -> EntryDraft:
-    return EntryDraft.of("key-1", postings, description="Invoice INV-1 issued",
-                         source_resource="tenants/acme/invoices/1", source_event_id="evt-1",
-                         source_event_type="commerce.invoicing.v1.InvoiceFinalized")
+    return EntryDraft.of(
+        "key-1",
+        postings,
+        description="Invoice INV-1 issued",
+        source_resource="tenants/acme/invoices/1",
+        source_event_id="evt-1",
+        source_event_type="commerce.invoicing.v1.InvoiceFinalized",
+    )
 
 
 def test_a_balanced_draft_keeps_its_postings_in_order_and_its_fields() -> None:
     made = draft(debit(AR, eur(12_100)), credit(REVENUE, eur(10_000)), credit(TAX, eur(2_100)))
 
-    assert made == EntryDraft("key-1", (debit(AR, eur(12_100)), credit(REVENUE, eur(10_000)), credit(TAX, eur(2_100))),
-                              "Invoice INV-1 issued", "tenants/acme/invoices/1", "evt-1",
-                              "commerce.invoicing.v1.InvoiceFinalized")
+    assert made == EntryDraft(
+        "key-1",
+        (debit(AR, eur(12_100)), credit(REVENUE, eur(10_000)), credit(TAX, eur(2_100))),
+        "Invoice INV-1 issued",
+        "tenants/acme/invoices/1",
+        "evt-1",
+        "commerce.invoicing.v1.InvoiceFinalized",
+    )
     assert made.postings[0].direction is Direction.DEBIT
     assert made.postings[1].direction is Direction.CREDIT
 
@@ -56,12 +66,16 @@ def test_zero_postings_are_dropped() -> None:
     assert made.postings == (debit(AR, eur(10_000)), credit(REVENUE, eur(10_000)))
 
 
-@pytest.mark.parametrize("postings", [
-    (),
-    (debit(AR, eur(100)),),
-    (debit(AR, eur(0)), credit(REVENUE, eur(0))),
-    (debit(AR, eur(100)), credit(REVENUE, eur(0))),  # one posting once the zero is dropped
-], ids=["none", "one", "two-zeros", "one-plus-zero"])
+@pytest.mark.parametrize(
+    "postings",
+    [
+        (),
+        (debit(AR, eur(100)),),
+        (debit(AR, eur(0)), credit(REVENUE, eur(0))),
+        (debit(AR, eur(100)), credit(REVENUE, eur(0))),  # one posting once the zero is dropped
+    ],
+    ids=["none", "one", "two-zeros", "one-plus-zero"],
+)
 def test_fewer_than_two_postings_are_refused(postings: tuple[Posting, ...]) -> None:
     with pytest.raises(UnbalancedEntry, match="at least two postings"):
         draft(*postings)
@@ -160,8 +174,9 @@ def balanced_group(draw: st.DrawFn, currency: str, accounts: list[str]) -> list[
     bounds = [0, *sorted(cuts), total]
     credits = [high - low for low, high in zip(bounds, bounds[1:], strict=False)]  # consecutive bounds, one fewer
     account = st.sampled_from(accounts)
-    return ([debit(draw(account), Money(currency, amount)) for amount in debits]
-            + [credit(draw(account), Money(currency, amount)) for amount in credits])
+    return [debit(draw(account), Money(currency, amount)) for amount in debits] + [
+        credit(draw(account), Money(currency, amount)) for amount in credits
+    ]
 
 
 @st.composite
@@ -187,8 +202,9 @@ def test_moving_one_cent_on_one_posting_breaks_the_draft(postings: list[Posting]
     index = data.draw(st.integers(0, len(postings) - 1))
     cent = data.draw(st.sampled_from([1, -1]))
     moved = postings[index]
-    postings[index] = Posting(moved.account, moved.direction,
-                              Money(moved.amount.currency_code, moved.amount.amount_minor + cent))
+    postings[index] = Posting(
+        moved.account, moved.direction, Money(moved.amount.currency_code, moved.amount.amount_minor + cent)
+    )
 
     # A posting of 1 moved down to 0 is dropped: still unbalanced by that cent.
     with pytest.raises(UnbalancedEntry):

@@ -17,15 +17,24 @@ def eur(minor: int) -> Money:
 
 
 def note_on(invoice, **request):
-    return issue_credit_note(invoice, name=f"{NAME}/creditNotes/cn_1", number="CN-000001",
-                             reason=CreditNoteReason.ORDER_CHANGE, created_at=T2, **request)
+    return issue_credit_note(
+        invoice,
+        name=f"{NAME}/creditNotes/cn_1",
+        number="CN-000001",
+        reason=CreditNoteReason.ORDER_CHANGE,
+        created_at=T2,
+        **request,
+    )
 
 
 def test_the_discounts_account_is_contra_revenue_on_the_debit_side() -> None:
     discounts = accounts.classify("discounts")
 
-    assert (discounts.type, discounts.normal, discounts.memo) == (accounts.AccountType.DISCOUNTS,
-                                                                  accounts.NormalSide.DEBIT, False)
+    assert (discounts.type, discounts.normal, discounts.memo) == (
+        accounts.AccountType.DISCOUNTS,
+        accounts.NormalSide.DEBIT,
+        False,
+    )
 
 
 def test_finalizing_books_the_receivable_the_charges_the_discounts_and_the_tax() -> None:
@@ -33,8 +42,12 @@ def test_finalizing_books_the_receivable_the_charges_the_discounts_and_the_tax()
 
     entry = postings.invoice_finalized(invoice)
 
-    assert entry.postings == (debit(AR, eur(10_710)), debit(DISCOUNTS, eur(1_000)), credit(REVENUE, eur(10_000)),
-                              credit(TAX, eur(1_710)))
+    assert entry.postings == (
+        debit(AR, eur(10_710)),
+        debit(DISCOUNTS, eur(1_000)),
+        credit(REVENUE, eur(10_000)),
+        credit(TAX, eur(1_710)),
+    )
     assert (entry.key, entry.source_resource) == (f"invoice:{NAME}:finalized", NAME)
     assert "INV-000001" in entry.description
 
@@ -43,7 +56,11 @@ def test_credit_lines_taxed_above_the_charges_debit_tax_payable() -> None:
     invoice = opened(line(10_000, tax_code="exempt"), line(1_000, credit=True))  # tax −190
 
     assert postings.invoice_finalized(invoice).postings == (
-        debit(AR, eur(8_810)), debit(DISCOUNTS, eur(1_000)), credit(REVENUE, eur(10_000)), debit(TAX, eur(190)))
+        debit(AR, eur(8_810)),
+        debit(DISCOUNTS, eur(1_000)),
+        credit(REVENUE, eur(10_000)),
+        debit(TAX, eur(190)),
+    )
 
 
 def test_a_credit_note_books_its_reversing_entry() -> None:
@@ -62,18 +79,27 @@ def test_voiding_reverses_what_was_not_credited() -> None:
     entry = postings.invoice_voided(voided)
 
     # 10 710 issued, 2 380 credited: 8 330 cancelled.
-    assert entry.postings == (debit(REVENUE, eur(8_000)), credit(DISCOUNTS, eur(1_000)), debit(TAX, eur(1_330)),
-                              credit(AR, eur(8_330)))
+    assert entry.postings == (
+        debit(REVENUE, eur(8_000)),
+        credit(DISCOUNTS, eur(1_000)),
+        debit(TAX, eur(1_330)),
+        credit(AR, eur(8_330)),
+    )
     assert postings.invoice_voided(draft().void(reason="", at=T2)) is None
 
 
 def test_writing_off_books_bad_debt_and_voiding_after_it_reverses_the_bad_debt() -> None:
     written_off = opened(line(10_000)).mark_uncollectible(at=T2)
 
-    assert postings.invoice_marked_uncollectible(written_off).postings == (debit(BAD_DEBT, eur(11_900)),
-                                                                          credit(AR, eur(11_900)))
+    assert postings.invoice_marked_uncollectible(written_off).postings == (
+        debit(BAD_DEBT, eur(11_900)),
+        credit(AR, eur(11_900)),
+    )
     assert postings.invoice_voided(written_off.void(reason="", at=T2)).postings == (
-        debit(REVENUE, eur(10_000)), debit(TAX, eur(1_900)), credit(BAD_DEBT, eur(11_900)))
+        debit(REVENUE, eur(10_000)),
+        debit(TAX, eur(1_900)),
+        credit(BAD_DEBT, eur(11_900)),
+    )
 
 
 def test_a_payment_on_a_written_off_invoice_recovers_that_much_of_it() -> None:

@@ -41,8 +41,12 @@ from tests.unit.invoicing.invoice_fixtures import DE, FR, T0, T1, T2, US_CA, fin
 
 CURRENCIES = ["JPY", "CLP", "EUR", "USD", "KWD", "BHD"]
 assert sorted({minor_unit_exponent(code) for code in CURRENCIES}) == [0, 2, 3]
-CUSTOMERS = [TaxCustomer(DE), TaxCustomer(FR), TaxCustomer(FR, tax_id="FR40303265045", business=True),
-             TaxCustomer(US_CA)]
+CUSTOMERS = [
+    TaxCustomer(DE),
+    TaxCustomer(FR),
+    TaxCustomer(FR, tax_id="FR40303265045", business=True),
+    TaxCustomer(US_CA),
+]
 TAX_CODES = ["", "standard", "reduced", "zero", "exempt"]
 CASH = accounts.cash_at_psp("sandbox-alpha")
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -60,19 +64,28 @@ def periods(draw) -> ServicePeriod:
 @st.composite
 def new_lines(draw, currency: str) -> NewLine:
     exponent = minor_unit_exponent(currency)
-    return NewLine(description="line", quantity=draw(st.integers(1, 20)),
-                   unit_amount=Money(currency, draw(st.integers(1, 10 ** (exponent + 4)))),
-                   credit=draw(st.sampled_from([False, False, False, True])),
-                   tax_code=draw(st.sampled_from(TAX_CODES)), tax_inclusive=draw(st.booleans()),
-                   period=draw(st.none() | periods()))
+    return NewLine(
+        description="line",
+        quantity=draw(st.integers(1, 20)),
+        unit_amount=Money(currency, draw(st.integers(1, 10 ** (exponent + 4)))),
+        credit=draw(st.sampled_from([False, False, False, True])),
+        tax_code=draw(st.sampled_from(TAX_CODES)),
+        tax_inclusive=draw(st.booleans()),
+        period=draw(st.none() | periods()),
+    )
 
 
 @st.composite
 def issued_invoices(draw) -> Invoice:
     currency = draw(st.sampled_from(CURRENCIES))
     lines = draw(st.lists(new_lines(currency), min_size=1, max_size=6))
-    draft = Invoice.draft(name="tenants/acme/invoices/inv_p", currency_code=currency, lines=lines, created_at=T0,
-                          days_until_due=draw(st.integers(0, 365)))
+    draft = Invoice.draft(
+        name="tenants/acme/invoices/inv_p",
+        currency_code=currency,
+        lines=lines,
+        created_at=T0,
+        days_until_due=draw(st.integers(0, 365)),
+    )
     check_invoice(draft)
     try:
         return finalize(draft, draw(st.sampled_from(CUSTOMERS)))
@@ -81,6 +94,7 @@ def issued_invoices(draw) -> Invoice:
 
 
 # What must hold of any invoice.
+
 
 def check_invoice(invoice: Invoice) -> None:
     totals, zero = invoice.totals, Money.zero(invoice.currency_code)
@@ -91,7 +105,8 @@ def check_invoice(invoice: Invoice) -> None:
     for line in invoice.lines:
         check_line(line, zero)
     assert invoice.amount_credited == Money.total(
-        invoice.currency_code, (line.amount_credited + line.tax_credited for line in invoice.lines))
+        invoice.currency_code, (line.amount_credited + line.tax_credited for line in invoice.lines)
+    )
     assert invoice.amount_paid == Money.total(invoice.currency_code, (p.amount for p in invoice.payments))
     if invoice.is_issued:
         check_issued(invoice, zero)
@@ -112,8 +127,10 @@ def check_line(line, zero: Money) -> None:
 
 def check_issued(invoice: Invoice, zero: Money) -> None:
     assert invoice.total > zero and invoice.totals.net > zero
-    assert (invoice.total - invoice.amount_paid - invoice.amount_credited - invoice.amount_voided
-            == invoice.amount_due - invoice.customer_credit)
+    assert (
+        invoice.total - invoice.amount_paid - invoice.amount_credited - invoice.amount_voided
+        == invoice.amount_due - invoice.customer_credit
+    )
     assert invoice.amount_due >= zero and invoice.customer_credit >= zero
     assert invoice.amount_due == zero or invoice.customer_credit == zero
     assert zero <= invoice.amount_credited <= invoice.total
@@ -125,6 +142,7 @@ def check_issued(invoice: Invoice, zero: Money) -> None:
 
 
 # The ledger the invoice's life books, and what its accounts must hold.
+
 
 @dataclasses.dataclass
 class Ledger:
@@ -169,12 +187,16 @@ def expected_balances(invoice: Invoice, recovered: int) -> dict[str, int]:
 
 def payment_entry(invoice: Invoice, amount: Money) -> EntryDraft:
     """What PaymentCaptured books for the capture applied (fee left out: it is not the invoice's)."""
-    return EntryDraft.of(f"capture:{len(invoice.payments)}", [debit(CASH, amount), credit(accounts.ACCOUNTS_RECEIVABLE,
-                                                                                             amount)],
-                         description="capture", source_resource="pi")
+    return EntryDraft.of(
+        f"capture:{len(invoice.payments)}",
+        [debit(CASH, amount), credit(accounts.ACCOUNTS_RECEIVABLE, amount)],
+        description="capture",
+        source_resource="pi",
+    )
 
 
 # Moves, drawn as data; each returns the next invoice and the entries it books.
+
 
 def share(amount: Money, percent: int) -> Money:
     return Money(amount.currency_code, amount.amount_minor * percent // 100)
@@ -182,16 +204,20 @@ def share(amount: Money, percent: int) -> Money:
 
 @st.composite
 def moves(draw, invoice: Invoice):
-    kind = draw(st.sampled_from(["pay", "pay", "credit amount", "credit amount", "credit lines", "credit lines",
-                                 "uncollectible", "void"]))
+    kind = draw(
+        st.sampled_from(
+            ["pay", "pay", "credit amount", "credit amount", "credit lines", "credit lines", "uncollectible", "void"]
+        )
+    )
     if kind == "pay":
         return kind, draw(st.integers(1, 120))
     if kind == "credit amount":
         return kind, draw(st.integers(0, 120))
     if kind == "credit lines":
         charges = [line for line in invoice.lines if not line.credit]
-        chosen = draw(st.lists(st.sampled_from(charges), min_size=1, max_size=len(charges),
-                               unique_by=lambda charge: charge.id))
+        chosen = draw(
+            st.lists(st.sampled_from(charges), min_size=1, max_size=len(charges), unique_by=lambda charge: charge.id)
+        )
         return kind, [draw(line_requests(line)) for line in chosen]
     return kind, None
 
@@ -220,8 +246,14 @@ def perform(invoice: Invoice, move, ledger: Ledger, number: int) -> Invoice:
         return paid
     if kind in ("credit amount", "credit lines"):
         request = {"amount": share(invoice.creditable, argument)} if kind == "credit amount" else {"lines": argument}
-        note, credited = issue_credit_note(invoice, name=f"cn_{number}", number=f"CN-{number}",
-                                           reason=CreditNoteReason.ORDER_CHANGE, created_at=T2, **request)
+        note, credited = issue_credit_note(
+            invoice,
+            name=f"cn_{number}",
+            number=f"CN-{number}",
+            reason=CreditNoteReason.ORDER_CHANGE,
+            created_at=T2,
+            **request,
+        )
         assert Money.zero(invoice.currency_code) < note.total <= invoice.creditable
         assert credited.amount_credited == invoice.amount_credited + note.total
         ledger.book(postings.credit_note_issued(note))
@@ -238,8 +270,13 @@ def perform(invoice: Invoice, move, ledger: Ledger, number: int) -> Invoice:
 def check_refusal(invoice: Invoice, move, error: BillingError) -> None:
     """A refusal must have a reason that holds for this invoice and this move."""
     kind, argument = move
-    action = {"pay": Action.PAY, "credit amount": Action.CREDIT, "credit lines": Action.CREDIT,
-              "uncollectible": Action.MARK_UNCOLLECTIBLE, "void": Action.VOID}[kind]
+    action = {
+        "pay": Action.PAY,
+        "credit amount": Action.CREDIT,
+        "credit lines": Action.CREDIT,
+        "uncollectible": Action.MARK_UNCOLLECTIBLE,
+        "void": Action.VOID,
+    }[kind]
     if isinstance(error, InvoiceStateInvalid):
         assert not allowed(action, invoice.state) or (kind == "void" and invoice.amount_paid.amount_minor > 0)
     elif isinstance(error, PaymentExceedsAmountDue):
@@ -313,8 +350,14 @@ def test_credit_notes_never_exceed_what_is_creditable(invoice: Invoice, asks: li
         amount = Money(invoice.currency_code, ask)
         before = copy.deepcopy(invoice)
         try:
-            note, invoice = issue_credit_note(invoice, name=f"cn_{number}", number=f"CN-{number}",
-                                              reason=CreditNoteReason.DUPLICATE, created_at=T2, amount=amount)
+            note, invoice = issue_credit_note(
+                invoice,
+                name=f"cn_{number}",
+                number=f"CN-{number}",
+                reason=CreditNoteReason.DUPLICATE,
+                created_at=T2,
+                amount=amount,
+            )
         except CreditExceedsInvoice as refused:
             assert amount > before.creditable and invoice == before
             assert refused.metadata["remaining_minor"] == str(before.creditable.amount_minor)
@@ -333,8 +376,14 @@ def test_crediting_every_line_in_full_gives_back_the_charges_exactly(invoice: In
     charges = [line for line in invoice.lines if not line.credit and line.creditable_amount.amount_minor]
     assume(charges)
     try:
-        note, credited = issue_credit_note(invoice, name="cn", number="CN-1", reason=CreditNoteReason.DUPLICATE,
-                                           created_at=T1, lines=[CreditLineRequest(line.id) for line in charges])
+        note, credited = issue_credit_note(
+            invoice,
+            name="cn",
+            number="CN-1",
+            reason=CreditNoteReason.DUPLICATE,
+            created_at=T1,
+            lines=[CreditLineRequest(line.id) for line in charges],
+        )
     except CreditExceedsInvoice:
         assert invoice.totals.discounts.amount_minor > 0  # the credit lines made the total smaller
         return

@@ -45,14 +45,22 @@ def eur(minor: int) -> Money:
 
 # Pricing a draft.
 
+
 def test_a_draft_prices_its_lines_in_order_and_owes_nothing_yet() -> None:
     invoice = draft(line(1_999, quantity=3), line(500, credit=True, description="Welcome discount"))
 
     assert [(item.id, item.price, item.amount, item.tax) for item in invoice.lines] == [
-        ("li_1", eur(5_997), eur(5_997), eur(0)), ("li_2", eur(-500), eur(-500), eur(0))]
+        ("li_1", eur(5_997), eur(5_997), eur(0)),
+        ("li_2", eur(-500), eur(-500), eur(0)),
+    ]
     totals = invoice.totals
     assert (totals.subtotal, totals.discounts, totals.tax, totals.total, totals.net) == (
-        eur(5_997), eur(500), eur(0), eur(5_497), eur(5_497))
+        eur(5_997),
+        eur(500),
+        eur(0),
+        eur(5_497),
+        eur(5_497),
+    )
     assert invoice.state is InvoiceState.DRAFT and invoice.number == ""
     assert invoice.amount_due == eur(0) and invoice.creditable == eur(0)
 
@@ -61,26 +69,33 @@ def test_a_prorated_line_bills_its_share_of_the_period_rounded_half_to_even() ->
     start, end = T0, T0 + datetime.timedelta(days=30)
     two_days = ServicePeriod(T0, T0 + datetime.timedelta(days=2), T0 + datetime.timedelta(days=1))
 
-    invoice = draft(line(1_000, period=ServicePeriod(start, end, start + datetime.timedelta(days=10))),
-                    line(1, period=two_days), line(3, period=two_days), line(1_000, period=ServicePeriod(start, end)))
+    invoice = draft(
+        line(1_000, period=ServicePeriod(start, end, start + datetime.timedelta(days=10))),
+        line(1, period=two_days),
+        line(3, period=two_days),
+        line(1_000, period=ServicePeriod(start, end)),
+    )
 
     assert [item.price.amount_minor for item in invoice.lines] == [667, 0, 2, 1_000]  # 666.67, 0.5, 1.5, whole
 
 
-@pytest.mark.parametrize(("make", "message"), [
-    (lambda: draft(line(quantity=0)), "quantity"),
-    (lambda: draft(line(quantity=1_000_001)), "quantity"),
-    (lambda: draft(line(0)), "positive"),
-    (lambda: draft(line(-5)), "positive"),
-    (lambda: draft(line(currency="USD")), "USD"),
-    (lambda: draft(line(tax_code="no spaces")), "tax code"),
-    (lambda: draft(line(description="")), "description"),
-    (lambda: draft(*[line()] * 251), "250"),
-    (lambda: Invoice.draft(name="n", currency_code="EUR", lines=[], created_at=T0), "1 to 250"),
-    (lambda: draft(line(), currency="ZZZ"), "ISO 4217"),
-    (lambda: draft(days_until_due=366), "days_until_due"),
-    (lambda: draft(line(10**15, quantity=1_000_000)), "fit"),
-])
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: draft(line(quantity=0)), "quantity"),
+        (lambda: draft(line(quantity=1_000_001)), "quantity"),
+        (lambda: draft(line(0)), "positive"),
+        (lambda: draft(line(-5)), "positive"),
+        (lambda: draft(line(currency="USD")), "USD"),
+        (lambda: draft(line(tax_code="no spaces")), "tax code"),
+        (lambda: draft(line(description="")), "description"),
+        (lambda: draft(*[line()] * 251), "250"),
+        (lambda: Invoice.draft(name="n", currency_code="EUR", lines=[], created_at=T0), "1 to 250"),
+        (lambda: draft(line(), currency="ZZZ"), "ISO 4217"),
+        (lambda: draft(days_until_due=366), "days_until_due"),
+        (lambda: draft(line(10**15, quantity=1_000_000)), "fit"),
+    ],
+)
 def test_a_draft_that_cannot_exist_is_refused(make, message: str) -> None:
     with pytest.raises(InvalidInvoice, match=message) as refused:
         make()
@@ -114,21 +129,30 @@ def test_a_draft_can_be_edited_line_by_line() -> None:
 
 # Finalizing.
 
+
 def test_finalizing_numbers_taxes_and_freezes_the_invoice() -> None:
-    invoice = draft(line(1_999, quantity=2), line(1_070, tax_code="reduced", tax_inclusive=True),
-                    line(500, credit=True), line(4_000, tax_code="exempt"), days_until_due=30)
+    invoice = draft(
+        line(1_999, quantity=2),
+        line(1_070, tax_code="reduced", tax_inclusive=True),
+        line(500, credit=True),
+        line(4_000, tax_code="exempt"),
+        days_until_due=30,
+    )
 
     issued = finalize(invoice)
 
     assert issued.state is InvoiceState.OPEN and issued.number == "INV-000001"
     assert (issued.issued_at, issued.due_at) == (T1, T1 + datetime.timedelta(days=30))
     assert [(item.amount.amount_minor, item.tax.amount_minor) for item in issued.lines] == [
-        (3_998, 760), (1_000, 70), (-500, -95), (4_000, 0)]
+        (3_998, 760),
+        (1_000, 70),
+        (-500, -95),
+        (4_000, 0),
+    ]
     assert issued.lines[1].price == eur(1_070) and issued.lines[1].total == eur(1_070)  # the tax was inside
     assert issued.lines[3].tax_treatment is TaxTreatment.EXEMPT
     totals = issued.totals
-    assert (totals.subtotal, totals.discounts, totals.tax, totals.total) == (eur(8_998), eur(500), eur(735),
-                                                                             eur(9_233))
+    assert (totals.subtotal, totals.discounts, totals.tax, totals.total) == (eur(8_998), eur(500), eur(735), eur(9_233))
     assert issued.amount_due == issued.total == eur(9_233) and issued.creditable == eur(9_233)
 
 
@@ -138,15 +162,19 @@ def test_a_tax_request_carries_every_line_with_its_code_or_the_default() -> None
     request = invoice.tax_request(seller=SELLER, customer=CONSUMER, default_tax_code="standard")
 
     assert [(item.line_id, item.tax_code, item.amount, item.tax_inclusive) for item in request.lines] == [
-        ("li_1", "standard", eur(100), False), ("li_2", "reduced", eur(200), True)]
+        ("li_1", "standard", eur(100), False),
+        ("li_2", "reduced", eur(200), True),
+    ]
     assert (request.currency_code, request.seller, request.customer) == ("EUR", SELLER, CONSUMER)
 
 
 def test_nothing_to_issue_is_refused_before_tax_is_asked_for() -> None:
     empty = draft(line(1_000), line(1_000, credit=True))
 
-    for attempt in (empty.ensure_finalizable,
-                    lambda: empty.tax_request(seller=SELLER, customer=CONSUMER, default_tax_code="standard")):
+    for attempt in (
+        empty.ensure_finalizable,
+        lambda: empty.tax_request(seller=SELLER, customer=CONSUMER, default_tax_code="standard"),
+    ):
         with pytest.raises(InvoiceEmpty) as refused:
             attempt()
         assert (refused.value.reason, refused.value.code) == ("INVOICE_EMPTY", "FAILED_PRECONDITION")
@@ -160,24 +188,36 @@ def test_a_total_that_tax_takes_below_zero_is_nothing_to_issue() -> None:
 
 
 def tax_answer(invoice: Invoice, **changes) -> TaxResult:
-    lines = list(CALCULATOR.compute(invoice.tax_request(seller=SELLER, customer=CONSUMER,
-                                                        default_tax_code="standard")).lines)
+    lines = list(
+        CALCULATOR.compute(invoice.tax_request(seller=SELLER, customer=CONSUMER, default_tax_code="standard")).lines
+    )
     for index, change in changes.items():
         position = int(index.removeprefix("li_")) - 1
         lines[position] = change(lines[position])
     return TaxResult(tuple(line for line in lines if line is not None))
 
 
-@pytest.mark.parametrize("answer", [
-    lambda invoice: tax_answer(invoice, li_2=lambda tax: None),
-    lambda invoice: TaxResult(tax_answer(invoice).lines + (LineTax("li_9", eur(1)),)),
-    lambda invoice: TaxResult(tax_answer(invoice).lines + tax_answer(invoice).lines[:1]),
-    lambda invoice: tax_answer(invoice, li_1=lambda tax: dataclasses.replace(tax, tax=Money("USD", 1))),
-    lambda invoice: tax_answer(invoice, li_1=lambda tax: dataclasses.replace(tax, tax=eur(-1))),
-    lambda invoice: tax_answer(invoice, li_3=lambda tax: dataclasses.replace(tax, tax=eur(1))),
-    lambda invoice: tax_answer(invoice, li_2=lambda tax: dataclasses.replace(tax, tax=eur(1_071))),
-], ids=["a line missing", "an unknown line", "a line twice", "another currency", "negative on a charge",
-        "positive on a credit line", "above an inclusive price"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda invoice: tax_answer(invoice, li_2=lambda tax: None),
+        lambda invoice: TaxResult(tax_answer(invoice).lines + (LineTax("li_9", eur(1)),)),
+        lambda invoice: TaxResult(tax_answer(invoice).lines + tax_answer(invoice).lines[:1]),
+        lambda invoice: tax_answer(invoice, li_1=lambda tax: dataclasses.replace(tax, tax=Money("USD", 1))),
+        lambda invoice: tax_answer(invoice, li_1=lambda tax: dataclasses.replace(tax, tax=eur(-1))),
+        lambda invoice: tax_answer(invoice, li_3=lambda tax: dataclasses.replace(tax, tax=eur(1))),
+        lambda invoice: tax_answer(invoice, li_2=lambda tax: dataclasses.replace(tax, tax=eur(1_071))),
+    ],
+    ids=[
+        "a line missing",
+        "an unknown line",
+        "a line twice",
+        "another currency",
+        "negative on a charge",
+        "positive on a credit line",
+        "above an inclusive price",
+    ],
+)
 def test_a_tax_answer_that_does_not_fit_leaves_the_draft_as_it_was(answer) -> None:
     invoice = draft(line(1_000), line(1_070, tax_inclusive=True), line(100, credit=True))
     before = copy.deepcopy(invoice)
@@ -197,6 +237,7 @@ def test_a_number_is_required() -> None:
 
 # Payments.
 
+
 def test_partial_payments_lower_the_amount_due_until_the_invoice_is_paid() -> None:
     invoice = opened(line(10_000))  # total 11 900
 
@@ -206,7 +247,9 @@ def test_partial_payments_lower_the_amount_due_until_the_invoice_is_paid() -> No
     assert (first.state, first.amount_paid, first.amount_due) == (InvoiceState.OPEN, eur(4_000), eur(7_900))
     assert (second.state, second.amount_paid, second.amount_due) == (InvoiceState.PAID, eur(11_900), eur(0))
     assert [(payment.payment_intent, payment.amount) for payment in second.payments] == [
-        ("pi_1", eur(4_000)), ("pi_2", eur(7_900))]
+        ("pi_1", eur(4_000)),
+        ("pi_2", eur(7_900)),
+    ]
 
 
 def test_a_payment_above_the_amount_due_is_refused_with_it() -> None:
@@ -238,17 +281,28 @@ def test_an_uncollectible_invoice_keeps_its_due_and_a_later_payment_settles_it()
 
 # Exits.
 
+
 def test_voiding_a_draft_keeps_no_number_and_cancels_nothing() -> None:
     voided = draft().void(reason="typo", at=T1)
 
     assert (voided.state, voided.number, voided.amount_voided, voided.amount_due) == (
-        InvoiceState.VOID, "", eur(0), eur(0))
+        InvoiceState.VOID,
+        "",
+        eur(0),
+        eur(0),
+    )
     assert voided.void_reason == "typo"
 
 
 def test_voiding_an_issued_invoice_cancels_what_was_not_credited() -> None:
-    credited = issue_credit_note(opened(line(10_000)), name="cn", number="CN-1", reason=CreditNoteReason.DUPLICATE,
-                                 created_at=T2, amount=eur(1_900))[1]
+    credited = issue_credit_note(
+        opened(line(10_000)),
+        name="cn",
+        number="CN-1",
+        reason=CreditNoteReason.DUPLICATE,
+        created_at=T2,
+        amount=eur(1_900),
+    )[1]
 
     voided = credited.void(reason="order canceled", at=T2)
 
@@ -258,9 +312,16 @@ def test_voiding_an_issued_invoice_cancels_what_was_not_credited() -> None:
 
 # The state machine: every move the table does not allow is refused and changes nothing.
 
+
 def _credit(invoice: Invoice) -> object:
-    return issue_credit_note(invoice, name="cn", number="CN-1", reason=CreditNoteReason.ORDER_CHANGE, created_at=T2,
-                             amount=Money(invoice.currency_code, 1))
+    return issue_credit_note(
+        invoice,
+        name="cn",
+        number="CN-1",
+        reason=CreditNoteReason.ORDER_CHANGE,
+        created_at=T2,
+        amount=Money(invoice.currency_code, 1),
+    )
 
 
 ACTIONS = {
@@ -309,8 +370,10 @@ def test_a_legal_transition_is_not_refused_for_its_state(state: str, action: str
 
 
 def test_an_invoice_with_payments_cannot_be_voided() -> None:
-    for invoice in (opened().apply_payment(eur(1), payment_intent="pi_1", at=T2),
-                    opened().mark_uncollectible(at=T2).apply_payment(eur(1), payment_intent="pi_1", at=T2)):
+    for invoice in (
+        opened().apply_payment(eur(1), payment_intent="pi_1", at=T2),
+        opened().mark_uncollectible(at=T2).apply_payment(eur(1), payment_intent="pi_1", at=T2),
+    ):
         before = copy.deepcopy(invoice)
         with pytest.raises(InvoiceStateInvalid, match="with payments applied"):
             invoice.void(reason="", at=T2)

@@ -19,7 +19,8 @@ def test_an_account_type_is_the_proto_value_of_its_name(account_type: AccountTyp
 @pytest.mark.parametrize("violation", list(Violation), ids=lambda violation: violation.name)
 def test_a_violation_is_the_proto_value_of_its_name(violation: Violation) -> None:
     assert ledger_service_pb2.LedgerViolation.Name(api.violation_number(violation)) == (
-        f"LEDGER_VIOLATION_{violation.name}")
+        f"LEDGER_VIOLATION_{violation.name}"
+    )
 
 
 def test_no_violation_is_unspecified() -> None:

@@ -48,9 +48,17 @@ def findings(report: ReconciliationReport) -> list[tuple[Category, str, int]]:
 
 
 def totals(report: ReconciliationReport) -> dict[str, tuple[int, ...]]:
-    return {t.currency_code: (t.settlement_gross.amount_minor, t.settlement_fees.amount_minor,
-                              t.settlement_net.amount_minor, t.ledger_gross.amount_minor, t.ledger_fees.amount_minor,
-                              t.ledger_net.amount_minor) for t in report.totals}
+    return {
+        t.currency_code: (
+            t.settlement_gross.amount_minor,
+            t.settlement_fees.amount_minor,
+            t.settlement_net.amount_minor,
+            t.ledger_gross.amount_minor,
+            t.ledger_fees.amount_minor,
+            t.ledger_net.amount_minor,
+        )
+        for t in report.totals
+    }
 
 
 async def test_a_clean_day_reconciles_every_row_and_both_sides_total_the_same(day: SandboxDay) -> None:
@@ -189,26 +197,54 @@ async def test_a_capture_booked_early_in_the_day_and_missing_is_not_timing(day: 
 MALFORMED = [
     # (what, edit of the row's fields, problem, column)
     ("wrong column count", lambda row: row[:-1], LineProblem.COLUMN_COUNT, ""),
-    ("non-numeric amount", lambda row: row[:GROSS] + ["12a"] + row[GROSS + 1:], LineProblem.NOT_A_NUMBER,
-     "gross_minor"),
-    ("unknown currency", lambda row: row[:CURRENCY] + ["ZZZ"] + row[CURRENCY + 1:], LineProblem.UNKNOWN_CURRENCY,
-     "currency"),
-    ("float amount", lambda row: row[:FEE] + ["3.5"] + row[FEE + 1:], LineProblem.FLOAT_AMOUNT, "fee_minor"),
-    ("net not gross − fee", lambda row: row[:NET] + [str(int(row[NET]) + 1)] + row[NET + 1:],
-     LineProblem.NET_NOT_GROSS_MINUS_FEE, "net_minor"),
-    ("unknown type", lambda row: row[:TYPE] + ["chargeback"] + row[TYPE + 1:], LineProblem.UNKNOWN_TYPE, "type"),
-    ("negative capture", lambda row: row[:GROSS] + ["-" + row[GROSS]] + row[GROSS + 1:NET] + [
-        str(-int(row[GROSS]) - int(row[FEE]))] + row[NET + 1:], LineProblem.WRONG_SIGN, "gross_minor"),
+    (
+        "non-numeric amount",
+        lambda row: row[:GROSS] + ["12a"] + row[GROSS + 1 :],
+        LineProblem.NOT_A_NUMBER,
+        "gross_minor",
+    ),
+    (
+        "unknown currency",
+        lambda row: row[:CURRENCY] + ["ZZZ"] + row[CURRENCY + 1 :],
+        LineProblem.UNKNOWN_CURRENCY,
+        "currency",
+    ),
+    ("float amount", lambda row: row[:FEE] + ["3.5"] + row[FEE + 1 :], LineProblem.FLOAT_AMOUNT, "fee_minor"),
+    (
+        "net not gross − fee",
+        lambda row: row[:NET] + [str(int(row[NET]) + 1)] + row[NET + 1 :],
+        LineProblem.NET_NOT_GROSS_MINUS_FEE,
+        "net_minor",
+    ),
+    ("unknown type", lambda row: row[:TYPE] + ["chargeback"] + row[TYPE + 1 :], LineProblem.UNKNOWN_TYPE, "type"),
+    (
+        "negative capture",
+        lambda row: (
+            row[:GROSS]
+            + ["-" + row[GROSS]]
+            + row[GROSS + 1 : NET]
+            + [str(-int(row[GROSS]) - int(row[FEE]))]
+            + row[NET + 1 :]
+        ),
+        LineProblem.WRONG_SIGN,
+        "gross_minor",
+    ),
     ("bad timestamp", lambda row: row[:SETTLED_AT] + ["yesterday"], LineProblem.BAD_TIMESTAMP, "settled_at"),
-    ("amount beyond int64", lambda row: row[:GROSS] + ["9" * 20] + row[GROSS + 1:], LineProblem.OUT_OF_RANGE,
-     "gross_minor"),
+    (
+        "amount beyond int64",
+        lambda row: row[:GROSS] + ["9" * 20] + row[GROSS + 1 :],
+        LineProblem.OUT_OF_RANGE,
+        "gross_minor",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("edit", "problem", "column"), [case[1:] for case in MALFORMED],
-                         ids=[case[0] for case in MALFORMED])
+@pytest.mark.parametrize(
+    ("edit", "problem", "column"), [case[1:] for case in MALFORMED], ids=[case[0] for case in MALFORMED]
+)
 async def test_a_malformed_row_is_reported_with_its_line_number_and_reconciles_nothing(
-        day: SandboxDay, edit, problem: LineProblem, column: str) -> None:
+    day: SandboxDay, edit, problem: LineProblem, column: str
+) -> None:
     rows = rows_of(await day.csv())
     reference = rows[3][REFERENCE]
     rows[3] = edit(rows[3])
@@ -216,7 +252,8 @@ async def test_a_malformed_row_is_reported_with_its_line_number_and_reconciles_n
     report = run(csv_of(rows), day.facts)
 
     assert [(e.line_number, e.problem, e.column, e.psp_reference) for e in report.invalid_lines] == [
-        (4, problem, column, reference)]
+        (4, problem, column, reference)
+    ]
     assert report.invalid_line_count == 1 and not report.readable and not report.reconciles
     assert findings(report) == []  # the bad row stands for its fact: neither matched nor missing
     assert report.matched_count == 12 and report.line_count == 13
@@ -231,14 +268,15 @@ async def test_a_row_that_is_not_utf8_is_reported_with_its_line_number(day: Sand
     report = run(b"\r\n".join(lines), day.facts)
 
     assert [(e.line_number, e.problem, e.psp_reference) for e in report.invalid_lines] == [
-        (3, LineProblem.NOT_UTF8, reference)]
+        (3, LineProblem.NOT_UTF8, reference)
+    ]
     assert findings(report) == []
 
 
 async def test_an_unreadable_reference_leaves_its_fact_missing_as_well(day: SandboxDay) -> None:
     lines = (await day.csv()).encode().split(b"\r\n")
     reference = lines[2].split(b",")[0].decode()
-    lines[2] = b'"broken"quote' + lines[2][len(reference):]
+    lines[2] = b'"broken"quote' + lines[2][len(reference) :]
 
     report = run(b"\r\n".join(lines), day.facts)
 
@@ -293,7 +331,7 @@ async def test_a_report_over_the_size_limit_is_refused_with_the_limit_before_it_
     def chunks():
         for start in range(0, len(text), 100):
             chunks_read.append(start)
-            yield text[start:start + 100]
+            yield text[start : start + 100]
 
     with pytest.raises(SettlementTooLarge) as refused:
         reconcile(chunks(), day.facts, WINDOW, max_bytes=250)
@@ -311,6 +349,8 @@ async def test_a_second_psps_report_reconciles_against_its_own_facts_only() -> N
 
     assert run(await beta.csv(), beta.facts).reconciles
     crossed = run(await beta.csv(), alpha.facts)
-    assert {finding.category for finding in crossed.findings} == {Category.MISSING_IN_LEDGER,
-                                                                  Category.MISSING_IN_SETTLEMENT}
+    assert {finding.category for finding in crossed.findings} == {
+        Category.MISSING_IN_LEDGER,
+        Category.MISSING_IN_SETTLEMENT,
+    }
     assert len(crossed.findings) == len(alpha.facts) + len(beta.facts)

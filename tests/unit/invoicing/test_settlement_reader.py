@@ -82,26 +82,34 @@ def test_the_missing_column_is_named() -> None:
     assert refused.value.column == "net_minor" and refused.value.metadata["column"] == "net_minor"
 
 
-@pytest.mark.parametrize(("row", "problem", "column"), [
-    ("cap_2,capture,EUR,1000,59\r\n", LineProblem.COLUMN_COUNT, ""),
-    ("\r\n", LineProblem.COLUMN_COUNT, ""),
-    ("cap_2,capture,EUR,ten,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.NOT_A_NUMBER, "gross_minor"),
-    ("cap_2,capture,EUR, 1000,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.NOT_A_NUMBER, "gross_minor"),
-    ("cap_2,capture,EUR,1_000,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.NOT_A_NUMBER, "gross_minor"),
-    ("cap_2,capture,EUR,10.00,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.FLOAT_AMOUNT, "gross_minor"),
-    ("cap_2,capture,EUR,1000,5.9e1,941,2026-11-21T09:00:00Z\r\n", LineProblem.FLOAT_AMOUNT, "fee_minor"),
-    ("cap_2,capture,EUR,1000,59,.5,2026-11-21T09:00:00Z\r\n", LineProblem.FLOAT_AMOUNT, "net_minor"),
-    ("cap_2,capture,eur,1000,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.UNKNOWN_CURRENCY, "currency"),
-    ("cap_2,capture,XAU,1000,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.UNKNOWN_CURRENCY, "currency"),
-    ("cap_2,Capture,EUR,1000,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.UNKNOWN_TYPE, "type"),
-    ("cap_2,capture,EUR,1000,59,940,2026-11-21T09:00:00Z\r\n", LineProblem.NET_NOT_GROSS_MINUS_FEE, "net_minor"),
-    ("cap_2,refund,EUR,1000,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.WRONG_SIGN, "gross_minor"),
-    ("cap_2,capture,EUR,0,0,0,2026-11-21T09:00:00Z\r\n", LineProblem.WRONG_SIGN, "gross_minor"),
-    ("cap_2,capture,EUR,1000,59,941,2026-11-21T09:00:00\r\n", LineProblem.BAD_TIMESTAMP, "settled_at"),
-    ("cap_2,capture,EUR,99999999999999999999,0,99999999999999999999,x\r\n", LineProblem.OUT_OF_RANGE, "gross_minor"),
-])
+@pytest.mark.parametrize(
+    ("row", "problem", "column"),
+    [
+        ("cap_2,capture,EUR,1000,59\r\n", LineProblem.COLUMN_COUNT, ""),
+        ("\r\n", LineProblem.COLUMN_COUNT, ""),
+        ("cap_2,capture,EUR,ten,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.NOT_A_NUMBER, "gross_minor"),
+        ("cap_2,capture,EUR, 1000,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.NOT_A_NUMBER, "gross_minor"),
+        ("cap_2,capture,EUR,1_000,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.NOT_A_NUMBER, "gross_minor"),
+        ("cap_2,capture,EUR,10.00,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.FLOAT_AMOUNT, "gross_minor"),
+        ("cap_2,capture,EUR,1000,5.9e1,941,2026-11-21T09:00:00Z\r\n", LineProblem.FLOAT_AMOUNT, "fee_minor"),
+        ("cap_2,capture,EUR,1000,59,.5,2026-11-21T09:00:00Z\r\n", LineProblem.FLOAT_AMOUNT, "net_minor"),
+        ("cap_2,capture,eur,1000,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.UNKNOWN_CURRENCY, "currency"),
+        ("cap_2,capture,XAU,1000,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.UNKNOWN_CURRENCY, "currency"),
+        ("cap_2,Capture,EUR,1000,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.UNKNOWN_TYPE, "type"),
+        ("cap_2,capture,EUR,1000,59,940,2026-11-21T09:00:00Z\r\n", LineProblem.NET_NOT_GROSS_MINUS_FEE, "net_minor"),
+        ("cap_2,refund,EUR,1000,59,941,2026-11-21T09:00:00Z\r\n", LineProblem.WRONG_SIGN, "gross_minor"),
+        ("cap_2,capture,EUR,0,0,0,2026-11-21T09:00:00Z\r\n", LineProblem.WRONG_SIGN, "gross_minor"),
+        ("cap_2,capture,EUR,1000,59,941,2026-11-21T09:00:00\r\n", LineProblem.BAD_TIMESTAMP, "settled_at"),
+        (
+            "cap_2,capture,EUR,99999999999999999999,0,99999999999999999999,x\r\n",
+            LineProblem.OUT_OF_RANGE,
+            "gross_minor",
+        ),
+    ],
+)
 def test_each_bad_row_is_an_error_at_its_row_and_the_rows_around_it_still_read(
-        row: str, problem: LineProblem, column: str) -> None:
+    row: str, problem: LineProblem, column: str
+) -> None:
     _, items = read((HEADER + CAPTURE + row + REFUND).encode())
 
     assert [type(item) for item in items] == [SettlementLine, LineError, SettlementLine]
@@ -123,13 +131,15 @@ def test_a_row_number_counts_records_not_physical_lines() -> None:
     _, items = read((HEADER + quoted + REFUND).encode())
 
     assert [(item.line_number, getattr(item, "problem", None)) for item in items] == [
-        (2, LineProblem.BAD_TIMESTAMP), (3, None)]
+        (2, LineProblem.BAD_TIMESTAMP),
+        (3, None),
+    ]
 
 
 @pytest.mark.parametrize("chunk_size", [1, 7, 100, 1 << 20])
 def test_the_content_hash_is_the_sha256_of_the_bytes_however_they_arrive(chunk_size: int) -> None:
     content = (HEADER + CAPTURE * 50 + "x,\xe9,EUR,1,0,1,y\r\n" + REFUND).encode()
-    chunks = (content[start:start + chunk_size] for start in range(0, len(content), chunk_size))
+    chunks = (content[start : start + chunk_size] for start in range(0, len(content), chunk_size))
 
     reader, items = read(chunks)
 
@@ -186,8 +196,10 @@ def test_reading_keeps_no_row_so_memory_does_not_grow_with_the_report() -> None:
 def test_matching_rows_allocates_nothing_that_outlives_them() -> None:
     rows = 12_000
     booked = datetime.datetime(2026, 11, 21, 9, tzinfo=datetime.UTC)
-    facts = [LedgerFact(f"cap_{n:08d}", ItemKind.CAPTURE, Money("EUR", 1000 + n % 977), Money("EUR", 59), booked)
-             for n in range(rows)]
+    facts = [
+        LedgerFact(f"cap_{n:08d}", ItemKind.CAPTURE, Money("EUR", 1000 + n % 977), Money("EUR", 59), booked)
+        for n in range(rows)
+    ]
     reconciler = Reconciler(facts, SettlementWindow.of_day(booked.date()))
     reader = SettlementReader(synthetic_report(rows))
 

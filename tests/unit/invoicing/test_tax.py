@@ -24,11 +24,24 @@ from services.invoicing.domain.tax import (
     line_tax,
 )
 
-DE, FR, US, US_CA, US_OR = Jurisdiction("DE"), Jurisdiction("FR"), Jurisdiction("US"), Jurisdiction("US", "CA"), \
-    Jurisdiction("US", "OR")
+DE, FR, US, US_CA, US_OR = (
+    Jurisdiction("DE"),
+    Jurisdiction("FR"),
+    Jurisdiction("US"),
+    Jurisdiction("US", "CA"),
+    Jurisdiction("US", "OR"),
+)
 RULES = [
-    JurisdictionRules(DE, {"standard": TaxRate.percent("19"), "reduced": TaxRate.percent(7),
-                           "export": TaxRate.zero_rated(), "medical": TaxRate.exempt()}, reverse_charge=True),
+    JurisdictionRules(
+        DE,
+        {
+            "standard": TaxRate.percent("19"),
+            "reduced": TaxRate.percent(7),
+            "export": TaxRate.zero_rated(),
+            "medical": TaxRate.exempt(),
+        },
+        reverse_charge=True,
+    ),
     JurisdictionRules(FR, {"standard": TaxRate.percent("20")}, reverse_charge=True),
     JurisdictionRules(US, {"digital": TaxRate.exempt()}),
     JurisdictionRules(US_CA, {"standard": TaxRate.percent("7.25"), "digital": TaxRate.percent("7.25")}),
@@ -58,9 +71,13 @@ async def test_the_built_in_calculator_is_a_tax_hook() -> None:
 
 
 def test_exclusive_prices_get_tax_on_top_and_inclusive_prices_contain_it() -> None:
-    result = CALCULATOR.compute(request(TaxLine("li_1", "standard", eur(1_999)),
-                                        TaxLine("li_2", "standard", eur(1_999), tax_inclusive=True),
-                                        TaxLine("li_3", "reduced", eur(1_070), tax_inclusive=True)))
+    result = CALCULATOR.compute(
+        request(
+            TaxLine("li_1", "standard", eur(1_999)),
+            TaxLine("li_2", "standard", eur(1_999), tax_inclusive=True),
+            TaxLine("li_3", "reduced", eur(1_070), tax_inclusive=True),
+        )
+    )
 
     assert taxes(result) == [380, 319, 70]  # 379.81; 1999 × 19/119 = 319.17; 1070 × 7/107 = 70
 
@@ -68,15 +85,20 @@ def test_exclusive_prices_get_tax_on_top_and_inclusive_prices_contain_it() -> No
 def test_a_credit_lines_tax_is_the_exact_negation_of_the_same_charges() -> None:
     for inclusive in (False, True):
         for amount in (1, 250, 1_999, 12_345):
-            charge, credit = CALCULATOR.compute(request(TaxLine("c", "standard", eur(amount), inclusive),
-                                                        TaxLine("d", "standard", eur(-amount), inclusive))).lines
+            charge, credit = CALCULATOR.compute(
+                request(
+                    TaxLine("c", "standard", eur(amount), inclusive), TaxLine("d", "standard", eur(-amount), inclusive)
+                )
+            ).lines
             assert credit.tax == -charge.tax
 
 
 def test_halves_round_to_even_per_line() -> None:
     # 7 % of 50 = 3.5 → 4, of 150 = 10.5 → 10: unbiased, not always up.
-    assert taxes(CALCULATOR.compute(request(TaxLine("a", "reduced", eur(50)), TaxLine("b", "reduced", eur(150))))) \
-        == [4, 10]
+    assert taxes(CALCULATOR.compute(request(TaxLine("a", "reduced", eur(50)), TaxLine("b", "reduced", eur(150))))) == [
+        4,
+        10,
+    ]
     assert line_tax(50, Fraction(7, 100), False) == 4
 
 
@@ -94,7 +116,10 @@ def test_a_region_refines_its_country_and_falls_back_to_it() -> None:
     assert taxes(CALCULATOR.compute(request(TaxLine("a", "standard", eur(10_000)), customer=oregon))) == [0]
     oregon_digital = CALCULATOR.compute(request(TaxLine("a", "digital", eur(10_000)), customer=oregon)).lines[0]
     assert (oregon_digital.tax, oregon_digital.treatment, oregon_digital.jurisdiction) == (
-        eur(0), TaxTreatment.EXEMPT, "US-OR")
+        eur(0),
+        TaxTreatment.EXEMPT,
+        "US-OR",
+    )
 
 
 def test_a_registered_business_abroad_is_reverse_charged_where_the_rules_say_so() -> None:

@@ -19,16 +19,19 @@ def test_there_is_one_luhn() -> None:
     assert vault.luhn_valid is psp_cards.luhn_valid is luhn.luhn_valid
 
 
-@pytest.mark.parametrize(("number", "valid"), [
-    ("4242424242424242", True),
-    ("4242424242424241", False),  # fails Luhn
-    ("424242424242", True),  # 12 digits: the shortest issued
-    ("42424242420", False),  # 11 digits, Luhn-valid
-    ("4000000000000000006", True),  # 19 digits
-    ("40000000000000000002", False),  # 20 digits, Luhn-valid
-    ("4242 4242 4242 4242", False),  # as typed: the caller strips separators
-    ("", False),
-])
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("4242424242424242", True),
+        ("4242424242424241", False),  # fails Luhn
+        ("424242424242", True),  # 12 digits: the shortest issued
+        ("42424242420", False),  # 11 digits, Luhn-valid
+        ("4000000000000000006", True),  # 19 digits
+        ("40000000000000000002", False),  # 20 digits, Luhn-valid
+        ("4242 4242 4242 4242", False),  # as typed: the caller strips separators
+        ("", False),
+    ],
+)
 def test_is_card_number_is_ascii_digits_of_a_card_length_passing_luhn(number: str, valid: bool) -> None:
     assert card_numbers.is_card_number(number) is valid
 

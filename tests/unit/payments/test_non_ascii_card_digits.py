@@ -50,8 +50,14 @@ def test_the_shared_digit_rule_refuses_it(number: str) -> None:
 
 @CASES
 def test_the_contract_refuses_it_as_a_card_number(number: str) -> None:
-    request = vs.TokenizeCardRequest(parent="tenants/acme", request_id="7b1f1d3e-1d7a-4b5e-9c1e-3a1b2c3d4e5f",
-                                     card_number=number, exp_month=12, exp_year=2030, cvc="123")
+    request = vs.TokenizeCardRequest(
+        parent="tenants/acme",
+        request_id="7b1f1d3e-1d7a-4b5e-9c1e-3a1b2c3d4e5f",
+        card_number=number,
+        exp_month=12,
+        exp_year=2030,
+        cvc="123",
+    )
 
     assert "card_number" in [violation.field for violation in violations_of(request, protovalidate.Validator())]
 
@@ -87,7 +93,7 @@ async def test_a_sandbox_authorization_with_it_is_hard_declined(number: str) -> 
 
 
 def test_in_free_text_it_is_still_treated_as_a_card_number() -> None:
-    grouped = " ".join(NUMBERS["arabic-indic"][i:i + 4] for i in range(0, 16, 4))
+    grouped = " ".join(NUMBERS["arabic-indic"][i : i + 4] for i in range(0, 16, 4))
     request = vs.TokenizeCardRequest(cardholder_name=f"Ada {grouped}")
 
     assert [v.field for v in request_violations(request) if v.description == CARD_NUMBER_IN_TEXT] == ["cardholder_name"]

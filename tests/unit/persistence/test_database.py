@@ -20,12 +20,15 @@ async def sqlite_database(tmp_path: pathlib.Path) -> AsyncIterator[Database]:
     await db.dispose()
 
 
-@pytest.mark.parametrize("url", [
-    "mysql+aiomysql://user@localhost/db",
-    "postgresql://postgres@localhost/db",
-    "postgresql+psycopg://postgres@localhost/db",
-    "sqlite:///mesh.db",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql+aiomysql://user@localhost/db",
+        "postgresql://postgres@localhost/db",
+        "postgresql+psycopg://postgres@localhost/db",
+        "sqlite:///mesh.db",
+    ],
+)
 def test_from_url_refuses_unsupported_driver(url: str) -> None:
     with pytest.raises(ValueError, match="unsupported database URL"):
         Database.from_url(url)
@@ -50,8 +53,10 @@ async def test_dialect_names_sqlite(sqlite_database: Database) -> None:
 
 async def test_sqlite_connection_sets_pragmas(sqlite_database: Database) -> None:
     async with sqlite_database.transaction() as connection:
-        pragmas = [(await connection.execute(text(f"PRAGMA {name}"))).scalar_one()
-                   for name in ("foreign_keys", "journal_mode", "busy_timeout", "synchronous")]
+        pragmas = [
+            (await connection.execute(text(f"PRAGMA {name}"))).scalar_one()
+            for name in ("foreign_keys", "journal_mode", "busy_timeout", "synchronous")
+        ]
 
     assert pragmas == [1, "wal", SQLITE_BUSY_TIMEOUT_MS, 2]
 
@@ -74,17 +79,21 @@ def test_current_connection_is_none_outside_any_transaction() -> None:
     assert current_connection() is None
 
 
-@pytest.mark.parametrize("error", [
-    ValueError("duplicate"),
-    exc.OperationalError("INSERT", {}, Exception("database is locked")),
-    exc.IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError("duplicate"),
+        exc.OperationalError("INSERT", {}, Exception("database is locked")),
+        exc.IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")),
+    ],
+)
 def test_is_unique_violation_needs_a_driver_unique_error(error: BaseException) -> None:
     assert not is_unique_violation(error)
 
 
 async def test_transaction_rejoins_its_database_inside_another_databases_transaction(
-        sqlite_database: Database, tmp_path: pathlib.Path) -> None:
+    sqlite_database: Database, tmp_path: pathlib.Path
+) -> None:
     other = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'other.db'}")
     try:
         async with sqlite_database.transaction() as outer:

@@ -25,5 +25,4 @@ async def test_purge_refuses_a_naive_now(unmigrated_database: Database) -> None:
 
 async def test_purge_refuses_an_empty_batch(unmigrated_database: Database) -> None:
     with pytest.raises(ValueError, match="batch_size"):
-        await purge_expired_idempotency_records(unmigrated_database, datetime.datetime.now(datetime.UTC),
-                                                batch_size=0)
+        await purge_expired_idempotency_records(unmigrated_database, datetime.datetime.now(datetime.UTC), batch_size=0)

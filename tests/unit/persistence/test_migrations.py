@@ -32,4 +32,3 @@ def test_runtime_set_has_one_linear_history() -> None:
 
     assert scripts.get_heads() == ["0004"]
     assert [script.revision for script in scripts.walk_revisions()] == ["0004", "0003", "0002", "0001"]
-

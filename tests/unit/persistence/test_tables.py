@@ -23,7 +23,11 @@ def test_idempotency_outcome_columns_allow_either_response_or_status() -> None:
 
     # status_code is NULL while the execution runs (atomic phases); set with its outcome.
     assert [columns[name].nullable for name in ("fingerprint", "status_code", "response", "status")] == [
-        False, True, True, True]
+        False,
+        True,
+        True,
+        True,
+    ]
     assert [columns[name].nullable for name in ("recovery_point", "owner", "locked_until")] == [False, True, True]
     assert isinstance(columns.response.type, LargeBinary) and isinstance(columns.status.type, LargeBinary)
 
@@ -32,8 +36,10 @@ def test_idempotency_timestamps_are_zoned_and_expiry_is_indexed() -> None:
     columns = idempotency_records.c
     indexes = {index.name: [column.name for column in index.columns] for index in idempotency_records.indexes}
 
-    assert all(isinstance(columns[name].type.impl, DateTime) and columns[name].type.impl.timezone
-               for name in ("created_at", "expires_at"))
+    assert all(
+        isinstance(columns[name].type.impl, DateTime) and columns[name].type.impl.timezone
+        for name in ("created_at", "expires_at")
+    )
     assert indexes == {"ix_idempotency_records_expires_at": ["expires_at"]}
 
 

@@ -39,5 +39,7 @@ def test_result_without_zone_is_read_as_utc() -> None:
 def test_none_passes_through_both_ways() -> None:
     column_type = UtcDateTime()
 
-    assert (column_type.process_bind_param(None, sqlite.dialect()),
-            column_type.process_result_value(None, sqlite.dialect())) == (None, None)
+    assert (
+        column_type.process_bind_param(None, sqlite.dialect()),
+        column_type.process_result_value(None, sqlite.dialect()),
+    ) == (None, None)

@@ -48,8 +48,9 @@ async def test_breaker_open_fails_fast_with_dependency_unavailable_and_retry_aft
     assert 0 < raised.value.retry_after.total_seconds() <= 30
 
 
-@pytest.mark.parametrize("code", [grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT,
-                                  grpc.StatusCode.INTERNAL])
+@pytest.mark.parametrize(
+    "code", [grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.INTERNAL]
+)
 async def test_breaker_ignores_failures_that_are_the_callers_problem(code):
     breakers = registry(threshold=1)
     await fail_through(breakers, "payments", rpc_error(code))
@@ -97,8 +98,9 @@ async def test_breakers_are_independent_per_dependency():
 
 
 async def test_breaker_settings_can_differ_per_dependency():
-    breakers = BreakerRegistry(BreakerSettings(failure_threshold=1),
-                               overrides={"invoicing": BreakerSettings(failure_threshold=3)})
+    breakers = BreakerRegistry(
+        BreakerSettings(failure_threshold=1), overrides={"invoicing": BreakerSettings(failure_threshold=3)}
+    )
     await fail_through(breakers, "invoicing", rpc_error(grpc.StatusCode.UNAVAILABLE))
     assert breakers.state("invoicing") is BreakerState.CLOSED
 
@@ -110,8 +112,11 @@ async def test_breaker_listener_sees_every_transition():
     await fail_through(breakers, "payments", rpc_error(grpc.StatusCode.UNAVAILABLE))
     await eventually(lambda: breakers.state("payments") is BreakerState.HALF_OPEN, "the breaker half-opening")
     await succeed_through(breakers, "payments")
-    assert seen == [("payments", BreakerState.OPEN), ("payments", BreakerState.HALF_OPEN),
-                    ("payments", BreakerState.CLOSED)]
+    assert seen == [
+        ("payments", BreakerState.OPEN),
+        ("payments", BreakerState.HALF_OPEN),
+        ("payments", BreakerState.CLOSED),
+    ]
 
 
 async def test_unknown_dependency_is_closed():

@@ -29,8 +29,9 @@ def policy(**overrides) -> CallPolicy:
 
 def client(threshold: int = 5) -> ResilientClient:
     clock = FakeClock()
-    return ResilientClient(breakers=BreakerRegistry(BreakerSettings(failure_threshold=threshold)),
-                           clock=clock, sleep=clock.sleep)
+    return ResilientClient(
+        breakers=BreakerRegistry(BreakerSettings(failure_threshold=threshold)), clock=clock, sleep=clock.sleep
+    )
 
 
 async def cached_price(request, error):
@@ -61,8 +62,9 @@ async def test_fallback_answers_when_the_dependency_fails():
 async def test_fallback_answers_when_the_breaker_is_open():
     resilient = client(threshold=1)
     method = FakeMethod(rpc_error(grpc.StatusCode.UNAVAILABLE))
-    await resilient.wrap(policy(idempotent=False, degradation="serve-cached-price"), method,
-                         fallback=cached_price)("sku-1")
+    await resilient.wrap(policy(idempotent=False, degradation="serve-cached-price"), method, fallback=cached_price)(
+        "sku-1"
+    )
     call = resilient.wrap(policy(degradation="serve-cached-price"), method, fallback=cached_price)
     assert await call("sku-2") == "cached answer to sku-2"
     assert len(method.calls) == 1
@@ -88,8 +90,7 @@ async def test_breaker_open_without_fallback_raises_dependency_unavailable():
     assert len(method.calls) == 1
 
 
-@pytest.mark.parametrize("overrides, fallback", [({"degradation": "serve-cached-price"}, None),
-                                                 ({}, cached_price)])
+@pytest.mark.parametrize("overrides, fallback", [({"degradation": "serve-cached-price"}, None), ({}, cached_price)])
 def test_wrap_refuses_a_fallback_without_a_named_degradation_and_vice_versa(overrides, fallback):
     with pytest.raises(ValueError, match="degradation"):
         client().wrap(policy(**overrides), FakeMethod(), fallback=fallback)

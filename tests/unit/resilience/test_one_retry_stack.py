@@ -36,9 +36,12 @@ def python_files() -> list[pathlib.Path]:
 
 
 def test_only_mesh_resilience_imports_tenacity() -> None:
-    found = [f"{path.relative_to(ROOT).as_posix()}:{line}" for path in python_files()
-             for line in imports_tenacity(path.read_text())
-             if not path.relative_to(ROOT).as_posix().startswith(OWNER)]
+    found = [
+        f"{path.relative_to(ROOT).as_posix()}:{line}"
+        for path in python_files()
+        for line in imports_tenacity(path.read_text())
+        if not path.relative_to(ROOT).as_posix().startswith(OWNER)
+    ]
 
     assert not found, "tenacity imported outside mesh/resilience (use mesh.resilience.retry):\n" + "\n".join(found)
 
@@ -48,19 +51,29 @@ def test_the_check_sees_the_runtimes_own_import() -> None:
     assert imports_tenacity((ROOT / "mesh/resilience/retry.py").read_text())
 
 
-@pytest.mark.parametrize("source", [
-    "import tenacity",
-    "import tenacity.asyncio as retrying",
-    "from tenacity import AsyncRetrying",
-    "from tenacity.wait import wait_random_exponential",
-    "def later():\n    from tenacity import retry\n",
-    "import typing\nif typing.TYPE_CHECKING:\n    import tenacity\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import tenacity",
+        "import tenacity.asyncio as retrying",
+        "from tenacity import AsyncRetrying",
+        "from tenacity.wait import wait_random_exponential",
+        "def later():\n    from tenacity import retry\n",
+        "import typing\nif typing.TYPE_CHECKING:\n    import tenacity\n",
+    ],
+)
 def test_every_form_of_import_is_seen(source: str) -> None:
     assert imports_tenacity(source)
 
 
-@pytest.mark.parametrize("source", ["import tenacious", "from mesh.resilience.retry import retrying_on",
-                                    "from .tenacity import x", "tenacity = 'a word, not a module'"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import tenacious",
+        "from mesh.resilience.retry import retrying_on",
+        "from .tenacity import x",
+        "tenacity = 'a word, not a module'",
+    ],
+)
 def test_lookalikes_are_not_imports(source: str) -> None:
     assert not imports_tenacity(source)

@@ -10,8 +10,12 @@ from mesh.resilience import DEFAULT_RETRYABLE_CODES, CallPolicy
 
 
 def policy(**overrides) -> CallPolicy:
-    settings = {"name": "checkout->payments.GetPaymentIntent", "dependency": "payments",
-                "timeout": 2.0, "idempotent": True}
+    settings = {
+        "name": "checkout->payments.GetPaymentIntent",
+        "dependency": "payments",
+        "timeout": 2.0,
+        "idempotent": True,
+    }
     return CallPolicy(**(settings | overrides))
 
 
@@ -53,14 +57,17 @@ def test_retrying_deadline_exceeded_of_a_non_idempotent_call_is_refused():
         policy(idempotent=False, retryable_codes={grpc.StatusCode.DEADLINE_EXCEEDED})
 
 
-@pytest.mark.parametrize("overrides", [
-    {"max_attempts": 0},
-    {"backoff_base": 2.0, "backoff_max": 1.0},
-    {"backoff_base": -0.1},
-    {"name": ""},
-    {"dependency": ""},
-    {"min_attempt_time": 0.0},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"max_attempts": 0},
+        {"backoff_base": 2.0, "backoff_max": 1.0},
+        {"backoff_base": -0.1},
+        {"name": ""},
+        {"dependency": ""},
+        {"min_attempt_time": 0.0},
+    ],
+)
 def test_policy_with_impossible_settings_is_refused(overrides):
     with pytest.raises(ValueError):
         policy(**overrides)

@@ -7,8 +7,7 @@ from mesh.errors import Code, DomainError
 from mesh.resilience import CallPolicy, outbound_deadline, outbound_metadata
 from tests.fixtures.resilience import FakeClock, incoming_call
 
-POLICY = CallPolicy(name="checkout->payments.GetPaymentIntent", dependency="payments", timeout=10.0,
-                    idempotent=True)
+POLICY = CallPolicy(name="checkout->payments.GetPaymentIntent", dependency="payments", timeout=10.0, idempotent=True)
 
 
 def test_deadline_without_a_context_is_the_policy_timeout():
@@ -54,8 +53,7 @@ def test_metadata_without_a_context_is_the_callers_own():
 def test_metadata_carries_tenant_and_caller_then_the_callers_headers():
     with incoming_call() as ctx:
         sent = outbound_metadata((("idempotency-key", "k1"),))
-    assert sent == (
-        (context.TENANT_HEADER, ctx.tenant), (context.CALLER_HEADER, "checkout"), ("idempotency-key", "k1"))
+    assert sent == ((context.TENANT_HEADER, ctx.tenant), (context.CALLER_HEADER, "checkout"), ("idempotency-key", "k1"))
 
 
 def test_metadata_tenant_of_the_context_wins_over_the_callers():

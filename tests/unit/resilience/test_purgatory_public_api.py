@@ -30,18 +30,21 @@ def private_uses(tree: ast.Module) -> list[str]:
 
 def test_the_runtime_and_services_use_only_purgatorys_public_names() -> None:
     sources = sorted(ROOT.glob("mesh/**/*.py")) + sorted(ROOT.glob("services/**/*.py"))
-    found = {str(path.relative_to(ROOT)): uses for path in sources
-             if (uses := private_uses(ast.parse(path.read_text())))}
+    found = {
+        str(path.relative_to(ROOT)): uses for path in sources if (uses := private_uses(ast.parse(path.read_text())))
+    }
 
     assert found == {}
 
 
 def test_the_check_catches_the_private_imports_the_breaker_used_to_make() -> None:
-    source = ("import purgatory\n"
-              "from purgatory.domain.model import Context, OpenedState\n"
-              "from purgatory.service._async.circuitbreaker import AsyncCircuitBreaker\n"
-              "purgatory.AsyncCircuitBreakerFactory\n"
-              "purgatory.service\n")
+    source = (
+        "import purgatory\n"
+        "from purgatory.domain.model import Context, OpenedState\n"
+        "from purgatory.service._async.circuitbreaker import AsyncCircuitBreaker\n"
+        "purgatory.AsyncCircuitBreakerFactory\n"
+        "purgatory.service\n"
+    )
 
     assert private_uses(ast.parse(source)) == [
         "2: from purgatory.domain.model import Context, OpenedState",

@@ -26,8 +26,15 @@ class Attempts:
 
 
 def policy(**overrides) -> CallPolicy:
-    settings = {"name": "test->payments.GetPaymentIntent", "dependency": "payments", "timeout": 5.0,
-                "idempotent": True, "max_attempts": 4, "backoff_base": 0.1, "backoff_max": 0.4}
+    settings = {
+        "name": "test->payments.GetPaymentIntent",
+        "dependency": "payments",
+        "timeout": 5.0,
+        "idempotent": True,
+        "max_attempts": 4,
+        "backoff_base": 0.1,
+        "backoff_max": 0.4,
+    }
     return CallPolicy(**(settings | overrides))
 
 
@@ -75,8 +82,9 @@ async def test_retry_never_repeats_a_non_idempotent_call():
 
 
 async def test_retry_waits_at_least_the_servers_retry_info():
-    asked = rpc_error(grpc.StatusCode.RESOURCE_EXHAUSTED, common.RATE_LIMITED,
-                      retry_after=datetime.timedelta(seconds=2))
+    asked = rpc_error(
+        grpc.StatusCode.RESOURCE_EXHAUSTED, common.RATE_LIMITED, retry_after=datetime.timedelta(seconds=2)
+    )
     clock, attempts = FakeClock(), Attempts(asked)
     assert await run(attempts, policy(), clock) == "ok"
     assert clock.sleeps[0] >= 2.0

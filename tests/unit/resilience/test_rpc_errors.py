@@ -25,8 +25,9 @@ def test_domain_error_without_details_keeps_code_and_message():
 
 
 def test_retry_delay_is_read_from_retry_info():
-    error = rpc_error(grpc.StatusCode.RESOURCE_EXHAUSTED, common.RATE_LIMITED,
-                      retry_after=datetime.timedelta(milliseconds=1500))
+    error = rpc_error(
+        grpc.StatusCode.RESOURCE_EXHAUSTED, common.RATE_LIMITED, retry_after=datetime.timedelta(milliseconds=1500)
+    )
     assert retry_delay_of(error) == 1.5
 
 

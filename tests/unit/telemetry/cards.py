@@ -25,7 +25,7 @@ def luhn_check_digit(body: str) -> str:
 
 def grouped(pan: str, separator: str) -> str:
     """The PAN written in groups of four, e.g. "4111 1111 1111 1111"."""
-    return separator.join(pan[i:i + 4] for i in range(0, len(pan), 4))
+    return separator.join(pan[i : i + 4] for i in range(0, len(pan), 4))
 
 
 def carries(text: str, pan: str) -> bool:

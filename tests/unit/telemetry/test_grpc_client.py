@@ -172,8 +172,12 @@ async def test_span_ends_at_once_when_a_later_interceptor_answered_itself(tracin
 
 
 def test_client_interceptors_cover_every_arity():
-    kinds = (grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor,
-             grpc.aio.StreamUnaryClientInterceptor, grpc.aio.StreamStreamClientInterceptor)
+    kinds = (
+        grpc.aio.UnaryUnaryClientInterceptor,
+        grpc.aio.UnaryStreamClientInterceptor,
+        grpc.aio.StreamUnaryClientInterceptor,
+        grpc.aio.StreamStreamClientInterceptor,
+    )
 
     interceptors = client_interceptors()
 

@@ -89,8 +89,21 @@ def test_redact_keeps_ordinary_keys_and_text():
     assert redact(text) == text
 
 
-@pytest.mark.parametrize("key", ["password", "PASSWORD", "card_number", "cardNumber", "x-api-key", "access_token",
-                                 "http.request.header.authorization", "clientSecret", "pan", "cvc"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "password",
+        "PASSWORD",
+        "card_number",
+        "cardNumber",
+        "x-api-key",
+        "access_token",
+        "http.request.header.authorization",
+        "clientSecret",
+        "pan",
+        "cvc",
+    ],
+)
 def test_is_sensitive_key_recognises_secret_names(key):
     assert is_sensitive_key(key)
 
@@ -160,8 +173,11 @@ def test_redact_never_lets_embedded_pan_survive(written, before, after, left, ri
     assert REDACTED_PAN in redacted
 
 
-@given(digits=st.text(string.digits, min_size=13, max_size=19).filter(lambda d: not luhn_valid(d)),
-       before=st.text("abcdefghij ", max_size=20), after=st.text("abcdefghij ", max_size=20))
+@given(
+    digits=st.text(string.digits, min_size=13, max_size=19).filter(lambda d: not luhn_valid(d)),
+    before=st.text("abcdefghij ", max_size=20),
+    after=st.text("abcdefghij ", max_size=20),
+)
 def test_redact_keeps_non_luhn_number(digits, before, after):
     text = f"{before} {digits} {after}"
 

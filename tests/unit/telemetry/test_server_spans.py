@@ -77,8 +77,12 @@ async def test_span_continues_the_callers_trace_with_rpc_attributes(exporting):
     assert trace.format_trace_id(span.context.trace_id) == TRACE_ID
     assert trace.format_span_id(span.parent.span_id) == PARENT_SPAN_ID
     assert span.parent.is_remote
-    assert dict(span.attributes) == {"rpc.system": "grpc", "rpc.service": SERVICE, "rpc.method": "GetPaymentIntent",
-                                     "rpc.grpc.status_code": 0}
+    assert dict(span.attributes) == {
+        "rpc.system": "grpc",
+        "rpc.service": SERVICE,
+        "rpc.method": "GetPaymentIntent",
+        "rpc.grpc.status_code": 0,
+    }
     assert span.status.status_code is trace.StatusCode.UNSET
 
 
@@ -92,10 +96,15 @@ async def test_call_without_traceparent_starts_a_new_trace(exporting):
     assert span.context.is_valid
 
 
-@pytest.mark.parametrize(("code", "span_status"), [(grpc.StatusCode.INVALID_ARGUMENT, trace.StatusCode.UNSET),
-                                                   (grpc.StatusCode.NOT_FOUND, trace.StatusCode.UNSET),
-                                                   (grpc.StatusCode.INTERNAL, trace.StatusCode.ERROR),
-                                                   (grpc.StatusCode.UNAVAILABLE, trace.StatusCode.ERROR)])
+@pytest.mark.parametrize(
+    ("code", "span_status"),
+    [
+        (grpc.StatusCode.INVALID_ARGUMENT, trace.StatusCode.UNSET),
+        (grpc.StatusCode.NOT_FOUND, trace.StatusCode.UNSET),
+        (grpc.StatusCode.INTERNAL, trace.StatusCode.ERROR),
+        (grpc.StatusCode.UNAVAILABLE, trace.StatusCode.ERROR),
+    ],
+)
 async def test_mapped_status_sets_the_code_and_only_server_faults_are_errors(exporting, code, span_status):
     provider, memory = exporting
     recorded = Recorded()
@@ -190,7 +199,9 @@ async def test_without_exporter_log_lines_of_a_served_call_carry_the_incoming_tr
         async with plain_channel(f"127.0.0.1:{port}") as channel:
             await payment_service_pb2_grpc.PaymentServiceStub(channel).GetPaymentIntent(
                 ps.GetPaymentIntentRequest(name="tenants/t-1/paymentIntents/pi_1"),
-                metadata=(("traceparent", TRACEPARENT),), timeout=10)
+                metadata=(("traceparent", TRACEPARENT),),
+                timeout=10,
+            )
     finally:
         await server.stop(grace=None)
 

@@ -86,9 +86,10 @@ def test_sampler_ratio_outside_zero_to_one_is_refused(ratio):
         telemetry_settings(otel_traces_sampler_ratio=ratio)
 
 
-@pytest.mark.parametrize(("ratio", "parent", "sampled"), [(0.0, None, False), (1.0, None, True),
-                                                          (0.0, SAMPLED_PARENT, True),
-                                                          (1.0, UNSAMPLED_PARENT, False)])
+@pytest.mark.parametrize(
+    ("ratio", "parent", "sampled"),
+    [(0.0, None, False), (1.0, None, True), (0.0, SAMPLED_PARENT, True), (1.0, UNSAMPLED_PARENT, False)],
+)
 def test_root_spans_follow_the_ratio_and_children_their_parent(ratio, parent, sampled):
     provider = build_tracer_provider(telemetry_settings(otel_traces_sampler_ratio=ratio))
     provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))

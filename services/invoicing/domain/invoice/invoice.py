@@ -83,8 +83,18 @@ class Invoice:
     # Creating and editing a draft.
 
     @classmethod
-    def draft(cls, *, name: str, currency_code: str, lines: Sequence[NewLine], created_at: datetime.datetime,
-              customer: str = "", order: str = "", subscription: str = "", days_until_due: int = 0) -> Invoice:
+    def draft(
+        cls,
+        *,
+        name: str,
+        currency_code: str,
+        lines: Sequence[NewLine],
+        created_at: datetime.datetime,
+        customer: str = "",
+        order: str = "",
+        subscription: str = "",
+        days_until_due: int = 0,
+    ) -> Invoice:
         """A DRAFT with `lines` priced, ids "li_1", "li_2", … in order; InvalidInvoice if it cannot be."""
         if not is_known_currency(currency_code):
             raise InvalidInvoice(f"{currency_code!r} is not an ISO 4217 currency with a minor unit")
@@ -94,10 +104,22 @@ class Invoice:
             raise InvalidLineItem(f"an invoice has 1 to {MAX_LINES} line items, not {len(lines)}")
         priced = tuple(price_line(f"li_{index}", new, currency_code) for index, new in enumerate(lines, 1))
         zero = Money.zero(currency_code)
-        return cls(name=name, currency_code=currency_code, lines=priced, totals=totals_of(currency_code, priced),
-                   customer=customer, order=order, subscription=subscription, days_until_due=days_until_due,
-                   created_at=created_at, updated_at=created_at, amount_paid=zero, amount_credited=zero,
-                   amount_voided=zero, amount_written_off=zero)
+        return cls(
+            name=name,
+            currency_code=currency_code,
+            lines=priced,
+            totals=totals_of(currency_code, priced),
+            customer=customer,
+            order=order,
+            subscription=subscription,
+            days_until_due=days_until_due,
+            created_at=created_at,
+            updated_at=created_at,
+            amount_paid=zero,
+            amount_credited=zero,
+            amount_voided=zero,
+            amount_written_off=zero,
+        )
 
     def add_line(self, new: NewLine, *, at: datetime.datetime) -> Invoice:
         require(Action.EDIT, self.state)
@@ -126,8 +148,9 @@ class Invoice:
     def tax_request(self, *, seller: Jurisdiction, customer: TaxCustomer, default_tax_code: str) -> TaxRequest:
         """What to ask the tax hook; a line without a tax code gets the tenant's default."""
         self.ensure_finalizable()
-        lines = tuple(TaxLine(line.id, line.tax_code or default_tax_code, line.price, line.tax_inclusive)
-                      for line in self.lines)
+        lines = tuple(
+            TaxLine(line.id, line.tax_code or default_tax_code, line.price, line.tax_inclusive) for line in self.lines
+        )
         return TaxRequest(self.currency_code, seller, customer, lines)
 
     def finalize(self, *, number: str, taxes: TaxResult, at: datetime.datetime) -> Invoice:
@@ -139,9 +162,16 @@ class Invoice:
         totals = totals_of(self.currency_code, lines)
         if totals.net.amount_minor <= 0 or totals.total.amount_minor <= 0:
             raise InvoiceEmpty("once taxed, the invoice's total is not above zero: nothing to issue")
-        return dataclasses.replace(self, state=InvoiceState.OPEN, number=number, lines=lines, totals=totals,
-                                   issued_at=at, due_at=at + datetime.timedelta(days=self.days_until_due),
-                                   updated_at=at)
+        return dataclasses.replace(
+            self,
+            state=InvoiceState.OPEN,
+            number=number,
+            lines=lines,
+            totals=totals,
+            issued_at=at,
+            due_at=at + datetime.timedelta(days=self.days_until_due),
+            updated_at=at,
+        )
 
     # Money in and out of an issued invoice.
 
@@ -151,8 +181,12 @@ class Invoice:
         self._require_positive(amount, "a payment")
         if amount > self.amount_due:
             raise PaymentExceedsAmountDue(self.amount_due.amount_minor)
-        paid = dataclasses.replace(self, amount_paid=self.amount_paid + amount, updated_at=at,
-                                   payments=self.payments + (AppliedPayment(payment_intent, amount, at),))
+        paid = dataclasses.replace(
+            self,
+            amount_paid=self.amount_paid + amount,
+            updated_at=at,
+            payments=self.payments + (AppliedPayment(payment_intent, amount, at),),
+        )
         return paid._settled_if_nothing_due()
 
     def apply_credit(self, credits: Sequence[LineCredit], *, at: datetime.datetime) -> Invoice:
@@ -165,8 +199,12 @@ class Invoice:
         total = Money.total(self.currency_code, (credit.amount + credit.tax for credit in credits))
         if total > self.creditable:
             raise CreditExceedsInvoice(self.creditable.amount_minor)
-        credited = dataclasses.replace(self, lines=tuple(lines[line.id] for line in self.lines), updated_at=at,
-                                       amount_credited=self.amount_credited + total)
+        credited = dataclasses.replace(
+            self,
+            lines=tuple(lines[line.id] for line in self.lines),
+            updated_at=at,
+            amount_credited=self.amount_credited + total,
+        )
         return credited._settled_if_nothing_due() if self.state is InvoiceState.OPEN else credited
 
     # Exits.
@@ -177,15 +215,17 @@ class Invoice:
         if self.amount_paid.amount_minor:
             raise InvoiceStateInvalid("void", self.state.value, " with payments applied")
         voided = self.total - self.amount_credited if self.is_issued else Money.zero(self.currency_code)
-        return dataclasses.replace(self, state=InvoiceState.VOID, amount_voided=voided, void_reason=reason,
-                                   updated_at=at)
+        return dataclasses.replace(
+            self, state=InvoiceState.VOID, amount_voided=voided, void_reason=reason, updated_at=at
+        )
 
     def mark_uncollectible(self, *, at: datetime.datetime) -> Invoice:
         """UNCOLLECTIBLE: the amount due is written off to bad debt; it stays due, so a later
         payment still settles the invoice."""
         require(Action.MARK_UNCOLLECTIBLE, self.state)
-        return dataclasses.replace(self, state=InvoiceState.UNCOLLECTIBLE, amount_written_off=self.amount_due,
-                                   updated_at=at)
+        return dataclasses.replace(
+            self, state=InvoiceState.UNCOLLECTIBLE, amount_written_off=self.amount_due, updated_at=at
+        )
 
     # What it owes.
 

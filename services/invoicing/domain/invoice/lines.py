@@ -108,8 +108,9 @@ class LineItem:
         return dataclasses.replace(self, tax=line_tax.tax, tax_rate=line_tax.rate, tax_treatment=line_tax.treatment)
 
     def credited(self, amount: Money, tax: Money) -> LineItem:
-        return dataclasses.replace(self, amount_credited=self.amount_credited + amount,
-                                   tax_credited=self.tax_credited + tax)
+        return dataclasses.replace(
+            self, amount_credited=self.amount_credited + amount, tax_credited=self.tax_credited + tax
+        )
 
 
 def price_line(line_id: str, new: NewLine, currency_code: str) -> LineItem:
@@ -122,9 +123,20 @@ def price_line(line_id: str, new: NewLine, currency_code: str) -> LineItem:
     except ValueError as err:
         raise InvalidLineItem(f"the line's amount does not fit: {err}") from None
     zero = Money.zero(currency_code)
-    return LineItem(id=line_id, description=new.description, quantity=new.quantity, unit_amount=new.unit_amount,
-                    price=price, credit=new.credit, tax_code=new.tax_code, tax_inclusive=new.tax_inclusive,
-                    period=new.period, tax=zero, amount_credited=zero, tax_credited=zero)
+    return LineItem(
+        id=line_id,
+        description=new.description,
+        quantity=new.quantity,
+        unit_amount=new.unit_amount,
+        price=price,
+        credit=new.credit,
+        tax_code=new.tax_code,
+        tax_inclusive=new.tax_inclusive,
+        period=new.period,
+        tax=zero,
+        amount_credited=zero,
+        tax_credited=zero,
+    )
 
 
 def _check(new: NewLine, currency_code: str) -> None:

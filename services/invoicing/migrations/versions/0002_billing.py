@@ -27,8 +27,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("reconciliation_reports", "psp_items", "invoice_payments", "document_counters",
-                  "credit_notes", "invoices"):
+    for table in (
+        "reconciliation_reports",
+        "psp_items",
+        "invoice_payments",
+        "document_counters",
+        "credit_notes",
+        "invoices",
+    ):
         op.drop_table(table)
 
 
@@ -48,8 +54,14 @@ def _invoices() -> None:
     )
     op.create_index("ix_invoices_listing", "invoices", ["tenant", "created_at", "id"])
     # Gap-free and unique: a second invoice with the same number cannot commit.
-    op.create_index("uq_invoices_number", "invoices", ["tenant", "number"], unique=True,
-                    postgresql_where=sa.text("number <> ''"), sqlite_where=sa.text("number <> ''"))
+    op.create_index(
+        "uq_invoices_number",
+        "invoices",
+        ["tenant", "number"],
+        unique=True,
+        postgresql_where=sa.text("number <> ''"),
+        sqlite_where=sa.text("number <> ''"),
+    )
 
 
 def _credit_notes() -> None:
@@ -123,8 +135,12 @@ def _reconciliation_reports() -> None:
     op.create_index("ix_reconciliation_reports_listing", "reconciliation_reports", ["tenant", "created_at", "id"])
     # Reports are immutable: refuse UPDATE like the ledger refuses rewrites.
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE TRIGGER reconciliation_reports_immutable BEFORE UPDATE ON reconciliation_reports "
-                   "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_rewrite()")
+        op.execute(
+            "CREATE TRIGGER reconciliation_reports_immutable BEFORE UPDATE ON reconciliation_reports "
+            "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_rewrite()"
+        )
     else:
-        op.execute("CREATE TRIGGER reconciliation_reports_no_update BEFORE UPDATE ON reconciliation_reports "
-                   "BEGIN SELECT RAISE(ABORT, 'reconciliation reports are immutable'); END")
+        op.execute(
+            "CREATE TRIGGER reconciliation_reports_no_update BEFORE UPDATE ON reconciliation_reports "
+            "BEGIN SELECT RAISE(ABORT, 'reconciliation reports are immutable'); END"
+        )

@@ -25,14 +25,24 @@ def upgrade() -> None:
     with op.batch_alter_table("refunds") as table:
         table.alter_column("reason", type_=sa.String(64), existing_type=sa.String(32), existing_nullable=False)
     with op.batch_alter_table("payment_intents") as table:
-        table.alter_column("pending_detail", type_=sa.String(500), existing_type=sa.String(200),
-                           existing_nullable=False, existing_server_default="")
+        table.alter_column(
+            "pending_detail",
+            type_=sa.String(500),
+            existing_type=sa.String(200),
+            existing_nullable=False,
+            existing_server_default="",
+        )
 
 
 def downgrade() -> None:
     # Fails on PostgreSQL while a row holds a longer value: narrowing would lose it.
     with op.batch_alter_table("payment_intents") as table:
-        table.alter_column("pending_detail", type_=sa.String(200), existing_type=sa.String(500),
-                           existing_nullable=False, existing_server_default="")
+        table.alter_column(
+            "pending_detail",
+            type_=sa.String(200),
+            existing_type=sa.String(500),
+            existing_nullable=False,
+            existing_server_default="",
+        )
     with op.batch_alter_table("refunds") as table:
         table.alter_column("reason", type_=sa.String(32), existing_type=sa.String(64), existing_nullable=False)

@@ -112,24 +112,41 @@ class PaymentsUnderTest:
         return ((TENANT_HEADER, self.tenant), (CALLER_HEADER, "tests"))
 
     async def tokenize(self, pan: str, cvc: str = "737") -> str:
-        response = await self.vault.TokenizeCard(vs.TokenizeCardRequest(
-            parent=f"tenants/{self.tenant}", request_id=str(uuid.uuid4()), card_number=pan, exp_month=12,
-            exp_year=2099, cvc=cvc, cardholder_name="Ada Lovelace"), metadata=self.md())
+        response = await self.vault.TokenizeCard(
+            vs.TokenizeCardRequest(
+                parent=f"tenants/{self.tenant}",
+                request_id=str(uuid.uuid4()),
+                card_number=pan,
+                exp_month=12,
+                exp_year=2099,
+                cvc=cvc,
+                cardholder_name="Ada Lovelace",
+            ),
+            metadata=self.md(),
+        )
         return response.token
 
-    async def created_intent(self, pan: str, amount: int = 1000, cvc: str = "737", *,
-                             capture_method: int = pi.CAPTURE_METHOD_MANUAL) -> pi.PaymentIntent:
+    async def created_intent(
+        self, pan: str, amount: int = 1000, cvc: str = "737", *, capture_method: int = pi.CAPTURE_METHOD_MANUAL
+    ) -> pi.PaymentIntent:
         token = await self.tokenize(pan, cvc)
-        created = await self.payments.CreatePaymentIntent(ps.CreatePaymentIntentRequest(
-            parent=f"tenants/{self.tenant}", request_id=str(uuid.uuid4()),
-            amount=money_pb2.Money(currency_code="EUR", amount_minor=amount), payment_method=token,
-            capture_method=capture_method), metadata=self.md())
+        created = await self.payments.CreatePaymentIntent(
+            ps.CreatePaymentIntentRequest(
+                parent=f"tenants/{self.tenant}",
+                request_id=str(uuid.uuid4()),
+                amount=money_pb2.Money(currency_code="EUR", amount_minor=amount),
+                payment_method=token,
+                capture_method=capture_method,
+            ),
+            metadata=self.md(),
+        )
         return created.payment_intent
 
     async def authorize(self, name: str, request_id: str | None = None) -> pi.PaymentIntent:
         """AuthorizePaymentIntent; a decline raises its CARD_DECLINED AioRpcError."""
-        response = await self.payments.AuthorizePaymentIntent(ps.AuthorizePaymentIntentRequest(
-            name=name, request_id=request_id or str(uuid.uuid4())), metadata=self.md())
+        response = await self.payments.AuthorizePaymentIntent(
+            ps.AuthorizePaymentIntentRequest(name=name, request_id=request_id or str(uuid.uuid4())), metadata=self.md()
+        )
         return response.payment_intent
 
     async def authorized_intent(self, pan: str, amount: int = 1000, cvc: str = "737") -> pi.PaymentIntent:
@@ -137,8 +154,9 @@ class PaymentsUnderTest:
         return await self.authorize((await self.created_intent(pan, amount, cvc)).name)
 
     async def get(self, name: str) -> pi.PaymentIntent:
-        return (await self.payments.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name),
-                                                     metadata=self.md())).payment_intent
+        return (
+            await self.payments.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name), metadata=self.md())
+        ).payment_intent
 
     async def table_rows(self, *names: str) -> list[str]:
         async with self.runtime.database.transaction() as conn:
@@ -150,11 +168,20 @@ class PaymentsUnderTest:
 
 @pytest.fixture
 async def payments(service_stack):
-    runtime = await Runtime.open(service_stack.settings("payments"), migrations=[PAYMENTS_MIGRATIONS],
-                                 unfingerprinted=UNFINGERPRINTED)
+    runtime = await Runtime.open(
+        service_stack.settings("payments"), migrations=[PAYMENTS_MIGRATIONS], unfingerprinted=UNFINGERPRINTED
+    )
     psps = {SANDBOX_ALPHA: FlakySandbox(SANDBOX_ALPHA), SANDBOX_BETA: FlakySandbox(SANDBOX_BETA)}
-    router = PspRouter(psps, RoutingPolicy(rules=(), default=(SANDBOX_ALPHA, SANDBOX_BETA), backoff_base=0.001,
-                                           backoff_max=0.002, status_hedge_after=0.05))
+    router = PspRouter(
+        psps,
+        RoutingPolicy(
+            rules=(),
+            default=(SANDBOX_ALPHA, SANDBOX_BETA),
+            backoff_base=0.001,
+            backoff_max=0.002,
+            status_hedge_after=0.05,
+        ),
+    )
     app = PaymentsApp(runtime.database, Vault(KeyRing.from_setting(KEYS), b"f" * 32), router)
     server = runtime.server(bindings(app))
     port = await server.start()

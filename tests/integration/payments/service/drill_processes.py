@@ -32,11 +32,19 @@ class ChildProcess:
 
     async def start(self, ready: Callable[[str], str | None]) -> str:
         self._process = await asyncio.create_subprocess_exec(
-            *self._argv, cwd=REPO, env=self._env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, limit=1 << 20)
+            *self._argv,
+            cwd=REPO,
+            env=self._env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            limit=1 << 20,
+        )
         found = asyncio.get_running_loop().create_future()
-        self._drains = [asyncio.ensure_future(self._drain(stream, ready, found))
-                        for stream in (self._process.stdout, self._process.stderr)]
+        self._drains = [
+            asyncio.ensure_future(self._drain(stream, ready, found))
+            for stream in (self._process.stdout, self._process.stderr)
+        ]
         try:
             async with asyncio.timeout(START_DEADLINE):
                 return await asyncio.shield(found)
@@ -55,8 +63,9 @@ class ChildProcess:
             await self._process.wait()
         await asyncio.gather(*self._drains, return_exceptions=True)
 
-    async def _drain(self, stream: asyncio.StreamReader, ready: Callable[[str], str | None],
-                     found: asyncio.Future) -> None:
+    async def _drain(
+        self, stream: asyncio.StreamReader, ready: Callable[[str], str | None], found: asyncio.Future
+    ) -> None:
         while line := (await stream.readline()).decode(errors="replace"):
             with self._log_path.open("a", encoding="utf-8") as log:
                 log.write(line)

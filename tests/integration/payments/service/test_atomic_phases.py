@@ -47,7 +47,8 @@ class GatedPsp:
 
 
 async def test_authorizations_waiting_on_the_psp_hold_no_transaction_and_block_nobody(
-        payments: PaymentsUnderTest) -> None:
+    payments: PaymentsUnderTest,
+) -> None:
     intents = [await payments.created_intent(APPROVE, 1000 + i) for i in range(CONCURRENT_AUTHORIZATIONS)]
     gated = GatedPsp(payments.psps[SANDBOX_ALPHA], payments.runtime.database)
     payments.app.router._connectors[SANDBOX_ALPHA] = gated
@@ -69,7 +70,8 @@ async def test_authorizations_waiting_on_the_psp_hold_no_transaction_and_block_n
 
 
 async def test_an_operation_on_an_intent_whose_call_is_in_flight_is_refused_as_retryable(
-        payments: PaymentsUnderTest) -> None:
+    payments: PaymentsUnderTest,
+) -> None:
     intent = await payments.created_intent(APPROVE, 1000)
     gated = GatedPsp(payments.psps[SANDBOX_ALPHA], payments.runtime.database)
     payments.app.router._connectors[SANDBOX_ALPHA] = gated

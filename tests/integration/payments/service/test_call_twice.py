@@ -130,8 +130,10 @@ async def observed(p: PaymentsUnderTest) -> Observed:
                 counts[f"{table} rows"] = len(rows)
         for (event_type,) in await conn.execute(sa.select(outbox.c.event_type)):
             counts[f"{event_type.rsplit('.', 1)[-1]} events"] += 1
-        intents = [f"tenants/{tenant}/paymentIntents/{intent_id}" for tenant, intent_id in await conn.execute(
-            sa.text("SELECT tenant, id FROM payment_intents"))]
+        intents = [
+            f"tenants/{tenant}/paymentIntents/{intent_id}"
+            for tenant, intent_id in await conn.execute(sa.text("SELECT tenant, id FROM payment_intents"))
+        ]
     today = datetime.datetime.now(datetime.UTC).date()
     for name, sandbox in sorted(p.psps.items()):
         for intent in sorted(intents):
@@ -147,6 +149,7 @@ async def observed(p: PaymentsUnderTest) -> Observed:
 
 
 # The RPCs, each with what it needs first, its request and another body under the same request_id.
+
 
 @dataclasses.dataclass(frozen=True)
 class Call:
@@ -164,19 +167,28 @@ def eur(minor: int) -> money_pb2.Money:
 
 
 async def tokenize_card(p: PaymentsUnderTest) -> Call:
-    request = vs.TokenizeCardRequest(parent=f"tenants/{p.tenant}", request_id=new_id(), card_number=APPROVE,
-                                     exp_month=12, exp_year=2099, cvc="737", cardholder_name="Ada Lovelace")
+    request = vs.TokenizeCardRequest(
+        parent=f"tenants/{p.tenant}",
+        request_id=new_id(),
+        card_number=APPROVE,
+        exp_month=12,
+        exp_year=2099,
+        cvc="737",
+        cardholder_name="Ada Lovelace",
+    )
     return Call(p.vault.TokenizeCard, request, changed(request, exp_month=11), p.md())
 
 
 async def create(p: PaymentsUnderTest) -> Call:
-    request = ps.CreatePaymentIntentRequest(parent=f"tenants/{p.tenant}", request_id=new_id(), amount=eur(1000),
-                                            payment_method=await p.tokenize(APPROVE))
+    request = ps.CreatePaymentIntentRequest(
+        parent=f"tenants/{p.tenant}", request_id=new_id(), amount=eur(1000), payment_method=await p.tokenize(APPROVE)
+    )
     return Call(p.payments.CreatePaymentIntent, request, changed(request, amount=eur(2000)), p.md())
 
 
-def authorize(pan: str, capture_method: int = pi.CAPTURE_METHOD_MANUAL) -> Callable[[PaymentsUnderTest],
-                                                                                      Awaitable[Call]]:
+def authorize(
+    pan: str, capture_method: int = pi.CAPTURE_METHOD_MANUAL
+) -> Callable[[PaymentsUnderTest], Awaitable[Call]]:
     async def prepare(p: PaymentsUnderTest) -> Call:
         intent = await p.created_intent(pan, capture_method=capture_method)
         request = ps.AuthorizePaymentIntentRequest(name=intent.name, request_id=new_id())
@@ -204,10 +216,12 @@ def cancel(authorized: bool) -> Callable[[PaymentsUnderTest], Awaitable[Call]]:
 def refund(amount: int) -> Callable[[PaymentsUnderTest], Awaitable[Call]]:
     async def prepare(p: PaymentsUnderTest) -> Call:
         intent = await p.authorized_intent(APPROVE, 1000)
-        await p.payments.CapturePaymentIntent(ps.CapturePaymentIntentRequest(name=intent.name, request_id=new_id()),
-                                              metadata=p.md())
-        request = ps.RefundPaymentRequest(parent=intent.name, request_id=new_id(), amount=eur(amount),
-                                          reason=refund_pb2.REFUND_REASON_DUPLICATE)
+        await p.payments.CapturePaymentIntent(
+            ps.CapturePaymentIntentRequest(name=intent.name, request_id=new_id()), metadata=p.md()
+        )
+        request = ps.RefundPaymentRequest(
+            parent=intent.name, request_id=new_id(), amount=eur(amount), reason=refund_pb2.REFUND_REASON_DUPLICATE
+        )
         return Call(p.payments.RefundPayment, request, changed(request, amount=eur(amount - 1)), p.md())
 
     return prepare
@@ -225,21 +239,37 @@ CHANGED = "PaymentIntentStateChanged events"
 RPCS = {
     "tokenize": Rpc(tokenize_card, "tokenize_card", {"vault_cards rows": 1}),
     "create": Rpc(create, "create", {"payment_intents rows": 1, CHANGED: 1}),
-    "authorize": Rpc(authorize(APPROVE), "authorize",
-                     {"psp authorizations": 1, CHANGED: 2, "PaymentAuthorized events": 1}),
-    "authorize-automatic": Rpc(authorize(APPROVE, pi.CAPTURE_METHOD_AUTOMATIC), "authorize",
-                               {"psp authorizations": 1, "psp captures": 1, "captures rows": 1, CHANGED: 3,
-                                "PaymentAuthorized events": 1, "PaymentCaptured events": 1}),
-    "authorize-declined": Rpc(authorize(STOLEN), "authorize",
-                              {"psp authorizations": 1, CHANGED: 2, "PaymentFailed events": 1},
-                              refused="CARD_DECLINED"),
-    "capture": Rpc(capture, "capture",
-                   {"psp captures": 1, "captures rows": 1, CHANGED: 1, "PaymentCaptured events": 1}),
-    "cancel-authorized": Rpc(cancel(authorized=True), "cancel",
-                             {"psp voids": 1, CHANGED: 1, "PaymentCanceled events": 1}),
+    "authorize": Rpc(
+        authorize(APPROVE), "authorize", {"psp authorizations": 1, CHANGED: 2, "PaymentAuthorized events": 1}
+    ),
+    "authorize-automatic": Rpc(
+        authorize(APPROVE, pi.CAPTURE_METHOD_AUTOMATIC),
+        "authorize",
+        {
+            "psp authorizations": 1,
+            "psp captures": 1,
+            "captures rows": 1,
+            CHANGED: 3,
+            "PaymentAuthorized events": 1,
+            "PaymentCaptured events": 1,
+        },
+    ),
+    "authorize-declined": Rpc(
+        authorize(STOLEN),
+        "authorize",
+        {"psp authorizations": 1, CHANGED: 2, "PaymentFailed events": 1},
+        refused="CARD_DECLINED",
+    ),
+    "capture": Rpc(
+        capture, "capture", {"psp captures": 1, "captures rows": 1, CHANGED: 1, "PaymentCaptured events": 1}
+    ),
+    "cancel-authorized": Rpc(
+        cancel(authorized=True), "cancel", {"psp voids": 1, CHANGED: 1, "PaymentCanceled events": 1}
+    ),
     "cancel-unauthorized": Rpc(cancel(authorized=False), "cancel", {CHANGED: 1, "PaymentCanceled events": 1}),
-    "refund": Rpc(refund(300), "refund", {"psp refunds": 1, "refunds rows": 1, CHANGED: 1,
-                                          "PaymentRefunded events": 1}),
+    "refund": Rpc(
+        refund(300), "refund", {"psp refunds": 1, "refunds rows": 1, CHANGED: 1, "PaymentRefunded events": 1}
+    ),
     "refund-too-much": Rpc(refund(1001), "refund", {}, refused="AMOUNT_EXCEEDS_REFUNDABLE"),
 }
 SUCCEEDING = [name for name, rpc in RPCS.items() if not rpc.refused]
@@ -259,8 +289,7 @@ async def assert_intent_is_current(p: PaymentsUnderTest, answer: Outcome) -> Non
 
 
 @pytest.mark.parametrize("rpc", RPCS.values(), ids=RPCS.keys())
-async def test_a_second_call_answers_the_first_answer_and_adds_no_effect(payments: PaymentsUnderTest,
-                                                                         rpc: Rpc) -> None:
+async def test_a_second_call_answers_the_first_answer_and_adds_no_effect(payments: PaymentsUnderTest, rpc: Rpc) -> None:
     call = await rpc.prepare(payments)
     before = await observed(payments)
 
@@ -275,8 +304,9 @@ async def test_a_second_call_answers_the_first_answer_and_adds_no_effect(payment
 
 
 @pytest.mark.parametrize("rpc", RPCS.values(), ids=RPCS.keys())
-async def test_the_same_request_id_with_another_body_is_refused_and_changes_nothing(payments: PaymentsUnderTest,
-                                                                                    rpc: Rpc) -> None:
+async def test_the_same_request_id_with_another_body_is_refused_and_changes_nothing(
+    payments: PaymentsUnderTest, rpc: Rpc
+) -> None:
     call = await rpc.prepare(payments)
     assert_first_answer(rpc, await outcome(call.send()))
     once = await observed(payments)
@@ -289,7 +319,8 @@ async def test_the_same_request_id_with_another_body_is_refused_and_changes_noth
 
 @pytest.mark.parametrize("name", SUCCEEDING)
 async def test_a_retry_after_the_first_answer_was_lost_answers_the_success_once(
-        payments: PaymentsUnderTest, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    payments: PaymentsUnderTest, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rpc = RPCS[name]
     call = await rpc.prepare(payments)
     before = await observed(payments)
@@ -307,8 +338,9 @@ async def test_a_retry_after_the_first_answer_was_lost_answers_the_success_once(
 
 
 @pytest.mark.parametrize("settled_by", ["janitor", "retry"])
-async def test_a_cancel_whose_void_timed_out_answers_the_cancel_on_retry(payments: PaymentsUnderTest,
-                                                                        settled_by: str) -> None:
+async def test_a_cancel_whose_void_timed_out_answers_the_cancel_on_retry(
+    payments: PaymentsUnderTest, settled_by: str
+) -> None:
     """The void executed at the PSP but every answer was lost: the first cancel fails retryably,
     and the same request_id then answers the canceled intent, whether the janitor settled the
     void meanwhile (it asks the PSP) or the retry resumes it under its key (the PSP replays)."""
@@ -330,7 +362,6 @@ async def test_a_cancel_whose_void_timed_out_answers_the_cancel_on_retry(payment
     assert added(before.counts, (await observed(payments)).counts) == RPCS["cancel-authorized"].effects
 
 
-
 def max_len(message: type[Message], field: str) -> int:
     """The field's buf.validate max_len: the longest value the contract admits."""
     return message.DESCRIPTOR.fields_by_name[field].GetOptions().Extensions[validate_pb2.field].string.max_len
@@ -350,12 +381,16 @@ async def cancel_with_the_longest_reason(p: PaymentsUnderTest) -> Call:
     return call
 
 
-@pytest.mark.parametrize("prepare", [
-    pytest.param(refund_with_the_longest_reason, id="refund-reason"),
-    pytest.param(cancel_with_the_longest_reason, id="cancel-reason"),
-])
+@pytest.mark.parametrize(
+    "prepare",
+    [
+        pytest.param(refund_with_the_longest_reason, id="refund-reason"),
+        pytest.param(cancel_with_the_longest_reason, id="cancel-reason"),
+    ],
+)
 async def test_the_longest_values_the_contract_admits_are_recorded(
-        payments: PaymentsUnderTest, prepare: Callable[[PaymentsUnderTest], Awaitable[Call]]) -> None:
+    payments: PaymentsUnderTest, prepare: Callable[[PaymentsUnderTest], Awaitable[Call]]
+) -> None:
     """Not a replay: found by these tests. The payments columns were narrower than the contract's
     values: on PostgreSQL the refund's row failed after the PSP executed the refund (every retry,
     and the janitor, then failed INTERNAL while the money was back with the customer), and the

@@ -90,8 +90,9 @@ class Drill:
     # The payments process.
 
     async def start_payments(self) -> None:
-        self._payments = ChildProcess("payments", python_module("services.payments.main"), self.env,
-                                      self._logs / "payments.log")
+        self._payments = ChildProcess(
+            "payments", python_module("services.payments.main"), self.env, self._logs / "payments.log"
+        )
         port = await self._payments.start(serving_port)
         self._channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
 
@@ -107,36 +108,63 @@ class Drill:
 
     async def intent_ready_for(self, point: KillPoint) -> str:
         """A new intent on an approving card, in the state the call of `point` starts from."""
-        token = (await self._vault.TokenizeCard(vs.TokenizeCardRequest(
-            parent=f"tenants/{self.tenant}", request_id=str(uuid.uuid4()), card_number=APPROVE, exp_month=12,
-            exp_year=2099, cvc="737", cardholder_name="Ada Lovelace"), metadata=self._md())).token
-        created = await self._api.CreatePaymentIntent(ps.CreatePaymentIntentRequest(
-            parent=f"tenants/{self.tenant}", request_id=str(uuid.uuid4()), amount=eur(AMOUNT), payment_method=token,
-            capture_method=point.capture_method), metadata=self._md())
+        token = (
+            await self._vault.TokenizeCard(
+                vs.TokenizeCardRequest(
+                    parent=f"tenants/{self.tenant}",
+                    request_id=str(uuid.uuid4()),
+                    card_number=APPROVE,
+                    exp_month=12,
+                    exp_year=2099,
+                    cvc="737",
+                    cardholder_name="Ada Lovelace",
+                ),
+                metadata=self._md(),
+            )
+        ).token
+        created = await self._api.CreatePaymentIntent(
+            ps.CreatePaymentIntentRequest(
+                parent=f"tenants/{self.tenant}",
+                request_id=str(uuid.uuid4()),
+                amount=eur(AMOUNT),
+                payment_method=token,
+                capture_method=point.capture_method,
+            ),
+            metadata=self._md(),
+        )
         name = created.payment_intent.name
         if point.refunds:
             await self.call(AUTHORIZATION, name, str(uuid.uuid4()))
-            await self._api.CapturePaymentIntent(ps.CapturePaymentIntentRequest(
-                name=name, request_id=str(uuid.uuid4())), metadata=self._md(), timeout=CALL_DEADLINE)
+            await self._api.CapturePaymentIntent(
+                ps.CapturePaymentIntentRequest(name=name, request_id=str(uuid.uuid4())),
+                metadata=self._md(),
+                timeout=CALL_DEADLINE,
+            )
         return name
 
     def call(self, point: KillPoint, name: str, request_id: str) -> Awaitable:
         """The call that dies at `point`: AuthorizePaymentIntent (which captures an AUTOMATIC
         intent), or RefundPayment."""
         if point.refunds:
-            return self._api.RefundPayment(ps.RefundPaymentRequest(parent=name, request_id=request_id,
-                                                                   amount=eur(REFUND)),
-                                           metadata=self._md(), timeout=CALL_DEADLINE)
-        return self._api.AuthorizePaymentIntent(ps.AuthorizePaymentIntentRequest(name=name, request_id=request_id),
-                                                metadata=self._md(), timeout=CALL_DEADLINE)
+            return self._api.RefundPayment(
+                ps.RefundPaymentRequest(parent=name, request_id=request_id, amount=eur(REFUND)),
+                metadata=self._md(),
+                timeout=CALL_DEADLINE,
+            )
+        return self._api.AuthorizePaymentIntent(
+            ps.AuthorizePaymentIntentRequest(name=name, request_id=request_id),
+            metadata=self._md(),
+            timeout=CALL_DEADLINE,
+        )
 
     async def killed_mid_call(self, point: KillPoint, names: list[str]) -> list[str]:
         """Make the call of `point` for each intent, kill payments while the PSP holds them all,
         then let the PSP finish them; the request_ids the calls were made with."""
         holds = [await self.control.hold(SANDBOX_ALPHA, point.operation, point.when) for _ in names]
         request_ids = [str(uuid.uuid4()) for _ in names]
-        calls = [asyncio.ensure_future(self.call(point, name, rid))
-                 for name, rid in zip(names, request_ids, strict=True)]
+        calls = [
+            asyncio.ensure_future(self.call(point, name, rid)) for name, rid in zip(names, request_ids, strict=True)
+        ]
         for hold in holds:
             await hold.held(timeout=HOLD_DEADLINE)
         await self._payments.kill()
@@ -169,14 +197,18 @@ class Drill:
 
     async def settled_by_janitor(self, point: KillPoint, name: str) -> None:
         """Wait until the janitor has recorded what the PSP did with the abandoned call."""
+
         async def settled() -> bool:  # the janitor's progress shows only in the intent
             return _settled(point, await self.intent(name))
 
         await eventually(settled, f"the janitor settling {name}", within=JANITOR_DEADLINE)
 
     async def intent(self, name: str) -> pi.PaymentIntent:
-        return (await self._api.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name), metadata=self._md(),
-                                                 timeout=CALL_DEADLINE)).payment_intent
+        return (
+            await self._api.GetPaymentIntent(
+                ps.GetPaymentIntentRequest(name=name), metadata=self._md(), timeout=CALL_DEADLINE
+            )
+        ).payment_intent
 
     # What happened: at the PSP and in the outbox.
 
@@ -241,18 +273,26 @@ def _settled(point: KillPoint, intent: pi.PaymentIntent) -> bool:
 
 # Fixtures: the two processes, on SQLite and on PostgreSQL + Redis.
 
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_env(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> dict[str, str]:
     if request.param == "sqlite":
         return {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'payments.db'}"}
-    return {"DATABASE_URL": request.getfixturevalue("postgres_schemas")(),
-            "REDIS_URL": request.getfixturevalue("redis_server").url, "REDIS_KEY_PREFIX": f"drill-{uuid.uuid4().hex}:"}
+    return {
+        "DATABASE_URL": request.getfixturevalue("postgres_schemas")(),
+        "REDIS_URL": request.getfixturevalue("redis_server").url,
+        "REDIS_KEY_PREFIX": f"drill-{uuid.uuid4().hex}:",
+    }
 
 
 @pytest.fixture
 async def psp_port(tmp_path: pathlib.Path) -> AsyncIterator[int]:
-    server = ChildProcess("sandbox PSP server", python_module("services.payments.psp.sandbox_server", "--port", "0"),
-                          os.environ, tmp_path / "psp.log")
+    server = ChildProcess(
+        "sandbox PSP server",
+        python_module("services.payments.psp.sandbox_server", "--port", "0"),
+        os.environ,
+        tmp_path / "psp.log",
+    )
     try:
         yield int(await server.start(port_line))
     finally:
@@ -261,10 +301,17 @@ async def psp_port(tmp_path: pathlib.Path) -> AsyncIterator[int]:
 
 @pytest.fixture
 async def drill(database_env: dict[str, str], psp_port: int, tmp_path: pathlib.Path) -> AsyncIterator[Drill]:
-    env = {**os.environ, **database_env, "GRPC_HOST": "127.0.0.1", "GRPC_PORT": "0", "IDEMPOTENCY_LOCK_TTL": LOCK_TTL,
-           "VAULT_KEYS": f"k1:{base64.b64encode(b'd' * 32).decode()}",  # fixed: tokens survive the restart
-           "VAULT_FINGERPRINT_KEY": base64.b64encode(b"f" * 32).decode(),
-           "SANDBOX_PSP_ADDR": f"127.0.0.1:{psp_port}", "SHUTDOWN_DRAIN_SECONDS": "0"}
+    env = {
+        **os.environ,
+        **database_env,
+        "GRPC_HOST": "127.0.0.1",
+        "GRPC_PORT": "0",
+        "IDEMPOTENCY_LOCK_TTL": LOCK_TTL,
+        "VAULT_KEYS": f"k1:{base64.b64encode(b'd' * 32).decode()}",  # fixed: tokens survive the restart
+        "VAULT_FINGERPRINT_KEY": base64.b64encode(b"f" * 32).decode(),
+        "SANDBOX_PSP_ADDR": f"127.0.0.1:{psp_port}",
+        "SHUTDOWN_DRAIN_SECONDS": "0",
+    }
     drill = Drill(env, SandboxControl("127.0.0.1", psp_port, timeout=HOLD_DEADLINE), tmp_path)
     await drill.start_payments()
     try:
@@ -285,9 +332,11 @@ async def janitor_held(drill: Drill) -> AsyncIterator[HeldCall]:
 
 # The drill.
 
+
 @pytest.mark.parametrize("point", KILL_POINTS, ids=str)
 async def test_a_call_killed_mid_psp_call_and_retried_under_any_request_id_moves_money_once(
-        drill: Drill, janitor_held: HeldCall, point: KillPoint) -> None:
+    drill: Drill, janitor_held: HeldCall, point: KillPoint
+) -> None:
     same_id, new_id = [await drill.intent_ready_for(point) for _ in range(2)]
     request_ids = await drill.killed_mid_call(point, [same_id, new_id])
 
@@ -301,7 +350,8 @@ async def test_a_call_killed_mid_psp_call_and_retried_under_any_request_id_moves
 
 @pytest.mark.parametrize("point", KILL_POINTS, ids=str)
 async def test_a_retry_after_the_janitor_settled_the_killed_call_answers_it_and_moves_no_money_again(
-        drill: Drill, point: KillPoint) -> None:
+    drill: Drill, point: KillPoint
+) -> None:
     name = await drill.intent_ready_for(point)
     [request_id] = await drill.killed_mid_call(point, [name])
 

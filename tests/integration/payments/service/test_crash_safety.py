@@ -65,8 +65,10 @@ async def test_a_retry_with_another_card_is_a_new_authorization(payments: Paymen
     await died(payments.authorize(created.name))
 
     other_card = await payments.tokenize("5555555555554444")
-    retried = await payments.payments.AuthorizePaymentIntent(ps.AuthorizePaymentIntentRequest(
-        name=created.name, request_id=str(uuid.uuid4()), payment_method=other_card), metadata=payments.md())
+    retried = await payments.payments.AuthorizePaymentIntent(
+        ps.AuthorizePaymentIntentRequest(name=created.name, request_id=str(uuid.uuid4()), payment_method=other_card),
+        metadata=payments.md(),
+    )
 
     # The first card's hold is orphaned at the PSP (it expires there); the intent is on the new card.
     assert retried.payment_intent.payment_method == other_card
@@ -74,7 +76,8 @@ async def test_a_retry_with_another_card_is_a_new_authorization(payments: Paymen
 
 
 async def test_a_partial_capture_settled_by_the_janitor_is_not_taken_again_on_retry(
-        payments: PaymentsUnderTest) -> None:
+    payments: PaymentsUnderTest,
+) -> None:
     intent = await payments.authorized_intent(APPROVE, 1000)
     payments.psps[SANDBOX_ALPHA].die_after["capture"] = 1
     request_id = str(uuid.uuid4())

@@ -21,8 +21,10 @@ APPROVE = "4242424242424242"
 
 
 async def list_page(p: PaymentsUnderTest, size: int, token: str = "", **filters) -> ps.ListPaymentIntentsResponse:
-    return await p.payments.ListPaymentIntents(ps.ListPaymentIntentsRequest(
-        parent=f"tenants/{p.tenant}", page_size=size, page_token=token, **filters), metadata=p.md())
+    return await p.payments.ListPaymentIntents(
+        ps.ListPaymentIntentsRequest(parent=f"tenants/{p.tenant}", page_size=size, page_token=token, **filters),
+        metadata=p.md(),
+    )
 
 
 async def created(p: PaymentsUnderTest, count: int) -> list[str]:
@@ -56,8 +58,9 @@ async def test_intents_created_in_the_same_instant_page_by_id(payments: Payments
     ids = [f"pi_tie_{n}" for n in range(5)]
     async with payments.runtime.database.transaction() as conn:
         for intent_id in ids:
-            await store.insert(conn, PaymentIntent.create(id=intent_id, tenant=payments.tenant,
-                                                          amount=Money("EUR", 100), now=instant))
+            await store.insert(
+                conn, PaymentIntent.create(id=intent_id, tenant=payments.tenant, amount=Money("EUR", 100), now=instant)
+            )
 
     shown = await all_pages(payments, 2)
 
@@ -67,8 +70,9 @@ async def test_intents_created_in_the_same_instant_page_by_id(payments: Payments
 async def test_a_page_token_of_another_parent_is_refused(payments: PaymentsUnderTest) -> None:
     await created(payments, 2)
     first = await list_page(payments, 1)
-    other = PaymentsUnderTest(payments.runtime, payments.app, payments.psps, payments.channel,
-                              tenant=f"t-{uuid.uuid4().hex[:10]}")
+    other = PaymentsUnderTest(
+        payments.runtime, payments.app, payments.psps, payments.channel, tenant=f"t-{uuid.uuid4().hex[:10]}"
+    )
 
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await list_page(other, 1, first.next_page_token)
@@ -92,17 +96,22 @@ async def test_a_state_filter_pages_only_its_state(payments: PaymentsUnderTest) 
 async def test_a_refund_is_found_only_under_its_own_intent(payments: PaymentsUnderTest) -> None:
     paid, other = await created(payments, 2)
     await payments.authorize(paid)
-    await payments.payments.CapturePaymentIntent(ps.CapturePaymentIntentRequest(
-        name=paid, request_id=str(uuid.uuid4())), metadata=payments.md())
-    refunded = await payments.payments.RefundPayment(ps.RefundPaymentRequest(
-        parent=paid, request_id=str(uuid.uuid4()), amount={"currency_code": "EUR", "amount_minor": 50}),
-        metadata=payments.md())
+    await payments.payments.CapturePaymentIntent(
+        ps.CapturePaymentIntentRequest(name=paid, request_id=str(uuid.uuid4())), metadata=payments.md()
+    )
+    refunded = await payments.payments.RefundPayment(
+        ps.RefundPaymentRequest(
+            parent=paid, request_id=str(uuid.uuid4()), amount={"currency_code": "EUR", "amount_minor": 50}
+        ),
+        metadata=payments.md(),
+    )
     refund_id = refunded.refund.name.rsplit("/", 1)[1]
 
     found = await payments.payments.GetRefund(ps.GetRefundRequest(name=refunded.refund.name), metadata=payments.md())
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await payments.payments.GetRefund(ps.GetRefundRequest(name=f"{other}/refunds/{refund_id}"),
-                                          metadata=payments.md())
+        await payments.payments.GetRefund(
+            ps.GetRefundRequest(name=f"{other}/refunds/{refund_id}"), metadata=payments.md()
+        )
 
     assert found.refund == refunded.refund
     assert raised.value.code() is grpc.StatusCode.NOT_FOUND

@@ -17,8 +17,13 @@ from services.payments.psp.cards import luhn_valid
 from tests.integration.payments.service.conftest import PaymentsUnderTest
 from tests.integration.payments.service.test_payments_service import capture, refund
 
-CARDS = {"4242424242424242": "737", "5555555555554444": "912", "378282246310005": "4821",
-         "4000000000009979": "318", "4000000000000259": "604"}
+CARDS = {
+    "4242424242424242": "737",
+    "5555555555554444": "912",
+    "378282246310005": "4821",
+    "4000000000009979": "318",
+    "4000000000000259": "604",
+}
 DIGIT_RUNS = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
 
 
@@ -48,8 +53,9 @@ async def run_flows(p: PaymentsUnderTest) -> list[str]:
     return responses
 
 
-async def test_no_card_number_or_cvc_outside_the_vault(payments: PaymentsUnderTest, captured_logs,
-                                                        captured_spans) -> None:
+async def test_no_card_number_or_cvc_outside_the_vault(
+    payments: PaymentsUnderTest, captured_logs, captured_spans
+) -> None:
     responses = await run_flows(payments)
 
     async with payments.runtime.database.transaction() as conn:
@@ -60,9 +66,14 @@ async def test_no_card_number_or_cvc_outside_the_vault(payments: PaymentsUnderTe
     spans = [repr(span.to_json()) for span in captured_spans.get_finished_spans()]
 
     assert len(payloads) >= 8 and spans  # the flows really ran and were traced
-    for where, texts in (("responses", responses), ("events", events + [repr(p) for p in payloads]),
-                         ("tables", non_vault), ("logs", [captured_logs.text]), ("spans", spans),
-                         ("vault rows", vault_rows)):
+    for where, texts in (
+        ("responses", responses),
+        ("events", events + [repr(p) for p in payloads]),
+        ("tables", non_vault),
+        ("logs", [captured_logs.text]),
+        ("spans", spans),
+        ("vault rows", vault_rows),
+    ):
         leaked = set().union(*(card_numbers_in(text) for text in texts))
         assert not leaked, f"card numbers in {where}: {sorted(n[-4:] for n in leaked)}"
     stored = " ".join(vault_rows)

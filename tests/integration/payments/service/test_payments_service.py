@@ -56,8 +56,14 @@ async def events_of(p: PaymentsUnderTest, event_class) -> list:
 
 
 async def cancel(p: PaymentsUnderTest, name: str):
-    return (await p.payments.CancelPaymentIntent(ps.CancelPaymentIntentRequest(
-        name=name, request_id=str(uuid.uuid4()), reason="customer changed their mind"), metadata=p.md())).payment_intent
+    return (
+        await p.payments.CancelPaymentIntent(
+            ps.CancelPaymentIntentRequest(
+                name=name, request_id=str(uuid.uuid4()), reason="customer changed their mind"
+            ),
+            metadata=p.md(),
+        )
+    ).payment_intent
 
 
 async def capture(p: PaymentsUnderTest, name: str, amount: int | None = None, request_id: str | None = None):
@@ -68,8 +74,9 @@ async def capture(p: PaymentsUnderTest, name: str, amount: int | None = None, re
 
 
 async def refund(p: PaymentsUnderTest, name: str, amount: int):
-    return await p.payments.RefundPayment(ps.RefundPaymentRequest(parent=name, request_id=str(uuid.uuid4()),
-                                                                  amount=eur(amount)), metadata=p.md())
+    return await p.payments.RefundPayment(
+        ps.RefundPaymentRequest(parent=name, request_id=str(uuid.uuid4()), amount=eur(amount)), metadata=p.md()
+    )
 
 
 async def test_card_to_partial_capture_to_refunds(payments: PaymentsUnderTest) -> None:
@@ -106,8 +113,11 @@ async def test_hard_decline_fails_the_intent_and_publishes_payment_failed(paymen
     error = domain_error_of(first)
     info = error.detail(error_details_pb2.ErrorInfo)
     assert (info.reason, info.domain) == ("CARD_DECLINED", "commerce.payments.v1")
-    assert dict(info.metadata) == {"decline_code": "stolen_card", "hard_decline": "true",
-                                   "payment_intent": created.name}
+    assert dict(info.metadata) == {
+        "decline_code": "stolen_card",
+        "hard_decline": "true",
+        "payment_intent": created.name,
+    }
     assert STOLEN not in first.details() and STOLEN[-4:] not in first.details()
     assert status_of(replayed) == status_of(first)
     assert len(payments.psps[SANDBOX_ALPHA].authorize_calls) == 1  # the replay never reached the PSP
@@ -123,7 +133,8 @@ async def test_hard_decline_fails_the_intent_and_publishes_payment_failed(paymen
 
 
 async def test_soft_decline_with_automatic_capture_answers_card_declined_and_captures_nothing(
-        payments: PaymentsUnderTest) -> None:
+    payments: PaymentsUnderTest,
+) -> None:
     created = await payments.created_intent(INSUFFICIENT_FUNDS, capture_method=pi.CAPTURE_METHOD_AUTOMATIC)
 
     err = await declined(payments, created.name, str(uuid.uuid4()))
@@ -200,8 +211,9 @@ async def test_refund_event_names_the_psp_and_its_refund_reference(payments: Pay
 async def test_two_concurrent_captures_capture_once(payments: PaymentsUnderTest) -> None:
     intent = await payments.authorized_intent(APPROVE, 1000)
 
-    results = await asyncio.gather(capture(payments, intent.name), capture(payments, intent.name),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        capture(payments, intent.name), capture(payments, intent.name), return_exceptions=True
+    )
 
     succeeded = [r for r in results if not isinstance(r, Exception)]
     refused = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
@@ -264,14 +276,18 @@ async def test_intents_list_in_pages_and_by_state(payments: PaymentsUnderTest) -
 
     seen, token, pages = [], "", 0
     while True:
-        page = await payments.payments.ListPaymentIntents(ps.ListPaymentIntentsRequest(
-            parent=f"tenants/{payments.tenant}", page_size=2, page_token=token), metadata=payments.md())
+        page = await payments.payments.ListPaymentIntents(
+            ps.ListPaymentIntentsRequest(parent=f"tenants/{payments.tenant}", page_size=2, page_token=token),
+            metadata=payments.md(),
+        )
         seen += [intent.name for intent in page.payment_intents]
         pages, token = pages + 1, page.next_page_token
         if not token:
             break
-    only_authorized = await payments.payments.ListPaymentIntents(ps.ListPaymentIntentsRequest(
-        parent=f"tenants/{payments.tenant}", state=authorized.state), metadata=payments.md())
+    only_authorized = await payments.payments.ListPaymentIntents(
+        ps.ListPaymentIntentsRequest(parent=f"tenants/{payments.tenant}", state=authorized.state),
+        metadata=payments.md(),
+    )
 
     assert (pages, sorted(seen)) == (3, sorted(created))
     assert [intent.name for intent in only_authorized.payment_intents] == [created[1]]
@@ -280,13 +296,20 @@ async def test_intents_list_in_pages_and_by_state(payments: PaymentsUnderTest) -
 async def test_a_page_token_is_refused_with_another_state_filter(payments: PaymentsUnderTest) -> None:
     for _ in range(2):
         await payments.created_intent("4242424242424242")
-    first = await payments.payments.ListPaymentIntents(ps.ListPaymentIntentsRequest(
-        parent=f"tenants/{payments.tenant}", page_size=1), metadata=payments.md())
+    first = await payments.payments.ListPaymentIntents(
+        ps.ListPaymentIntentsRequest(parent=f"tenants/{payments.tenant}", page_size=1), metadata=payments.md()
+    )
 
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await payments.payments.ListPaymentIntents(ps.ListPaymentIntentsRequest(
-            parent=f"tenants/{payments.tenant}", page_size=1, page_token=first.next_page_token,
-            state=pi.PAYMENT_INTENT_STATE_SUCCEEDED), metadata=payments.md())
+        await payments.payments.ListPaymentIntents(
+            ps.ListPaymentIntentsRequest(
+                parent=f"tenants/{payments.tenant}",
+                page_size=1,
+                page_token=first.next_page_token,
+                state=pi.PAYMENT_INTENT_STATE_SUCCEEDED,
+            ),
+            metadata=payments.md(),
+        )
 
     assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT and reason(raised.value) == "INVALID_PAGE_TOKEN"
 
@@ -303,13 +326,28 @@ async def test_every_transition_publishes_the_state_change(payments: PaymentsUnd
     changes = await events_of(payments, events_pb2.PaymentIntentStateChanged)
 
     S = pi.PaymentIntentState
+
     def path(name: str) -> list[tuple[str, str, int]]:
-        return [(S.Name(c.from_state).removeprefix("PAYMENT_INTENT_STATE_"),
-                 S.Name(c.to_state).removeprefix("PAYMENT_INTENT_STATE_"), c.version)
-                for c in changes if c.payment_intent == name]
-    assert path(challenged.name) == [("UNSPECIFIED", "REQUIRES_CONFIRMATION", 1),
-                                     ("REQUIRES_CONFIRMATION", "PROCESSING", 2), ("PROCESSING", "REQUIRES_ACTION", 3)]
-    assert path(paid.name) == [("UNSPECIFIED", "REQUIRES_CONFIRMATION", 1), ("REQUIRES_CONFIRMATION", "PROCESSING", 2),
-                               ("PROCESSING", "REQUIRES_CAPTURE", 3), ("REQUIRES_CAPTURE", "SUCCEEDED", 4),
-                               ("SUCCEEDED", "SUCCEEDED", 5)]
+        return [
+            (
+                S.Name(c.from_state).removeprefix("PAYMENT_INTENT_STATE_"),
+                S.Name(c.to_state).removeprefix("PAYMENT_INTENT_STATE_"),
+                c.version,
+            )
+            for c in changes
+            if c.payment_intent == name
+        ]
+
+    assert path(challenged.name) == [
+        ("UNSPECIFIED", "REQUIRES_CONFIRMATION", 1),
+        ("REQUIRES_CONFIRMATION", "PROCESSING", 2),
+        ("PROCESSING", "REQUIRES_ACTION", 3),
+    ]
+    assert path(paid.name) == [
+        ("UNSPECIFIED", "REQUIRES_CONFIRMATION", 1),
+        ("REQUIRES_CONFIRMATION", "PROCESSING", 2),
+        ("PROCESSING", "REQUIRES_CAPTURE", 3),
+        ("REQUIRES_CAPTURE", "SUCCEEDED", 4),
+        ("SUCCEEDED", "SUCCEEDED", 5),
+    ]
     assert (await payments.get(challenged.name)).state == pi.PAYMENT_INTENT_STATE_REQUIRES_ACTION

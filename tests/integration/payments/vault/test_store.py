@@ -93,8 +93,9 @@ async def test_rotate_all_run_twice_at_once_reseals_each_row_once(vault_db: Data
 
 async def test_rotate_all_refuses_rows_on_a_retired_key_and_writes_nothing_of_their_batch(vault_db: Database) -> None:
     tenant, keys = unique_tenant(), new_keys("k0", "k1", "k2")
-    await insert_all(vault_db, [card_record(ring(keys, "k1"), tenant, "tok_a"),
-                                card_record(ring(keys, "k0"), tenant, "tok_b")])
+    await insert_all(
+        vault_db, [card_record(ring(keys, "k1"), tenant, "tok_a"), card_record(ring(keys, "k0"), tenant, "tok_b")]
+    )
 
     with pytest.raises(UnknownKey, match="vault key 'k0' of token tok_b"):
         await rotate_all(vault_db, ring(keys, "k2", "k1"), batch=10)

@@ -47,11 +47,29 @@ def new_vault(key_ring: KeyRing | None = None) -> Vault:
     return Vault(key_ring or ring(new_keys("k1"), "k1"), FINGERPRINT_KEY, clock=lambda: NOW)
 
 
-async def tokenize(db: Database, vault: Vault, tenant: str, number: str = VISA, *, request_id: str | None = None,
-                   exp_month: int = 12, exp_year: int = 2030, cvc: str | None = None) -> TokenizedCard:
+async def tokenize(
+    db: Database,
+    vault: Vault,
+    tenant: str,
+    number: str = VISA,
+    *,
+    request_id: str | None = None,
+    exp_month: int = 12,
+    exp_year: int = 2030,
+    cvc: str | None = None,
+) -> TokenizedCard:
     async with db.transaction() as conn:
-        return await vault.tokenize(conn, tenant, request_id or str(uuid.uuid4()), number, exp_month, exp_year,
-                                    cvc or cvc_for(brand_of(number)), "Ada Lovelace", TODAY)
+        return await vault.tokenize(
+            conn,
+            tenant,
+            request_id or str(uuid.uuid4()),
+            number,
+            exp_month,
+            exp_year,
+            cvc or cvc_for(brand_of(number)),
+            "Ada Lovelace",
+            TODAY,
+        )
 
 
 async def reveal(db: Database, vault: Vault, tenant: str, token: str) -> CardForPsp:
@@ -64,8 +82,14 @@ async def test_tokenize_returns_the_token_of_the_request_id_and_the_card_details
 
     card = await tokenize(vault_db, new_vault(), tenant, AMEX, request_id=request_id, exp_month=7, exp_year=2031)
 
-    assert card == TokenizedCard(derive_id("tok", tenant, request_id), CardBrand.AMEX, "0005", 7, 2031,
-                                 fingerprint(AMEX, tenant, FINGERPRINT_KEY))
+    assert card == TokenizedCard(
+        derive_id("tok", tenant, request_id),
+        CardBrand.AMEX,
+        "0005",
+        7,
+        2031,
+        fingerprint(AMEX, tenant, FINGERPRINT_KEY),
+    )
     assert card.token.startswith("tok_")
 
 
@@ -91,16 +115,19 @@ async def test_tokenize_twice_with_one_request_id_returns_one_token_and_writes_o
 async def test_tokenize_at_once_with_one_request_id_returns_one_token_and_writes_one_row(vault_db: Database) -> None:
     tenant, vault, request_id = unique_tenant(), new_vault(), str(uuid.uuid4())
 
-    first, second = await asyncio.gather(tokenize(vault_db, vault, tenant, request_id=request_id),
-                                         tokenize(vault_db, vault, tenant, request_id=request_id))
+    first, second = await asyncio.gather(
+        tokenize(vault_db, vault, tenant, request_id=request_id),
+        tokenize(vault_db, vault, tenant, request_id=request_id),
+    )
 
     assert first == second
     assert await count_rows(vault_db) == 1
 
 
 @pytest.mark.parametrize("change", [{"number": "5555555555554444"}, {"exp_year": 2031}, {"exp_month": 11}])
-async def test_tokenize_refuses_a_request_id_reused_for_another_card(vault_db: Database,
-                                                                     change: dict[str, object]) -> None:
+async def test_tokenize_refuses_a_request_id_reused_for_another_card(
+    vault_db: Database, change: dict[str, object]
+) -> None:
     tenant, vault, request_id = unique_tenant(), new_vault(), str(uuid.uuid4())
     first = await tokenize(vault_db, vault, tenant, request_id=request_id)
 

@@ -29,11 +29,20 @@ def eur(amount_minor: int) -> Money:
 
 
 def new_intent(
-    *, amount_minor: int = 10_000, token: str = TOKEN, capture_method: CaptureMethod = CaptureMethod.MANUAL,
+    *,
+    amount_minor: int = 10_000,
+    token: str = TOKEN,
+    capture_method: CaptureMethod = CaptureMethod.MANUAL,
 ) -> PaymentIntent:
     return PaymentIntent.create(
-        id="pi_test", tenant="acme", amount=eur(amount_minor), now=START, capture_method=capture_method,
-        payment_method=token, order="tenants/acme/orders/ord_1", description="two mugs",
+        id="pi_test",
+        tenant="acme",
+        amount=eur(amount_minor),
+        now=START,
+        capture_method=capture_method,
+        payment_method=token,
+        order="tenants/acme/orders/ord_1",
+        description="two mugs",
     )
 
 
@@ -76,7 +85,8 @@ VALID_CALLS: dict[Operation, Callable[[PaymentIntent, datetime.datetime], Transi
     Operation.AUTHORIZATION_NOT_RECEIVED: lambda intent, now: intent.authorization_not_received(now=now),
     Operation.AUTHORIZATION_OUTCOME_UNKNOWN: lambda intent, now: intent.authorization_outcome_unknown(PSP, now=now),
     Operation.VERIFICATION_RESOLVED: lambda intent, now: intent.verification_resolved(
-        Authorized(PSP, PSP_REFERENCE), now=now),
+        Authorized(PSP, PSP_REFERENCE), now=now
+    ),
     Operation.CAPTURE: lambda intent, now: intent.capture(eur(1), now=now),
     Operation.CANCEL: lambda intent, now: intent.cancel("order canceled", now=now),
     Operation.REFUND: lambda intent, now: intent.refund(eur(1), now=now),

@@ -128,8 +128,12 @@ def test_verification_resolved_refuses_something_that_is_not_an_outcome() -> Non
 
 @pytest.mark.parametrize(
     "build",
-    [lambda: Authorized("", "ref"), lambda: Authorized(PSP, ""), lambda: Declined("", True),
-     lambda: ActionRequired("")],
+    [
+        lambda: Authorized("", "ref"),
+        lambda: Authorized(PSP, ""),
+        lambda: Declined("", True),
+        lambda: ActionRequired(""),
+    ],
     ids=["authorized-without-psp", "authorized-without-reference", "declined-without-code", "action-without-psp"],
 )
 def test_outcome_without_what_the_psp_must_say_is_refused(build) -> None:
@@ -154,5 +158,8 @@ def test_card_declined_names_the_decline_and_keeps_the_failed_intent(hard: bool,
     assert (CARD_DECLINED.name, CARD_DECLINED.domain) == ("CARD_DECLINED", "commerce.payments.v1")
     assert error.reason == CARD_DECLINED
     assert dict(error.detail(ErrorInfo).metadata) == {
-        "decline_code": "stolen_card", "hard_decline": flag, "payment_intent": name}
+        "decline_code": "stolen_card",
+        "hard_decline": flag,
+        "payment_intent": name,
+    }
     assert error.keep_effects  # the FAILED intent and its PaymentFailed commit with the error

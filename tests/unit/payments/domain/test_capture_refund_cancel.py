@@ -74,8 +74,11 @@ def test_capture_above_what_is_left_fails_with_amount_exceeds_capturable(capture
 
     assert caught.value.code is Code.FAILED_PRECONDITION
     assert caught.value.reason == AMOUNT_EXCEEDS_CAPTURABLE
-    assert caught.value.metadata == {"currency": "EUR", "capturable_minor": str(10_000 - captured),
-                                     "requested_minor": str(requested)}
+    assert caught.value.metadata == {
+        "currency": "EUR",
+        "capturable_minor": str(10_000 - captured),
+        "requested_minor": str(requested),
+    }
 
 
 def test_capture_of_the_rest_fails_when_nothing_is_left() -> None:
@@ -170,8 +173,12 @@ def test_capture_and_refund_amounts_can_be_checked_before_calling_the_psp() -> N
 
 @pytest.mark.parametrize(
     "state",
-    [IntentState.REQUIRES_PAYMENT_METHOD, IntentState.REQUIRES_CONFIRMATION, IntentState.REQUIRES_ACTION,
-     IntentState.REQUIRES_CAPTURE],
+    [
+        IntentState.REQUIRES_PAYMENT_METHOD,
+        IntentState.REQUIRES_CONFIRMATION,
+        IntentState.REQUIRES_ACTION,
+        IntentState.REQUIRES_CAPTURE,
+    ],
 )
 def test_cancel_voids_the_intent_keeps_the_reason_and_emits_payment_canceled(state: IntentState) -> None:
     intent, events = intent_in(state).cancel("customer changed their mind", now=LATER)

@@ -78,19 +78,42 @@ class PaymentIntentMachine(RuleBasedStateMachine):
         self.terminal_state: IntentState | None = None
         self.canceled = False
 
-    @initialize(amount_minor=st.integers(1, 5_000), token=st.one_of(st.just(""), tokens),
-                method=st.sampled_from(CaptureMethod), head_start=st.integers(0, 3), spare_token=tokens,
-                psp=psps, reference=references, capture=requested_amounts)
-    def create(self, amount_minor: int, token: str, method: CaptureMethod, head_start: int, spare_token: str,
-               psp: str, reference: str, capture: tuple[str, int] | None) -> None:
-        self.intent = PaymentIntent.create(id="pi_machine", tenant="machine", amount=self._money(amount_minor),
-                                           now=self.clock, capture_method=method, payment_method=token)
+    @initialize(
+        amount_minor=st.integers(1, 5_000),
+        token=st.one_of(st.just(""), tokens),
+        method=st.sampled_from(CaptureMethod),
+        head_start=st.integers(0, 3),
+        spare_token=tokens,
+        psp=psps,
+        reference=references,
+        capture=requested_amounts,
+    )
+    def create(
+        self,
+        amount_minor: int,
+        token: str,
+        method: CaptureMethod,
+        head_start: int,
+        spare_token: str,
+        psp: str,
+        reference: str,
+        capture: tuple[str, int] | None,
+    ) -> None:
+        self.intent = PaymentIntent.create(
+            id="pi_machine",
+            tenant="machine",
+            amount=self._money(amount_minor),
+            now=self.clock,
+            capture_method=method,
+            payment_method=token,
+        )
         expected = IntentState.REQUIRES_CONFIRMATION if token else IntentState.REQUIRES_PAYMENT_METHOD
         assert self.intent.state is expected
         self._take_head_start(head_start, spare_token, psp, reference, capture)
 
-    def _take_head_start(self, moves: int, token: str, psp: str, reference: str,
-                         capture: tuple[str, int] | None) -> None:
+    def _take_head_start(
+        self, moves: int, token: str, psp: str, reference: str, capture: tuple[str, int] | None
+    ) -> None:
         """Walk `moves` steps of the happy path (each checked like any step), so runs start deep as often as not."""
         if moves and self.intent.state is IntentState.REQUIRES_PAYMENT_METHOD:
             self.attach_payment_method(token)
@@ -104,53 +127,77 @@ class PaymentIntentMachine(RuleBasedStateMachine):
     @rule(token=tokens)
     @precondition(_allowed(Operation.ATTACH_PAYMENT_METHOD))
     def attach_payment_method(self, token: str) -> None:
-        self._step(Operation.ATTACH_PAYMENT_METHOD, lambda i, now: i.attach_payment_method(token, now=now),
-                   IntentState.REQUIRES_CONFIRMATION, ())
+        self._step(
+            Operation.ATTACH_PAYMENT_METHOD,
+            lambda i, now: i.attach_payment_method(token, now=now),
+            IntentState.REQUIRES_CONFIRMATION,
+            (),
+        )
 
     @rule()
     @precondition(_allowed(Operation.BEGIN_AUTHORIZATION))
     def begin_authorization(self) -> None:
-        self._step(Operation.BEGIN_AUTHORIZATION, lambda i, now: i.begin_authorization(now=now),
-                   IntentState.PROCESSING, ())
+        self._step(
+            Operation.BEGIN_AUTHORIZATION, lambda i, now: i.begin_authorization(now=now), IntentState.PROCESSING, ()
+        )
 
     @rule(psp=psps, reference=references)
     @precondition(_allowed(Operation.AUTHORIZATION_APPROVED))
     def authorization_approved(self, psp: str, reference: str) -> None:
-        self._step(Operation.AUTHORIZATION_APPROVED, lambda i, now: i.authorization_approved(psp, reference, now=now),
-                   IntentState.REQUIRES_CAPTURE, (PaymentAuthorized(self.intent.amount, psp, reference),))
+        self._step(
+            Operation.AUTHORIZATION_APPROVED,
+            lambda i, now: i.authorization_approved(psp, reference, now=now),
+            IntentState.REQUIRES_CAPTURE,
+            (PaymentAuthorized(self.intent.amount, psp, reference),),
+        )
 
     @rule(code=decline_codes, hard=st.booleans())
     @precondition(_allowed(Operation.AUTHORIZATION_DECLINED))
     def authorization_declined(self, code: str, hard: bool) -> None:
-        self._step(Operation.AUTHORIZATION_DECLINED, lambda i, now: i.authorization_declined(code, hard, now=now),
-                   IntentState.FAILED, (PaymentFailed(self.intent.amount, code, hard),))
+        self._step(
+            Operation.AUTHORIZATION_DECLINED,
+            lambda i, now: i.authorization_declined(code, hard, now=now),
+            IntentState.FAILED,
+            (PaymentFailed(self.intent.amount, code, hard),),
+        )
 
     @rule(psp=psps, reference=references)
     @precondition(_allowed(Operation.AUTHORIZATION_REQUIRES_ACTION))
     def authorization_requires_action(self, psp: str, reference: str) -> None:
-        self._step(Operation.AUTHORIZATION_REQUIRES_ACTION,
-                   lambda i, now: i.authorization_requires_action(psp, reference, now=now),
-                   IntentState.REQUIRES_ACTION, ())
+        self._step(
+            Operation.AUTHORIZATION_REQUIRES_ACTION,
+            lambda i, now: i.authorization_requires_action(psp, reference, now=now),
+            IntentState.REQUIRES_ACTION,
+            (),
+        )
 
     @rule()
     @precondition(_allowed(Operation.AUTHORIZATION_NOT_RECEIVED))
     def authorization_not_received(self) -> None:
-        self._step(Operation.AUTHORIZATION_NOT_RECEIVED, lambda i, now: i.authorization_not_received(now=now),
-                   IntentState.REQUIRES_CONFIRMATION, ())
+        self._step(
+            Operation.AUTHORIZATION_NOT_RECEIVED,
+            lambda i, now: i.authorization_not_received(now=now),
+            IntentState.REQUIRES_CONFIRMATION,
+            (),
+        )
 
     @rule(psp=psps, reference=references)
     @precondition(_allowed(Operation.AUTHORIZATION_OUTCOME_UNKNOWN))
     def authorization_outcome_unknown(self, psp: str, reference: str) -> None:
-        self._step(Operation.AUTHORIZATION_OUTCOME_UNKNOWN,
-                   lambda i, now: i.authorization_outcome_unknown(psp, reference, now=now),
-                   IntentState.REQUIRES_VERIFICATION, (VerificationRequired(psp, reference),))
+        self._step(
+            Operation.AUTHORIZATION_OUTCOME_UNKNOWN,
+            lambda i, now: i.authorization_outcome_unknown(psp, reference, now=now),
+            IntentState.REQUIRES_VERIFICATION,
+            (VerificationRequired(psp, reference),),
+        )
 
     @rule(outcome=outcomes)
     @precondition(_allowed(Operation.VERIFICATION_RESOLVED))
     def verification_resolved(self, outcome) -> None:
         state, events = self._expected_resolution(outcome)
-        self._step(Operation.VERIFICATION_RESOLVED, lambda i, now: i.verification_resolved(outcome, now=now),
-                   state, events)
+        self._step(
+            Operation.VERIFICATION_RESOLVED, lambda i, now: i.verification_resolved(outcome, now=now), state, events
+        )
 
     @rule(amount=requested_amounts, fee_minor=fees)
     @precondition(_allowed(Operation.CAPTURE))
@@ -160,10 +207,13 @@ class PaymentIntentMachine(RuleBasedStateMachine):
         requested, fee = self._requested(amount, left), self._money_or_none(fee_minor)
         taken = left if requested is None else requested
         exceeds = left.amount_minor == 0 or taken > left
-        after = self._step(Operation.CAPTURE, lambda i, now: i.capture(requested, fee, now=now),
-                           IntentState.SUCCEEDED,
-                           (PaymentCaptured(taken, before.amount_captured + taken, fee),),
-                           amount_error=AMOUNT_EXCEEDS_CAPTURABLE if exceeds else None)
+        after = self._step(
+            Operation.CAPTURE,
+            lambda i, now: i.capture(requested, fee, now=now),
+            IntentState.SUCCEEDED,
+            (PaymentCaptured(taken, before.amount_captured + taken, fee),),
+            amount_error=AMOUNT_EXCEEDS_CAPTURABLE if exceeds else None,
+        )
         if after is not None:
             assert after.amount_captured == before.amount_captured + taken
 
@@ -175,18 +225,25 @@ class PaymentIntentMachine(RuleBasedStateMachine):
         requested = self._requested(amount, left)
         returned = left if requested is None else requested
         exceeds = left.amount_minor == 0 or returned > left
-        after = self._step(Operation.REFUND, lambda i, now: i.refund(requested, now=now),
-                           IntentState.SUCCEEDED,
-                           (PaymentRefunded(returned, before.amount_refunded + returned),),
-                           amount_error=AMOUNT_EXCEEDS_REFUNDABLE if exceeds else None)
+        after = self._step(
+            Operation.REFUND,
+            lambda i, now: i.refund(requested, now=now),
+            IntentState.SUCCEEDED,
+            (PaymentRefunded(returned, before.amount_refunded + returned),),
+            amount_error=AMOUNT_EXCEEDS_REFUNDABLE if exceeds else None,
+        )
         if after is not None:
             assert after.amount_refunded == before.amount_refunded + returned
 
     @rule(reason=st.text(max_size=20))
     @precondition(_allowed(Operation.CANCEL))
     def cancel(self, reason: str) -> None:
-        after = self._step(Operation.CANCEL, lambda i, now: i.cancel(reason, now=now), IntentState.CANCELED,
-                           (PaymentCanceled(self.intent.amount, reason),))
+        after = self._step(
+            Operation.CANCEL,
+            lambda i, now: i.cancel(reason, now=now),
+            IntentState.CANCELED,
+            (PaymentCanceled(self.intent.amount, reason),),
+        )
         if after is not None:
             self.canceled = True
 
@@ -195,8 +252,13 @@ class PaymentIntentMachine(RuleBasedStateMachine):
         refused = [op for op in Operation if self.intent.state not in TRANSITIONS[op].sources]
         operation = data.draw(st.sampled_from(refused))
         before = self.intent
-        self._expect_failure(VALID_CALLS[operation], before, self._tick(), PAYMENT_INTENT_STATE_INVALID,
-                             {"state": before.state.proto_name, "operation": operation.value})
+        self._expect_failure(
+            VALID_CALLS[operation],
+            before,
+            self._tick(),
+            PAYMENT_INTENT_STATE_INVALID,
+            {"state": before.state.proto_name, "operation": operation.value},
+        )
         assert self.intent is before
 
     @rule(operation=st.sampled_from(["capture", "refund"]), amount_minor=st.integers(-100, 0))
@@ -219,8 +281,11 @@ class PaymentIntentMachine(RuleBasedStateMachine):
     @invariant()
     def currency_never_changes(self) -> None:
         intent = self.intent
-        assert {intent.amount.currency_code, intent.amount_captured.currency_code,
-                intent.amount_refunded.currency_code} == {CURRENCY}
+        assert {
+            intent.amount.currency_code,
+            intent.amount_captured.currency_code,
+            intent.amount_refunded.currency_code,
+        } == {CURRENCY}
         assert intent.fee is None or intent.fee.currency_code == CURRENCY
 
     @invariant()
@@ -238,8 +303,9 @@ class PaymentIntentMachine(RuleBasedStateMachine):
             assert self.intent.state is IntentState.CANCELED
             assert self.intent.amount_captured.amount_minor == 0
 
-    def _step(self, operation: Operation, call: Call, state: IntentState, events: tuple[Event, ...], *,
-              amount_error=None) -> PaymentIntent | None:
+    def _step(
+        self, operation: Operation, call: Call, state: IntentState, events: tuple[Event, ...], *, amount_error=None
+    ) -> PaymentIntent | None:
         """Run an allowed `call`: it fails as the model predicts or reaches `state` emitting exactly `events`."""
         before, now = self.intent, self._tick()
         if amount_error is not None:
@@ -256,8 +322,9 @@ class PaymentIntentMachine(RuleBasedStateMachine):
         return after
 
     @staticmethod
-    def _expect_failure(call: Call, before: PaymentIntent, now: datetime.datetime, reason,
-                        metadata: dict[str, str] | None) -> None:
+    def _expect_failure(
+        call: Call, before: PaymentIntent, now: datetime.datetime, reason, metadata: dict[str, str] | None
+    ) -> None:
         with pytest.raises(DomainError) as caught:
             call(before, now)
         assert caught.value.code is Code.FAILED_PRECONDITION

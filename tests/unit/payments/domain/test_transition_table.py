@@ -17,8 +17,9 @@ from tests.unit.payments.domain.paths import LATER, VALID_CALLS, intent_in
 
 S = IntentState
 ALLOWED = [(operation, state) for operation, rule in TRANSITIONS.items() for state in sorted(rule.sources)]
-REFUSED = [(operation, state) for operation, rule in TRANSITIONS.items()
-           for state in sorted(set(IntentState) - rule.sources)]
+REFUSED = [
+    (operation, state) for operation, rule in TRANSITIONS.items() for state in sorted(set(IntentState) - rule.sources)
+]
 
 
 def _pair_id(pair: tuple[Operation, IntentState]) -> str:
@@ -28,19 +29,25 @@ def _pair_id(pair: tuple[Operation, IntentState]) -> str:
 def test_table_matches_the_payments_state_machine() -> None:
     # The state machine as the payments API describes it, written out independently of the table.
     expected = {
-        Operation.ATTACH_PAYMENT_METHOD: ({S.REQUIRES_PAYMENT_METHOD, S.REQUIRES_CONFIRMATION, S.REQUIRES_ACTION},
-                                          {S.REQUIRES_CONFIRMATION}),
+        Operation.ATTACH_PAYMENT_METHOD: (
+            {S.REQUIRES_PAYMENT_METHOD, S.REQUIRES_CONFIRMATION, S.REQUIRES_ACTION},
+            {S.REQUIRES_CONFIRMATION},
+        ),
         Operation.BEGIN_AUTHORIZATION: ({S.REQUIRES_CONFIRMATION, S.REQUIRES_ACTION}, {S.PROCESSING}),
         Operation.AUTHORIZATION_APPROVED: ({S.PROCESSING}, {S.REQUIRES_CAPTURE}),
         Operation.AUTHORIZATION_DECLINED: ({S.PROCESSING}, {S.FAILED}),
         Operation.AUTHORIZATION_REQUIRES_ACTION: ({S.PROCESSING}, {S.REQUIRES_ACTION}),
         Operation.AUTHORIZATION_NOT_RECEIVED: ({S.PROCESSING}, {S.REQUIRES_CONFIRMATION}),
         Operation.AUTHORIZATION_OUTCOME_UNKNOWN: ({S.PROCESSING}, {S.REQUIRES_VERIFICATION}),
-        Operation.VERIFICATION_RESOLVED: ({S.REQUIRES_VERIFICATION},
-                                          {S.REQUIRES_CAPTURE, S.FAILED, S.REQUIRES_ACTION, S.REQUIRES_CONFIRMATION}),
+        Operation.VERIFICATION_RESOLVED: (
+            {S.REQUIRES_VERIFICATION},
+            {S.REQUIRES_CAPTURE, S.FAILED, S.REQUIRES_ACTION, S.REQUIRES_CONFIRMATION},
+        ),
         Operation.CAPTURE: ({S.REQUIRES_CAPTURE, S.SUCCEEDED}, {S.SUCCEEDED}),
-        Operation.CANCEL: ({S.REQUIRES_PAYMENT_METHOD, S.REQUIRES_CONFIRMATION, S.REQUIRES_ACTION,
-                            S.REQUIRES_CAPTURE}, {S.CANCELED}),
+        Operation.CANCEL: (
+            {S.REQUIRES_PAYMENT_METHOD, S.REQUIRES_CONFIRMATION, S.REQUIRES_ACTION, S.REQUIRES_CAPTURE},
+            {S.CANCELED},
+        ),
         Operation.REFUND: ({S.SUCCEEDED}, {S.SUCCEEDED}),
     }
 

@@ -39,8 +39,15 @@ def new_key() -> str:
     return f"key-{uuid.uuid4()}"
 
 
-def authorize_request(pan: str = VISA_OK, amount: Money | None = None, *, key: str | None = None,
-                      reference: str | None = None, exp_month: int = 12, exp_year: int = 2034) -> AuthorizeRequest:
+def authorize_request(
+    pan: str = VISA_OK,
+    amount: Money | None = None,
+    *,
+    key: str | None = None,
+    reference: str | None = None,
+    exp_month: int = 12,
+    exp_year: int = 2034,
+) -> AuthorizeRequest:
     return AuthorizeRequest(
         idempotency_key=key or new_key(),
         amount=amount or Money("EUR", 10_000),

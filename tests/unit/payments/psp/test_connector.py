@@ -29,13 +29,19 @@ def test_sandbox_implements_each_connector_method_as_coroutine(method) -> None:
     assert list(inspect.signature(implemented).parameters) == list(inspect.signature(declared).parameters)
 
 
-@pytest.mark.parametrize(("error", "code", "reason", "domain"), [
-    (PspTimeout(psp="p", idempotency_key="k"), Code.UNAVAILABLE, "OUTCOME_UNKNOWN", "commerce.payments.v1"),
-    (PspUnavailable(psp="p", idempotency_key="k"), Code.UNAVAILABLE, "PSP_UNAVAILABLE",
-     "commerce.payments.v1"),
-    (PspIdempotencyConflict(psp="p", idempotency_key="k"), Code.INVALID_ARGUMENT,
-     "IDEMPOTENCY_KEY_REUSED", "commerce.type.v1"),
-])
+@pytest.mark.parametrize(
+    ("error", "code", "reason", "domain"),
+    [
+        (PspTimeout(psp="p", idempotency_key="k"), Code.UNAVAILABLE, "OUTCOME_UNKNOWN", "commerce.payments.v1"),
+        (PspUnavailable(psp="p", idempotency_key="k"), Code.UNAVAILABLE, "PSP_UNAVAILABLE", "commerce.payments.v1"),
+        (
+            PspIdempotencyConflict(psp="p", idempotency_key="k"),
+            Code.INVALID_ARGUMENT,
+            "IDEMPOTENCY_KEY_REUSED",
+            "commerce.type.v1",
+        ),
+    ],
+)
 def test_psp_errors_carry_their_code_reason_and_call(error, code, reason, domain) -> None:
     status = error.status
     info = error_details_pb2.ErrorInfo()

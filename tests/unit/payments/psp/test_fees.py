@@ -26,14 +26,17 @@ def half_up(value: fractions.Fraction) -> int:
     return whole + (1 if value - whole >= fractions.Fraction(1, 2) else 0)
 
 
-@pytest.mark.parametrize(("amount", "bps", "fixed_minor", "fee"), [
-    (10_000, 290, 30, 320),   # 2.9 % of 100.00 + 0.30
-    (1_000, 250, 25, 50),     # 2.5 % of 10.00 + 0.25
-    (20, 250, 0, 1),          # 0.5 rounds up
-    (19, 250, 0, 0),          # 0.475 rounds down
-    (60, 250, 0, 2),          # 1.5 rounds up
-    (1, 290, 30, 30),         # 0.029 rounds to nothing: only the fixed part
-])
+@pytest.mark.parametrize(
+    ("amount", "bps", "fixed_minor", "fee"),
+    [
+        (10_000, 290, 30, 320),  # 2.9 % of 100.00 + 0.30
+        (1_000, 250, 25, 50),  # 2.5 % of 10.00 + 0.25
+        (20, 250, 0, 1),  # 0.5 rounds up
+        (19, 250, 0, 0),  # 0.475 rounds down
+        (60, 250, 0, 2),  # 1.5 rounds up
+        (1, 290, 30, 30),  # 0.029 rounds to nothing: only the fixed part
+    ],
+)
 def test_fee_for_known_amounts_rounds_half_up(amount, bps, fixed_minor, fee) -> None:
     assert FeeSchedule(bps, fixed_minor).fee_for(Money("EUR", amount)) == Money("EUR", fee)
 

@@ -12,8 +12,16 @@ from services.payments.psp import PspError, SandboxPsp, sandbox_psps
 from tests.unit.payments.psp.support import AMEX_OK, authorize_request
 
 PANS = [
-    "4242424242424242", "4000000000009995", "4000000000000002", "4000000000009979", "4000000000000069",
-    "4000000000003220", "4000000000000119", "4000000000000259", "4242424242424241", AMEX_OK,
+    "4242424242424242",
+    "4000000000009995",
+    "4000000000000002",
+    "4000000000009979",
+    "4000000000000069",
+    "4000000000003220",
+    "4000000000000119",
+    "4000000000000259",
+    "4242424242424241",
+    AMEX_OK,
 ]
 
 
@@ -37,10 +45,12 @@ async def exercise(psp: SandboxPsp, pan: str, texts: list[str]) -> None:
 
 
 async def try_money_calls(psp: SandboxPsp, reference: str, texts: list[str]) -> None:
-    for call in (lambda: psp.capture(f"c-{reference}", reference, Money("EUR", 10_000)),
-                 lambda: psp.refund(f"r-{reference}", reference, Money("EUR", 20_000)),
-                 lambda: psp.refund(f"r2-{reference}", reference, Money("EUR", 1_000)),
-                 lambda: psp.void(f"v-{reference}", reference)):
+    for call in (
+        lambda: psp.capture(f"c-{reference}", reference, Money("EUR", 10_000)),
+        lambda: psp.refund(f"r-{reference}", reference, Money("EUR", 20_000)),
+        lambda: psp.refund(f"r2-{reference}", reference, Money("EUR", 1_000)),
+        lambda: psp.void(f"v-{reference}", reference),
+    ):
         try:
             texts.append(repr(await call()))
         except PspError as error:

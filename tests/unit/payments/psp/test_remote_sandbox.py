@@ -40,8 +40,9 @@ EUR = lambda minor: Money("EUR", minor)  # noqa: E731
 
 
 @contextlib.asynccontextmanager
-async def listening(handler: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
-                    ) -> AsyncIterator[int]:
+async def listening(
+    handler: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+) -> AsyncIterator[int]:
     """A server on a free port; on exit it hangs up on every connection and waits for its handlers
     (asyncio's own server does not, and a handler outliving the test's loop leaks its socket)."""
     connections: dict[asyncio.Task, asyncio.StreamWriter] = {}
@@ -101,6 +102,7 @@ async def raw_exchange(port: int, line: bytes) -> dict:
 
 # The connector over the wire.
 
+
 def test_the_remote_connector_has_exactly_the_connector_interface() -> None:
     for name, member in inspect.getmembers(PspConnector, inspect.isfunction):
         if not name.startswith("_"):
@@ -108,7 +110,8 @@ def test_the_remote_connector_has_exactly_the_connector_interface() -> None:
 
 
 async def test_authorize_capture_refund_and_void_answer_what_the_sandbox_answers(
-        remote: RemoteSandboxPsp, psp: SandboxPsp) -> None:
+    remote: RemoteSandboxPsp, psp: SandboxPsp
+) -> None:
     request = authorize_request(amount=EUR(10_000))
     authorized = await remote.authorize(request)
     captured = await remote.capture("cap-1", authorized.psp_reference, EUR(6_000))
@@ -129,8 +132,9 @@ async def test_a_decline_travels_with_its_code_and_hardness(remote: RemoteSandbo
     assert (declined.outcome, declined.decline_code, declined.hard_decline) == (Outcome.DECLINED, "stolen_card", True)
 
 
-async def test_the_same_key_replays_the_first_answer_and_charges_once(remote: RemoteSandboxPsp,
-                                                                      psp: SandboxPsp) -> None:
+async def test_the_same_key_replays_the_first_answer_and_charges_once(
+    remote: RemoteSandboxPsp, psp: SandboxPsp
+) -> None:
     request = authorize_request()
 
     first, second = await remote.authorize(request), await remote.authorize(request)
@@ -146,7 +150,10 @@ async def test_a_key_reused_with_other_parameters_is_an_idempotency_conflict(rem
         await remote.authorize(authorize_request(key="reused", amount=EUR(1)))
 
     assert (raised.value.psp, raised.value.idempotency_key, raised.value.reason.name) == (
-        PSP, "reused", "IDEMPOTENCY_KEY_REUSED")
+        PSP,
+        "reused",
+        "IDEMPOTENCY_KEY_REUSED",
+    )
 
 
 async def test_a_refused_request_keeps_its_code_reason_and_metadata(remote: RemoteSandboxPsp) -> None:
@@ -157,7 +164,10 @@ async def test_a_refused_request_keeps_its_code_reason_and_metadata(remote: Remo
 
     error = raised.value
     assert (error.code.name, error.reason.name, error.reason.domain) == (
-        "FAILED_PRECONDITION", "AMOUNT_EXCEEDS_CAPTURABLE", "commerce.payments.v1")
+        "FAILED_PRECONDITION",
+        "AMOUNT_EXCEEDS_CAPTURABLE",
+        "commerce.payments.v1",
+    )
     assert error.metadata == {"psp": PSP, "idempotency_key": "too-much", "psp_reference": authorized.psp_reference}
 
 
@@ -191,6 +201,7 @@ async def test_the_settlement_report_comes_back_as_csv(remote: RemoteSandboxPsp,
 
 
 # Failures of the connection: certainly not sent, or unknown.
+
 
 async def test_a_refused_connection_is_unavailable_the_request_was_never_sent() -> None:
     remote = RemoteSandboxPsp(PSP, "127.0.0.1", closed_port())
@@ -248,15 +259,22 @@ async def test_a_malformed_request_executes_nothing_and_is_refused(port: int, ps
 
 # Holds and inspection: what the crash drill steers the PSP with.
 
+
 async def test_a_hold_before_executing_stops_the_call_until_released(
-        remote: RemoteSandboxPsp, control: SandboxControl, psp: SandboxPsp) -> None:
+    remote: RemoteSandboxPsp, control: SandboxControl, psp: SandboxPsp
+) -> None:
     hold = await control.hold(PSP, "authorize", "before")
     request = authorize_request()
     call = asyncio.ensure_future(remote.authorize(request))
 
     held = await hold.held(timeout=WAIT)
-    assert held == {"hold": hold.id, "psp": PSP, "operation": "authorize", "when": "before",
-                    "key": request.idempotency_key}
+    assert held == {
+        "hold": hold.id,
+        "psp": PSP,
+        "operation": "authorize",
+        "when": "before",
+        "key": request.idempotency_key,
+    }
     assert psp.payments_for(request.reference) == () and not call.done()
 
     await hold.release(timeout=WAIT)
@@ -265,7 +283,8 @@ async def test_a_hold_before_executing_stops_the_call_until_released(
 
 
 async def test_a_hold_after_executing_keeps_the_answer_of_an_executed_call(
-        remote: RemoteSandboxPsp, control: SandboxControl, psp: SandboxPsp) -> None:
+    remote: RemoteSandboxPsp, control: SandboxControl, psp: SandboxPsp
+) -> None:
     authorized = await remote.authorize(authorize_request())
     hold = await control.hold(PSP, "capture", "after")
     call = asyncio.ensure_future(remote.capture("cap-held", authorized.psp_reference, EUR(10_000)))
@@ -300,8 +319,9 @@ async def test_a_hold_whose_test_hangs_up_lets_its_call_go(remote: RemoteSandbox
     assert (await asyncio.wait_for(call, WAIT)).approved
 
 
-async def test_a_gate_stops_every_matching_call_until_released(remote: RemoteSandboxPsp,
-                                                              control: SandboxControl) -> None:
+async def test_a_gate_stops_every_matching_call_until_released(
+    remote: RemoteSandboxPsp, control: SandboxControl
+) -> None:
     gate = await control.hold(PSP, "status", "before", every=True)
     calls = [asyncio.ensure_future(remote.status(f"k-{n}")) for n in range(3)]
     await gate.held(timeout=WAIT)
@@ -322,14 +342,18 @@ async def test_releasing_a_hold_no_call_took_disarms_it(remote: RemoteSandboxPsp
 
 
 async def test_the_server_refuses_a_hold_on_an_unknown_psp_or_point(control: SandboxControl) -> None:
-    for psp, operation, when in ((PSP, "authorize", "during"), ("nobody", "authorize", "before"),
-                                 (PSP, "teleport", "before")):
+    for psp, operation, when in (
+        (PSP, "authorize", "during"),
+        ("nobody", "authorize", "before"),
+        (PSP, "teleport", "before"),
+    ):
         with pytest.raises(Exception, match="bad_request"):
             await control.hold(psp, operation, when)
 
 
 async def test_inspection_counts_authorizations_captures_and_refunds_per_reference(
-        remote: RemoteSandboxPsp, control: SandboxControl) -> None:
+    remote: RemoteSandboxPsp, control: SandboxControl
+) -> None:
     request = authorize_request(amount=EUR(1_000))
     authorized = await remote.authorize(request)
     await remote.authorize(request)  # a replay: no second authorization
@@ -339,26 +363,35 @@ async def test_inspection_counts_authorizations_captures_and_refunds_per_referen
 
     [payment] = await control.payments(request.reference)
 
-    assert payment == {"psp": PSP, "psp_reference": authorized.psp_reference, "state": "captured",
-                       "authorized": {"currency_code": "EUR", "amount_minor": 1_000},
-                       "captured": {"currency_code": "EUR", "amount_minor": 1_000},
-                       "refunded": {"currency_code": "EUR", "amount_minor": 300}, "captures": 1, "refunds": 1}
+    assert payment == {
+        "psp": PSP,
+        "psp_reference": authorized.psp_reference,
+        "state": "captured",
+        "authorized": {"currency_code": "EUR", "amount_minor": 1_000},
+        "captured": {"currency_code": "EUR", "amount_minor": 1_000},
+        "refunded": {"currency_code": "EUR", "amount_minor": 300},
+        "captures": 1,
+        "refunds": 1,
+    }
     assert await control.payments("tenants/t/paymentIntents/none") == []
 
 
-async def test_the_server_never_logs_the_card_number(remote: RemoteSandboxPsp, port: int,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_server_never_logs_the_card_number(
+    remote: RemoteSandboxPsp, port: int, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     await remote.authorize(authorize_request(VISA_OK))
     with contextlib.suppress(PspTimeout):
         await remote.authorize(authorize_request(TIMEOUT_AFTER_EXECUTION))
-    await raw_exchange(port, json.dumps({"op": "authorize", "psp": PSP, "args": {"card": {"pan": VISA_OK}}}).encode()
-                       + b"\n")
+    await raw_exchange(
+        port, json.dumps({"op": "authorize", "psp": PSP, "args": {"card": {"pan": VISA_OK}}}).encode() + b"\n"
+    )
 
     assert caplog.records and VISA_OK not in caplog.text and TIMEOUT_AFTER_EXECUTION not in caplog.text
 
 
 # Wiring.
+
 
 def test_remote_sandboxes_are_every_built_in_one_at_one_address() -> None:
     psps = remote_sandbox_psps("127.0.0.1:7000")
@@ -372,8 +405,7 @@ def test_remote_sandboxes_are_every_built_in_one_at_one_address() -> None:
 
 def test_the_payments_service_uses_the_remote_sandboxes_when_an_address_is_set(monkeypatch) -> None:
     captured: dict = {}
-    monkeypatch.setattr("services.payments.main.PspRouter",
-                        lambda psps, policy: captured.setdefault("psps", psps))
+    monkeypatch.setattr("services.payments.main.PspRouter", lambda psps, policy: captured.setdefault("psps", psps))
 
     build_app(None, PaymentsSettings(sandbox_psp_addr="127.0.0.1:7000"))
 

@@ -134,12 +134,15 @@ async def test_zero_latency_never_sleeps(clock) -> None:
     assert result.approved
 
 
-@pytest.mark.parametrize("behaviour", [
-    {"latency": (0.2, 0.1)},
-    {"latency": (-0.1, 0.1)},
-    {"failure_rate": 1.5},
-    {"timeout_rate": -0.1},
-])
+@pytest.mark.parametrize(
+    "behaviour",
+    [
+        {"latency": (0.2, 0.1)},
+        {"latency": (-0.1, 0.1)},
+        {"failure_rate": 1.5},
+        {"timeout_rate": -0.1},
+    ],
+)
 def test_sandbox_with_impossible_behaviour_is_refused(clock, behaviour) -> None:
     with pytest.raises(ValueError):
         sandbox(clock, **behaviour)

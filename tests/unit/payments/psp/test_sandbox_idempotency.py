@@ -33,8 +33,15 @@ async def test_authorize_replayed_decline_returns_same_decline_without_new_payme
 
 
 async def test_authorize_same_key_concurrently_executes_once(clock) -> None:
-    psp = SandboxPsp("sandbox-race", fee_rate_bps=0, fixed_fee_minor=0, latency=(0.001, 0.002), clock=clock,
-                     seed=3, sleep=lambda _delay: asyncio.sleep(0))
+    psp = SandboxPsp(
+        "sandbox-race",
+        fee_rate_bps=0,
+        fixed_fee_minor=0,
+        latency=(0.001, 0.002),
+        clock=clock,
+        seed=3,
+        sleep=lambda _delay: asyncio.sleep(0),
+    )
     request = authorize_request()
 
     results = await asyncio.gather(*(psp.authorize(request) for _ in range(5)))
@@ -43,11 +50,14 @@ async def test_authorize_same_key_concurrently_executes_once(clock) -> None:
     assert len(psp.payments_for(request.reference)) == 1
 
 
-@pytest.mark.parametrize("change", [
-    {"amount": Money("EUR", 10_001)},
-    {"amount": Money("USD", 10_000)},
-    {"reference": "tenants/t/paymentIntents/other"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount": Money("EUR", 10_001)},
+        {"amount": Money("USD", 10_000)},
+        {"reference": "tenants/t/paymentIntents/other"},
+    ],
+)
 async def test_authorize_same_key_with_other_parameters_is_refused(psp: SandboxPsp, change) -> None:
     request = authorize_request()
     await psp.authorize(request)

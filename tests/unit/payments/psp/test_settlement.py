@@ -41,7 +41,8 @@ async def test_settlement_report_sums_per_currency_match_captured_minus_refunded
 
 
 async def test_settlement_report_rows_are_captures_and_refunds_with_their_own_references(
-        psp: SandboxPsp, authorized: str, clock) -> None:
+    psp: SandboxPsp, authorized: str, clock
+) -> None:
     captures = [await psp.capture(f"cap-{n}", authorized, Money("EUR", 5_000)) for n in (1, 2)]
     refund = await psp.refund("ref-1", authorized, Money("EUR", 1_000))
 
@@ -60,7 +61,14 @@ async def test_settlement_report_starts_with_the_header_and_uses_crlf(psp: Sandb
 
     assert report.startswith(",".join(SETTLEMENT_HEADER) + "\r\n")
     assert tuple(next(csv.reader(io.StringIO(report)))) == (
-        "psp_reference", "type", "currency", "gross_minor", "fee_minor", "net_minor", "settled_at")
+        "psp_reference",
+        "type",
+        "currency",
+        "gross_minor",
+        "fee_minor",
+        "net_minor",
+        "settled_at",
+    )
     assert report.count("\r\n") == 2
 
 

@@ -53,8 +53,13 @@ class Switchable:
 
 def router(*, rules=(), breakers=None) -> tuple[PspRouter, Switchable, Switchable]:
     alpha, beta = Switchable(SANDBOX_ALPHA), Switchable(SANDBOX_BETA)
-    policy = RoutingPolicy(rules=tuple(rules), default=(SANDBOX_ALPHA, SANDBOX_BETA), backoff_base=0.001,
-                           backoff_max=0.002, status_hedge_after=0.05)
+    policy = RoutingPolicy(
+        rules=tuple(rules),
+        default=(SANDBOX_ALPHA, SANDBOX_BETA),
+        backoff_base=0.001,
+        backoff_max=0.002,
+        status_hedge_after=0.05,
+    )
     return PspRouter({SANDBOX_ALPHA: alpha, SANDBOX_BETA: beta}, policy, breakers), alpha, beta
 
 
@@ -73,8 +78,9 @@ async def test_primary_down_falls_back_to_the_next_psp() -> None:
     assert routed.idempotency_key == "key-1:sandbox-beta"
 
 
-@pytest.mark.parametrize("pan, code, hard", [(STOLEN, "stolen_card", True),
-                                             (INSUFFICIENT_FUNDS, "insufficient_funds", False)])
+@pytest.mark.parametrize(
+    "pan, code, hard", [(STOLEN, "stolen_card", True), (INSUFFICIENT_FUNDS, "insufficient_funds", False)]
+)
 async def test_a_decline_is_never_routed_to_another_psp(pan: str, code: str, hard: bool) -> None:
     routing, alpha, beta = router()
 
@@ -95,8 +101,10 @@ async def test_a_psp_that_does_not_take_the_brand_is_skipped() -> None:
 
 
 async def test_rules_choose_by_currency_and_tenant() -> None:
-    rules = [RoutingRule(psps=(SANDBOX_BETA,), currencies=frozenset({"GBP"})),
-             RoutingRule(psps=(SANDBOX_BETA, SANDBOX_ALPHA), tenants=frozenset({"big-tenant"}))]
+    rules = [
+        RoutingRule(psps=(SANDBOX_BETA,), currencies=frozenset({"GBP"})),
+        RoutingRule(psps=(SANDBOX_BETA, SANDBOX_ALPHA), tenants=frozenset({"big-tenant"})),
+    ]
     routing, alpha, beta = router(rules=rules)
 
     gbp = await routing.authorize("key-4", request(APPROVE, currency="GBP"), tenant="acme", brand="visa")

@@ -98,4 +98,4 @@ def unique_tenant() -> str:
 def assert_no_pan(text: str, pan: str) -> None:
     """No run of 12 or more consecutive digits of the card number appears in `text`."""
     for start in range(len(pan) - 11):
-        assert pan[start:start + 12] not in text, f"12 digits of the card number leaked into {text!r}"
+        assert pan[start : start + 12] not in text, f"12 digits of the card number leaked into {text!r}"

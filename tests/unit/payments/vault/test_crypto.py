@@ -38,16 +38,19 @@ def test_from_setting_reads_keys_that_decrypt_what_the_same_keys_encrypted() -> 
     assert key_ring.decrypt(sealed) == PAN
 
 
-@pytest.mark.parametrize(("setting", "message"), [
-    ("", "holds no key"),
-    (" , ", "holds no key"),
-    ("k1", "vault key entry 1 must be written id:base64"),
-    ("k1:" + encoded(b"k" * 32) + ",bad id:" + encoded(b"k" * 32), "vault key entry 2 must be written id:base64"),
-    (":" + encoded(b"k" * 32), "vault key entry 1 must be written id:base64"),
-    ("k1:not base64!", "vault key 'k1' is not valid base64"),
-    ("k1:" + encoded(b"k" * 16), "vault key 'k1' must be 32 bytes"),
-    ("k1:" + encoded(b"k" * 32) + ",k1:" + encoded(b"j" * 32), "vault key 'k1' appears twice"),
-])
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("", "holds no key"),
+        (" , ", "holds no key"),
+        ("k1", "vault key entry 1 must be written id:base64"),
+        ("k1:" + encoded(b"k" * 32) + ",bad id:" + encoded(b"k" * 32), "vault key entry 2 must be written id:base64"),
+        (":" + encoded(b"k" * 32), "vault key entry 1 must be written id:base64"),
+        ("k1:not base64!", "vault key 'k1' is not valid base64"),
+        ("k1:" + encoded(b"k" * 16), "vault key 'k1' must be 32 bytes"),
+        ("k1:" + encoded(b"k" * 32) + ",k1:" + encoded(b"j" * 32), "vault key 'k1' appears twice"),
+    ],
+)
 def test_from_setting_refuses_malformed_setting(setting: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         KeyRing.from_setting(setting)
@@ -109,12 +112,15 @@ def test_decrypt_returns_what_encrypt_sealed(card: tuple[str, CardBrand], tenant
     assert_no_pan(repr(sealed), card[0])
 
 
-@pytest.mark.parametrize("change", [
-    {"tenant": "tenant-b"},
-    {"token": "tok_b"},
-    {"tenant": "tenant-atok_a", "token": ""},
-    {"nonce": bytes(12)},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"tenant": "tenant-b"},
+        {"token": "tok_b"},
+        {"tenant": "tenant-atok_a", "token": ""},
+        {"nonce": bytes(12)},
+    ],
+)
 def test_decrypt_rejects_a_ciphertext_moved_to_another_binding(change: dict[str, object]) -> None:
     key_ring = ring(new_keys("k1"), "k1")
     sealed = key_ring.encrypt(PAN, tenant="tenant-a", token="tok_a")

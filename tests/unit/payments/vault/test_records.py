@@ -45,13 +45,29 @@ def test_card_record_repr_never_shows_the_number(card: tuple[str, CardBrand]) ->
 
 def test_tokenized_card_has_no_number_or_cvc_field() -> None:
     assert [field.name for field in dataclasses.fields(TokenizedCard)] == [
-        "token", "brand", "last4", "exp_month", "exp_year", "fingerprint"]
+        "token",
+        "brand",
+        "last4",
+        "exp_month",
+        "exp_year",
+        "fingerprint",
+    ]
 
 
 def test_vault_cards_has_no_column_for_the_cvc_or_the_cardholder_name() -> None:
     assert [column.name for column in vault_cards.columns] == [
-        "token", "tenant", "key_id", "nonce", "ciphertext", "fingerprint", "brand", "last4", "exp_month",
-        "exp_year", "created_at"]
+        "token",
+        "tenant",
+        "key_id",
+        "nonce",
+        "ciphertext",
+        "fingerprint",
+        "brand",
+        "last4",
+        "exp_month",
+        "exp_year",
+        "created_at",
+    ]
     assert [column.name for column in vault_cards.primary_key] == ["token"]
 
 
