@@ -130,7 +130,7 @@ async def insert_report(
         .on_conflict_do_nothing()
         .returning(reconciliation_reports.c.id)
     )
-    return result.first() is not None  # a row back means inserted: psycopg's rowcount here is -1
+    return result.first() is not None  # a row back means inserted: an ON CONFLICT insert has no dependable rowcount
 
 
 async def report_by_content(conn: AsyncConnection, tenant: str, psp: str, content_sha256: bytes) -> Report | None:
