@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import datetime
 import math
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 from google.protobuf.message import Message
 
@@ -34,7 +34,13 @@ SHUTTING_DOWN_RETRY_AFTER = datetime.timedelta(milliseconds=500)  # another repl
 class Admission:
     """Which calls the server starts, and how many of those are still running."""
 
-    def __init__(self, max_concurrent_calls: int, min_deadline_seconds: float) -> None:
+    def __init__(
+        self,
+        max_concurrent_calls: int,
+        min_deadline_seconds: float,
+        *,
+        tick: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.max_concurrent_calls = max_concurrent_calls
         self.min_deadline_seconds = min_deadline_seconds
         self.accepting = True
@@ -42,6 +48,8 @@ class Admission:
         self.arrivals = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        # One settle tick (see settled); injectable so a test steps the ticks itself.
+        self._tick = tick or _sleep_one_tick
 
     @classmethod
     def from_settings(cls, settings: MeshSettings) -> Admission:
@@ -86,8 +94,12 @@ class Admission:
         while quiet_ticks < needed:
             await self._idle.wait()
             seen = self.arrivals
-            await asyncio.sleep(SETTLE_TICK_SECONDS)
+            await self._tick()
             quiet_ticks = quiet_ticks + 1 if self.arrivals == seen and self._idle.is_set() else 0
+
+
+async def _sleep_one_tick() -> None:
+    await asyncio.sleep(SETTLE_TICK_SECONDS)
 
 
 def shedding_layer(admission: Admission) -> Layer:

@@ -64,12 +64,38 @@ async def test_settled_waits_for_the_running_calls_to_finish() -> None:
     await asyncio.wait_for(settled, 5)
 
 
+class SteppedTicks:
+    """Settle ticks the test hands out one at a time: `settled` cannot count a tick it was not given."""
+
+    def __init__(self) -> None:
+        self.waiting = asyncio.Event()  # settled is inside a tick, waiting for it to end
+        self._end = asyncio.Event()
+
+    async def tick(self) -> None:
+        self.waiting.set()
+        await self._end.wait()
+        self._end.clear()
+
+    async def step(self) -> None:
+        """Let the tick that settled is waiting in end, and wait until it waits in the next one."""
+        await self.waiting.wait()
+        self.waiting.clear()
+        self._end.set()
+
+
 async def test_settled_waits_while_calls_keep_arriving() -> None:
-    admission = Admission(max_concurrent_calls=10, min_deadline_seconds=0)
+    ticks = SteppedTicks()
+    admission = Admission(max_concurrent_calls=10, min_deadline_seconds=0, tick=ticks.tick)
     settled = asyncio.ensure_future(admission.settled(quiet_seconds=5 * SETTLE_TICK_SECONDS))
-    for _ in range(20):  # a refused call every tick: never quiet
+    for _ in range(20):  # a refused call in every tick: never quiet
+        await ticks.waiting.wait()
         admission.arrived()
-        await asyncio.sleep(SETTLE_TICK_SECONDS)
+        await ticks.step()
         assert not settled.done()
 
+    for _ in range(4):  # quiet from now on: four ticks are not yet five
+        await ticks.step()
+        await ticks.waiting.wait()
+        assert not settled.done()
+    await ticks.step()  # the fifth
     await asyncio.wait_for(settled, 5)
