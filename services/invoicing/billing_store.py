@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commerce.invoicing.v1 import invoice_pb2
+from mesh.money import Money
 from mesh.pagination import Keyset, Page, PageRequest
 from mesh.persistence import UtcDateTime
 from services.invoicing import messages
@@ -88,6 +89,20 @@ invoice_payments = sa.Table(
     sa.Column("currency_code", sa.String(3), nullable=False),
     sa.Column("captured_minor", sa.BigInteger, nullable=False),
     sa.Column("applied_minor", sa.BigInteger, nullable=False),
+)
+
+
+# What a PayInvoice collecting with a card planned to charge, recorded before it asks payments:
+# a retry that resumes it charges exactly that again (payments replays it), whatever the invoice
+# owes by then.
+invoice_collections = sa.Table(
+    "invoice_collections",
+    invoicing_metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("request_id", sa.String(64), primary_key=True),  # PayInvoice's
+    sa.Column("invoice_id", sa.String(64), nullable=False),
+    sa.Column("currency_code", sa.String(3), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
 )
 
 
@@ -263,3 +278,30 @@ async def save_payment_link(conn: AsyncConnection, tenant: str, link: PaymentLin
     )
     insert = dialect.insert(invoice_payments).values(tenant=tenant, payment_intent=link.payment_intent, **values)
     await conn.execute(insert.on_conflict_do_update(index_elements=["tenant", "payment_intent"], set_=values))
+
+
+async def save_planned_collection(
+    conn: AsyncConnection, tenant: str, request_id: str, invoice_id: str, amount: Money
+) -> None:
+    await conn.execute(
+        sa.insert(invoice_collections).values(
+            tenant=tenant,
+            request_id=request_id,
+            invoice_id=invoice_id,
+            currency_code=amount.currency_code,
+            amount_minor=amount.amount_minor,
+        )
+    )
+
+
+async def planned_collection(conn: AsyncConnection, tenant: str, request_id: str, invoice_id: str) -> Money | None:
+    """What the PayInvoice `request_id` planned to charge for the invoice, if it got that far."""
+    c = invoice_collections.c
+    row = (
+        await conn.execute(
+            sa.select(c.currency_code, c.amount_minor).where(
+                c.tenant == tenant, c.request_id == request_id, c.invoice_id == invoice_id
+            )
+        )
+    ).first()
+    return None if row is None else Money(row.currency_code, row.amount_minor)

@@ -2,6 +2,8 @@
 
 The steps, with the payments calls between local transactions, never inside one:
 1. read the invoice: payable, and the amount (the request's, or all that is due) within its due;
+   record that amount as this request's plan (a retry that resumes it charges the plan, so it
+   still answers after its capture has paid the invoice);
 2. CreatePaymentIntent, AUTOMATIC capture, for that amount, naming the invoice;
 3. link the intent to the invoice: the phase PayInvoice with a payment_intent runs;
 4. AuthorizePaymentIntent: approved, payments captures at once and publishes PaymentCaptured,
@@ -36,6 +38,7 @@ from services.invoicing.invoices import SOURCE, TOPIC, InvoiceNotFound, InvoiceU
 from services.invoicing.payments_client import Collection, PaymentsClient
 
 CARD_DECLINED = reason_of(payments_error_reason_pb2.ErrorReason, payments_error_reason_pb2.ERROR_REASON_CARD_DECLINED)
+COLLECTION_PLANNED = "collection_planned"
 _PAYMENT_FAILED = reason_of(error_reason_pb2.ErrorReason, error_reason_pb2.ERROR_REASON_INVOICE_PAYMENT_FAILED)
 
 
@@ -57,7 +60,14 @@ class CollectionUseCases:
         """Charge `payment_method` for the invoice (`amount`, or all that is due) and link the charge."""
         payments = self._require_payments()
         record = await self._invoices.get(tenant, invoice_id)
-        collection = _collection(tenant, request_id, record.invoice, payment_method, amount)
+        planned = await self._planned(tenant, request_id, invoice_id)
+        if planned is None:
+            planned = _checked_amount(record.invoice, amount)
+            async with atomic_phase(self._invoices.db, COLLECTION_PLANNED) as conn:
+                await billing_store.save_planned_collection(conn, tenant, request_id, invoice_id, planned)
+        # A retry resuming this request charges what it planned, even if the capture it made has
+        # paid the invoice meanwhile: payments replays that charge, it never makes a second.
+        collection = _collection(tenant, request_id, record.invoice, payment_method, planned)
         intent = await payments.create_intent(collection)
         await self._invoices.pay(tenant, invoice_id, intent.name, collection.amount)
         try:
@@ -98,6 +108,10 @@ class CollectionUseCases:
                 keep_effects=True,
             )
 
+    async def _planned(self, tenant: str, request_id: str, invoice_id: str) -> Money | None:
+        async with self._invoices.db.read() as conn:
+            return await billing_store.planned_collection(conn, tenant, request_id, invoice_id)
+
     def _require_payments(self) -> PaymentsClient:
         if self._payments is None:  # PAYMENTS_SERVICE_ADDR unset: this process cannot collect
             raise DomainError(
@@ -108,15 +122,18 @@ class CollectionUseCases:
         return self._payments
 
 
-def _collection(
-    tenant: str, request_id: str, invoice: Invoice, payment_method: str, amount: Money | None
-) -> Collection:
-    """What to charge, refused before anything is asked of payments when the invoice cannot take it."""
+def _checked_amount(invoice: Invoice, amount: Money | None) -> Money:
+    """What to charge (`amount`, or all that is due), refused before anything is asked of payments
+    when the invoice cannot take it."""
     require(Action.PAY, invoice.state)
     if amount is not None and amount.currency_code != invoice.currency_code:
         raise FieldRejected("amount.currency_code", f"must be the invoice's currency {invoice.currency_code}")
     if amount is not None and amount > invoice.amount_due:
         raise PaymentExceedsAmountDue(invoice.amount_due.amount_minor)
+    return amount or invoice.amount_due
+
+
+def _collection(tenant: str, request_id: str, invoice: Invoice, payment_method: str, amount: Money) -> Collection:
     label = f"Invoice {invoice.number} ({invoice.name})"
     return Collection(
         tenant=tenant,
@@ -125,5 +142,5 @@ def _collection(
         description=label,
         order=invoice.order,
         payment_method=payment_method,
-        amount=amount or invoice.amount_due,
+        amount=amount,
     )

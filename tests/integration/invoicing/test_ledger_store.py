@@ -584,7 +584,7 @@ async def test_migrating_twice_changes_nothing(ledger_db: Database) -> None:
 
     await migrate(ledger_db, RUNTIME_MIGRATIONS, INVOICING_MIGRATIONS)
 
-    assert await versions(ledger_db) == ["0002"]  # the head: ledger (0001), then billing (0002)
+    assert await versions(ledger_db) == ["0003"]  # the head: ledger (0001), billing (0002), collections (0003)
     assert await schema_diffs(ledger_db) == []
     assert await all_entries(ledger_db, TENANT) == booked
     with pytest.raises(sa.exc.DBAPIError, match="the ledger is append-only"):  # the triggers are still there

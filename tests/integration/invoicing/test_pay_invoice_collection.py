@@ -22,6 +22,7 @@ from mesh.money import Money
 from mesh.resilience.rpc_errors import domain_error_of
 from services.invoicing.payments_client import Collection
 from tests.integration.invoicing.payments_stack import APPROVED, STOLEN, Stack, eur
+from tests.integration.payments.service.test_call_twice import interrupt_once_after
 
 PAID = invoice_pb2.INVOICE_STATE_PAID
 
@@ -135,3 +136,25 @@ async def test_a_declined_card_fails_the_payment_and_leaves_the_invoice_open(sta
     assert domain_error_of(replayed.value).status == status.status
     assert len(await stack.payment_intents()) == 1
     assert (await stack.invoicing_events()).count("InvoicePaymentFailed") == 1
+
+
+async def test_a_collection_resumed_after_its_capture_paid_the_invoice_answers_the_invoice_and_charges_once(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoice = await stack.open_invoice(10000)
+    token, request_id = await stack.token(APPROVED), str(uuid.uuid4())
+    interrupt_once_after(stack.invoicing_app.collection, "collect", monkeypatch)
+    with pytest.raises(grpc.aio.AioRpcError) as lost:  # charged and linked, then the process died
+        await pay_with_card(stack, invoice, token, request_id)
+    assert lost.value.code() == grpc.StatusCode.INTERNAL
+    await stack.wait_for_invoice(invoice.name, lambda i: i.state == PAID, "the capture paying the invoice")
+
+    # The retry resumes after the link: the invoice is PAID now and owes nothing, but this request
+    # planned 119.00 before it charged, and that is what it asks payments to replay.
+    retried = (await pay_with_card(stack, invoice, token, request_id)).invoice
+
+    assert retried.state == PAID
+    (intent,) = await stack.payment_intents()
+    assert intent.amount_captured.amount_minor == 11900
+    assert await captures_settled_today(stack, intent.psp) == 1
+    assert (await stack.published_events()).count("PaymentCaptured") == 1
