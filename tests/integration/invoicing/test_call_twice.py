@@ -16,7 +16,6 @@ import dataclasses
 import datetime
 from collections.abc import Awaitable, Callable
 
-import grpc
 import pytest
 import sqlalchemy as sa
 from google.protobuf.message import Message
@@ -27,20 +26,22 @@ from commerce.invoicing.v1 import reconciliation_report_pb2 as rr
 from commerce.invoicing.v1 import reconciliation_service_pb2 as rs
 from commerce.payments.v1 import events_pb2
 from mesh.persistence.tables import outbox
-from tests.integration.invoicing.conftest import PSP, BillingUnderTest, eur
-from tests.integration.invoicing.payments_stack import APPROVED, Stack
-from tests.integration.invoicing.test_pay_invoice_collection import captures_settled_today
-from tests.integration.payments.service.test_call_twice import (
+from tests.call_twice import (
     Call,
+    Observed,
     Outcome,
-    added,
     assert_key_reused,
     changed,
+    check_a_lost_answer_is_retried_once,
+    check_a_second_call_replays,
+    check_another_body_is_refused,
     interrupt_once_after,
     new_id,
     outcome,
-    refusal,
 )
+from tests.integration.invoicing.conftest import PSP, BillingUnderTest, eur
+from tests.integration.invoicing.payments_stack import APPROVED, Stack
+from tests.integration.invoicing.test_pay_invoice_collection import captures_settled_today
 
 PRO = {"description": "Pro plan", "quantity": 1, "unit_amount": eur(20000), "tax_code": "standard"}  # + 3800 VAT
 EXTRA = {"description": "Extra seat", "quantity": 1, "unit_amount": eur(500)}
@@ -48,12 +49,6 @@ EXTRA = {"description": "Extra seat", "quantity": 1, "unit_amount": eur(500)}
 # What invoicing did: effects counted, and everything it holds, to prove a call changed nothing.
 
 COUNTED_TABLES = ("invoices", "credit_notes", "invoice_payments", "journal_entries", "reconciliation_reports")
-
-
-@dataclasses.dataclass(frozen=True)
-class Observed:
-    counts: collections.Counter[str]  # rows, numbers drawn per series, events by type
-    state: tuple[str, ...]  # every row of every table, as text
 
 
 async def observed(b: BillingUnderTest) -> Observed:
@@ -183,40 +178,16 @@ RPCS = {
 SUCCEEDING = [name for name, rpc in RPCS.items() if not rpc.refused]
 
 
-def assert_first_answer(rpc: Rpc, answer: Outcome) -> None:
-    if rpc.refused:
-        assert refusal(answer)[1] == rpc.refused
-    else:
-        assert not isinstance(answer, status_pb2.Status), f"refused: {answer}"
-
-
 @pytest.mark.parametrize("rpc", RPCS.values(), ids=RPCS.keys())
 async def test_a_second_call_answers_the_first_answer_and_adds_no_effect(billing: BillingUnderTest, rpc: Rpc) -> None:
-    call = await rpc.prepare(billing)
-    before = await observed(billing)
-
-    first = await outcome(call.send())
-    once = await observed(billing)
-    second = await outcome(call.send())
-
-    assert_first_answer(rpc, first)
-    assert second == first
-    assert added(before.counts, once.counts) == rpc.effects
-    assert await observed(billing) == once
+    await check_a_second_call_replays(await rpc.prepare(billing), lambda: observed(billing), rpc.effects, rpc.refused)
 
 
 @pytest.mark.parametrize("rpc", RPCS.values(), ids=RPCS.keys())
 async def test_the_same_request_id_with_another_body_is_refused_and_changes_nothing(
     billing: BillingUnderTest, rpc: Rpc
 ) -> None:
-    call = await rpc.prepare(billing)
-    assert_first_answer(rpc, await outcome(call.send()))
-    once = await observed(billing)
-
-    reused = await outcome(call.send(call.other))
-
-    assert_key_reused(reused)
-    assert await observed(billing) == once
+    await check_another_body_is_refused(await rpc.prepare(billing), lambda: observed(billing), rpc.refused)
 
 
 @pytest.mark.parametrize("name", SUCCEEDING)
@@ -225,20 +196,14 @@ async def test_a_retry_after_the_first_answer_was_lost_answers_the_success_once(
 ) -> None:
     rpc = RPCS[name]
     call = await rpc.prepare(billing)
-    before = await observed(billing)
     part, method = rpc.use_case
     interrupt_once_after(getattr(billing.app, part), method, monkeypatch)
 
-    lost = await outcome(call.send())
-    retried = await outcome(call.send())
-    again = await outcome(call.send())
+    async def current(answer: Outcome) -> None:  # an invoice in the answer is the invoice as stored
+        if "invoice" in answer.DESCRIPTOR.fields_by_name:
+            assert answer.invoice == (await billing.call("GetInvoice", name=answer.invoice.name)).invoice
 
-    assert refusal(lost)[0] is grpc.StatusCode.INTERNAL  # transient: the key was released for the retry
-    assert_first_answer(rpc, retried)
-    if "invoice" in retried.DESCRIPTOR.fields_by_name:  # as it is stored now
-        assert retried.invoice == (await billing.call("GetInvoice", name=retried.invoice.name)).invoice
-    assert again == retried
-    assert added(before.counts, (await observed(billing)).counts) == rpc.effects
+    await check_a_lost_answer_is_retried_once(call, lambda: observed(billing), rpc.effects, current)
 
 
 async def test_collecting_under_a_reused_request_id_with_another_amount_is_refused(stack: Stack) -> None:

@@ -21,8 +21,8 @@ from mesh import context as request_context
 from mesh.money import Money
 from mesh.resilience.rpc_errors import domain_error_of
 from services.invoicing.payments_client import Collection
+from tests.call_twice import interrupt_once_after
 from tests.integration.invoicing.payments_stack import APPROVED, STOLEN, Stack, eur
-from tests.integration.payments.service.test_call_twice import interrupt_once_after
 
 PAID = invoice_pb2.INVOICE_STATE_PAID
 

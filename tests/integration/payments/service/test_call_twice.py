@@ -5,10 +5,8 @@ PSP, one event of each kind in the outbox. The same request_id with another body
 IDEMPOTENCY_KEY_REUSED and changes nothing. A request interrupted after its last phase committed
 (its answer lost), and a cancel whose void the janitor settled, answer the success on retry.
 
-Errors are read off the wire (status code, google.rpc.ErrorInfo in the details), never through
-mesh.errors, so the tests hold whatever shape that module takes. The generic helpers below
-(`Call`, `outcome`, `refusal`, `assert_key_reused`, `added`, `changed`, `interrupt_once_after`)
-are shared with invoicing's call-twice tests.
+The helpers and the three checks every mutating RPC passes are tests/call_twice.py's, shared
+with invoicing's call-twice tests; this module supplies payments' calls and what it observes.
 """
 
 from __future__ import annotations
@@ -16,16 +14,13 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime
-import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
 
 import grpc
 import pytest
 import sqlalchemy as sa
 from google.protobuf.message import Message
-from google.rpc import error_details_pb2, status_pb2
-from grpc_status import rpc_status
+from google.rpc import status_pb2
 
 from buf.validate import validate_pb2
 from commerce.payments.v1 import payment_intent_pb2 as pi
@@ -35,87 +30,27 @@ from commerce.payments.v1 import vault_service_pb2 as vs
 from commerce.type.v1 import money_pb2
 from mesh.persistence.tables import outbox
 from services.payments.psp.factory import SANDBOX_ALPHA
-from tests.integration.payments.service.conftest import PaymentsUnderTest, ProcessDied
+from tests.call_twice import (
+    Call,
+    Observed,
+    Outcome,
+    added,
+    changed,
+    check_a_lost_answer_is_retried_once,
+    check_a_second_call_replays,
+    check_another_body_is_refused,
+    interrupt_once_after,
+    new_id,
+    outcome,
+    refusal,
+)
+from tests.integration.payments.service.conftest import PaymentsUnderTest
 
 APPROVE, STOLEN, MASTERCARD = "4242424242424242", "4000000000009979", "5555555555554444"
-M = TypeVar("M", bound=Message)
-
-# Generic helpers, for any service.
-
-Outcome = Message | status_pb2.Status  # a response, or the google.rpc.Status of a failed call
-
-
-async def outcome(call: Awaitable[Message]) -> Outcome:
-    """The call's response, or the status the server sent (code, message and details)."""
-    try:
-        return await call
-    except grpc.aio.AioRpcError as error:
-        status = rpc_status.from_call(error)
-        assert status is not None, f"{error.code()} {error.details()!r} carries no google.rpc.Status"
-        return status
-
-
-def error_info(status: status_pb2.Status) -> error_details_pb2.ErrorInfo:
-    [info] = [detail for detail in status.details if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR)]
-    unpacked = error_details_pb2.ErrorInfo()
-    info.Unpack(unpacked)
-    return unpacked
-
-
-def refusal(answer: Outcome) -> tuple[grpc.StatusCode, str, str]:
-    """(code, ErrorInfo reason, ErrorInfo domain) of a refused call."""
-    assert isinstance(answer, status_pb2.Status), f"expected a refusal, got {answer}"
-    info = error_info(answer)
-    [code] = [code for code in grpc.StatusCode if code.value[0] == answer.code]
-    return code, info.reason, info.domain
-
-
-def assert_key_reused(answer: Outcome) -> None:
-    """The documented answer to a request_id reused with another body (README, mesh.idempotency)."""
-    assert refusal(answer) == (grpc.StatusCode.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED", "commerce.type.v1")
-
-
-def added(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, int]:
-    """What grew between two counts of effects, and by how much."""
-    return {kind: after[kind] - before.get(kind, 0) for kind in after if after[kind] != before.get(kind, 0)}
-
-
-def changed(request: M, **fields: object) -> M:
-    """A copy of `request` with `fields` merged in: the same request_id, another body."""
-    other = type(request)()
-    other.CopyFrom(request)
-    other.MergeFrom(type(request)(**fields))
-    assert other != request
-    return other
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def interrupt_once_after(owner: object, use_case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The next `owner.use_case` commits all its phases, then its process dies before the outcome
-    is stored: the caller sees INTERNAL, and the request_id is free for a retry that resumes
-    from the last recovery point (as after a crash, once the lock has expired)."""
-    original = getattr(owner, use_case)
-
-    async def interrupted(*args: object, **kwargs: object) -> object:
-        monkeypatch.setattr(owner, use_case, original)
-        await original(*args, **kwargs)
-        raise ProcessDied(f"died after {use_case} committed")
-
-    monkeypatch.setattr(owner, use_case, interrupted)
-
 
 # What payments did: effects counted, and everything it holds, to prove a call changed nothing.
 
 COUNTED_TABLES = ("payment_intents", "vault_cards", "captures", "refunds")
-
-
-@dataclasses.dataclass(frozen=True)
-class Observed:
-    counts: collections.Counter[str]  # effects by kind: rows, events, operations at the PSPs
-    state: tuple[str, ...]  # every row of every table and everything each PSP holds, as text
 
 
 async def observed(p: PaymentsUnderTest) -> Observed:
@@ -149,17 +84,6 @@ async def observed(p: PaymentsUnderTest) -> Observed:
 
 
 # The RPCs, each with what it needs first, its request and another body under the same request_id.
-
-
-@dataclasses.dataclass(frozen=True)
-class Call:
-    method: Callable[..., Awaitable[Message]]  # a stub's method
-    request: Message
-    other: Message  # another body under the same request_id
-    metadata: tuple[tuple[str, str], ...]
-
-    def send(self, request: Message | None = None) -> Awaitable[Message]:
-        return self.method(self.request if request is None else request, metadata=self.metadata)
 
 
 def eur(minor: int) -> money_pb2.Money:
@@ -275,13 +199,6 @@ RPCS = {
 SUCCEEDING = [name for name, rpc in RPCS.items() if not rpc.refused]
 
 
-def assert_first_answer(rpc: Rpc, answer: Outcome) -> None:
-    if rpc.refused:
-        assert refusal(answer)[1] == rpc.refused
-    else:
-        assert not isinstance(answer, status_pb2.Status), f"refused: {answer}"
-
-
 async def assert_intent_is_current(p: PaymentsUnderTest, answer: Outcome) -> None:
     """An answer that carries an intent carries it as it is stored now."""
     if "payment_intent" in answer.DESCRIPTOR.fields_by_name:
@@ -290,31 +207,14 @@ async def assert_intent_is_current(p: PaymentsUnderTest, answer: Outcome) -> Non
 
 @pytest.mark.parametrize("rpc", RPCS.values(), ids=RPCS.keys())
 async def test_a_second_call_answers_the_first_answer_and_adds_no_effect(payments: PaymentsUnderTest, rpc: Rpc) -> None:
-    call = await rpc.prepare(payments)
-    before = await observed(payments)
-
-    first = await outcome(call.send())
-    once = await observed(payments)
-    second = await outcome(call.send())
-
-    assert_first_answer(rpc, first)
-    assert second == first
-    assert added(before.counts, once.counts) == rpc.effects
-    assert await observed(payments) == once
+    await check_a_second_call_replays(await rpc.prepare(payments), lambda: observed(payments), rpc.effects, rpc.refused)
 
 
 @pytest.mark.parametrize("rpc", RPCS.values(), ids=RPCS.keys())
 async def test_the_same_request_id_with_another_body_is_refused_and_changes_nothing(
     payments: PaymentsUnderTest, rpc: Rpc
 ) -> None:
-    call = await rpc.prepare(payments)
-    assert_first_answer(rpc, await outcome(call.send()))
-    once = await observed(payments)
-
-    reused = await outcome(call.send(call.other))
-
-    assert_key_reused(reused)
-    assert await observed(payments) == once
+    await check_another_body_is_refused(await rpc.prepare(payments), lambda: observed(payments), rpc.refused)
 
 
 @pytest.mark.parametrize("name", SUCCEEDING)
@@ -323,18 +223,12 @@ async def test_a_retry_after_the_first_answer_was_lost_answers_the_success_once(
 ) -> None:
     rpc = RPCS[name]
     call = await rpc.prepare(payments)
-    before = await observed(payments)
     interrupt_once_after(payments.app, rpc.use_case, monkeypatch)
 
-    lost = await outcome(call.send())
-    retried = await outcome(call.send())
-    again = await outcome(call.send())
+    async def current(answer: Outcome) -> None:
+        await assert_intent_is_current(payments, answer)
 
-    assert refusal(lost)[0] is grpc.StatusCode.INTERNAL  # transient: the key was released for the retry
-    assert_first_answer(rpc, retried)
-    await assert_intent_is_current(payments, retried)
-    assert again == retried
-    assert added(before.counts, (await observed(payments)).counts) == rpc.effects
+    await check_a_lost_answer_is_retried_once(call, lambda: observed(payments), rpc.effects, current)
 
 
 @pytest.mark.parametrize("settled_by", ["janitor", "retry"])
