@@ -5,7 +5,7 @@ from mesh.idempotency.fast_path import Claim, ClaimState, FastPath, FastPathUnav
 from mesh.idempotency.guard import IdempotencyGuard
 from mesh.idempotency.keys import Fingerprinter, IdempotencyKey
 from mesh.idempotency.outcome import TRANSIENT_CODES, Outcome
-from mesh.idempotency.phases import LockLost, atomic_phase, current_recovery_point
+from mesh.idempotency.phases import LockLost, atomic_phase, current_recovery_point, resumed
 from mesh.idempotency.policy import IdempotencyPolicy
 from mesh.idempotency.redis_fast_path import RedisFastPath
 
@@ -25,4 +25,5 @@ __all__ = [
     "RedisFastPath",
     "atomic_phase",
     "current_recovery_point",
+    "resumed",
 ]

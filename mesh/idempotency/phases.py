@@ -33,7 +33,7 @@ from mesh.errors import DomainError
 from mesh.idempotency import durable
 from mesh.persistence import Database
 
-__all__ = ["Execution", "LockLost", "atomic_phase", "current_recovery_point"]
+__all__ = ["Execution", "LockLost", "atomic_phase", "current_recovery_point", "resumed"]
 
 
 class LockLost(Exception):
@@ -48,6 +48,10 @@ class Execution:
     lease: durable.Lease
     recovery_point: str
     now: Callable[[], datetime.datetime]
+    resumed_from: str = dataclasses.field(init=False)  # the recovery point it took the key over at
+
+    def __post_init__(self) -> None:
+        self.resumed_from = self.recovery_point
 
 
 _current: contextvars.ContextVar[Execution | None] = contextvars.ContextVar("mesh_execution", default=None)
@@ -58,6 +62,15 @@ def current_recovery_point() -> str | None:
     committed phase for a resumed one; None outside a guarded request."""
     execution = _current.get()
     return None if execution is None else execution.recovery_point
+
+
+def resumed() -> bool:
+    """Whether the guarded execution in this context took over a request_id whose earlier holder
+    committed a phase: what that phase wrote may be there already (an answer lost after a commit,
+    a crash between phases). Stays the same while the execution commits phases of its own; False
+    outside a guarded request."""
+    execution = _current.get()
+    return execution is not None and execution.resumed_from != durable.STARTED
 
 
 @contextlib.asynccontextmanager

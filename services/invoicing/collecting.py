@@ -26,7 +26,7 @@ from commerce.invoicing.v1 import error_reason_pb2
 from commerce.payments.v1 import error_reason_pb2 as payments_error_reason_pb2
 from mesh.errors import Code, DomainError, common, reason_of
 from mesh.events import EventWriter
-from mesh.idempotency import atomic_phase
+from mesh.idempotency import atomic_phase, resumed
 from mesh.money import Money
 from services.invoicing import billing_store, messages
 from services.invoicing.billing_store import InvoiceRecord
@@ -60,7 +60,7 @@ class CollectionUseCases:
         """Charge `payment_method` for the invoice (`amount`, or all that is due) and link the charge."""
         payments = self._require_payments()
         record = await self._invoices.get(tenant, invoice_id)
-        planned = await self._planned(tenant, request_id, invoice_id)
+        planned = await self._planned(tenant, request_id, invoice_id) if resumed() else None
         if planned is None:
             planned = _checked_amount(record.invoice, amount)
             async with atomic_phase(self._invoices.db, COLLECTION_PLANNED) as conn:

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.errors import Code, DomainError, common
 from mesh.events import EventWriter
-from mesh.idempotency import atomic_phase, current_recovery_point
+from mesh.idempotency import atomic_phase, resumed
 from mesh.ids import derive_id
 from mesh.money import Money
 from mesh.pagination import Page, PageRequest
@@ -104,9 +104,8 @@ class PaymentsApp:
         order: str,
         description: str,
     ) -> PaymentIntent:
-        resumed = _resumed()  # read before this execution commits a phase of its own
         async with atomic_phase(self.db, "created") as conn:
-            if resumed and (created := await store.load(conn, tenant, derive_id("pi", tenant, request_id))):
+            if resumed() and (created := await store.load(conn, tenant, derive_id("pi", tenant, request_id))):
                 return created  # committed by this request_id before its answer was lost: never insert twice
             if payment_method:
                 await self.vault.reveal_for_psp(conn, tenant, payment_method)  # the token must exist here
@@ -136,9 +135,8 @@ class PaymentsApp:
     async def authorize(self, tenant: str, intent_id: str, payment_method: str) -> PaymentIntent:
         """Authorize (and capture, for AUTOMATIC). A decline saves the intent FAILED with its
         PaymentFailed event, then raises CardDeclined."""
-        resumed = _resumed()  # read before this execution commits a phase of its own
         step = await self._settled_first(
-            lambda: self._begin_authorization(tenant, intent_id, payment_method, resumed),
+            lambda: self._begin_authorization(tenant, intent_id, payment_method),
             tenant,
             intent_id,
             replacing_card=bool(payment_method),
@@ -153,13 +151,13 @@ class PaymentsApp:
         return intent
 
     async def _begin_authorization(
-        self, tenant: str, intent_id: str, payment_method: str, resumed: bool = False
+        self, tenant: str, intent_id: str, payment_method: str
     ) -> _Leased | _Abandoned | PaymentIntent:
         async with atomic_phase(self.db, "authorization_started") as conn:
             intent, pending = await self._locked(conn, tenant, intent_id)
             if intent.state is IntentState.REQUIRES_CAPTURE and intent.capture_method is CaptureMethod.AUTOMATIC:
                 return intent  # authorized before a crash: what is left is the capture
-            if resumed and pending is None and intent.state is not IntentState.REQUIRES_CONFIRMATION:
+            if resumed() and pending is None and intent.state is not IntentState.REQUIRES_CONFIRMATION:
                 return intent  # this request_id's call was settled after its holder died (the janitor)
             token = payment_method or intent.payment_method
             if pending is not None:
@@ -254,10 +252,9 @@ class PaymentsApp:
         return await self._recorded(leased, result)
 
     async def cancel(self, tenant: str, intent_id: str, reason: str) -> PaymentIntent:
-        resumed = _resumed()  # read before this execution commits a phase of its own
         async with atomic_phase(self.db, "cancel_started") as conn:
             intent, pending = await self._locked(conn, tenant, intent_id)
-            if resumed and intent.state is IntentState.CANCELED:
+            if resumed() and intent.state is IntentState.CANCELED:
                 # This request_id's cancel got that far before its answer was lost: it committed,
                 # or its void was settled after it gave up (the janitor asked the PSP). Either way
                 # what it asked for is done, so it answers the canceled intent, not "not allowed".
@@ -584,11 +581,6 @@ def _found(found: T | None, intent_id: str) -> T:
             Code.NOT_FOUND, common.NOT_FOUND, "no such payment intent", metadata={"payment_intent": intent_id}
         )
     return found
-
-
-def _resumed() -> bool:
-    """This execution took over a request_id whose holder died after committing a phase."""
-    return current_recovery_point() not in (None, "started")
 
 
 def _busy(intent_id: str) -> DomainError:
