@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.events.envelope import EventEnvelope
 from mesh.persistence.tables import inbox
+from mesh.persistence.upserts import DIALECTS, insert_for
 
 HANDLED = "handled"
 DEAD_LETTERED = "dead_lettered"
@@ -38,8 +39,7 @@ def _insert_ignoring_conflict(insert: postgresql.Insert | sqlite.Insert) -> sa.I
 # RETURNING, not rowcount: drivers do not report a dependable rowcount for INSERT … ON CONFLICT
 # DO NOTHING, and a wrong answer here would ack a fresh event as a duplicate, losing its effects.
 _INSERT = {
-    name: _insert_ignoring_conflict(insert).returning(inbox.c.event_id)
-    for name, insert in (("postgresql", postgresql.insert(inbox)), ("sqlite", sqlite.insert(inbox)))
+    dialect: _insert_ignoring_conflict(insert_for(dialect, inbox)).returning(inbox.c.event_id) for dialect in DIALECTS
 }
 _RETRY_DEAD_LETTERED = (
     sa.update(inbox)

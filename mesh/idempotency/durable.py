@@ -16,12 +16,12 @@ import enum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.idempotency.keys import IdempotencyKey
 from mesh.idempotency.outcome import Outcome
 from mesh.persistence.tables import idempotency_records as records
+from mesh.persistence.upserts import DIALECTS, insert_for
 
 STARTED = "started"
 FINISHED = "finished"
@@ -37,7 +37,7 @@ _DELETE = sa.delete(records).where(_KEY)
 # The hot statements are built once, values as parameters: building and hashing a statement on
 # every request cost more CPU than executing it (bench/hot_path.py).
 _INSERT_NEW = {
-    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(records)
+    dialect: insert_for(dialect, records)
     .values(
         tenant=sa.bindparam("k_tenant"),
         method=sa.bindparam("k_method"),
@@ -52,7 +52,7 @@ _INSERT_NEW = {
     )
     .on_conflict_do_nothing(index_elements=["tenant", "method", "request_id"])
     .returning(records.c.request_id)
-    for dialect in (postgresql, sqlite)
+    for dialect in DIALECTS
 }
 _ADVANCE = (
     sa.update(records)

@@ -11,8 +11,10 @@ from mesh.persistence.maintenance import purge_expired_idempotency_records
 from mesh.persistence.migrations import RUNTIME_MIGRATIONS, MigrationSet, alembic_config, migrate, run_in_alembic_env
 from mesh.persistence.tables import NAMING_CONVENTION, idempotency_records, runtime_metadata
 from mesh.persistence.timestamps import UtcDateTime
+from mesh.persistence.upserts import DIALECTS, insert_for
 
 __all__ = [
+    "DIALECTS",
     "NAMING_CONVENTION",
     "RUNTIME_MIGRATIONS",
     "Database",
@@ -22,6 +24,7 @@ __all__ = [
     "alembic_config",
     "current_connection",
     "idempotency_records",
+    "insert_for",
     "is_unique_violation",
     "migrate",
     "purge_expired_idempotency_records",

@@ -15,13 +15,12 @@ from __future__ import annotations
 import dataclasses
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commerce.invoicing.v1 import invoice_pb2
 from mesh.money import Money
 from mesh.pagination import Keyset, Page, PageRequest
-from mesh.persistence import UtcDateTime
+from mesh.persistence import UtcDateTime, insert_for
 from services.invoicing import messages
 from services.invoicing.documents import (
     credit_note_from_json,
@@ -201,9 +200,10 @@ def _columns(invoice: Invoice) -> dict:
 
 async def next_number(conn: AsyncConnection, tenant: str, series: str) -> str:
     """The series' next number, e.g. "INV-000042"; the counter row stays locked until commit."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     await conn.execute(
-        dialect.insert(document_counters).values(tenant=tenant, series=series, last=0).on_conflict_do_nothing()
+        insert_for(conn.dialect.name, document_counters)
+        .values(tenant=tenant, series=series, last=0)
+        .on_conflict_do_nothing()
     )
     c = document_counters.c
     last = (
@@ -269,14 +269,15 @@ async def payment_link(
 
 
 async def save_payment_link(conn: AsyncConnection, tenant: str, link: PaymentLink) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     values = dict(
         invoice_id=link.invoice_id,
         currency_code=link.currency_code,
         captured_minor=link.captured_minor,
         applied_minor=link.applied_minor,
     )
-    insert = dialect.insert(invoice_payments).values(tenant=tenant, payment_intent=link.payment_intent, **values)
+    insert = insert_for(conn.dialect.name, invoice_payments).values(
+        tenant=tenant, payment_intent=link.payment_intent, **values
+    )
     await conn.execute(insert.on_conflict_do_update(index_elements=["tenant", "payment_intent"], set_=values))
 
 

@@ -11,13 +11,12 @@ import datetime
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commerce.invoicing.v1 import reconciliation_report_pb2
 from mesh.money import Money
 from mesh.pagination import Keyset, Page, PageRequest
-from mesh.persistence import UtcDateTime
+from mesh.persistence import UtcDateTime, insert_for
 from services.invoicing.reconciliation import ItemKind, LedgerFact
 from services.invoicing.store import invoicing_metadata
 
@@ -55,9 +54,8 @@ Report = reconciliation_report_pb2.ReconciliationReport
 
 async def record_item(conn: AsyncConnection, tenant: str, psp: str, fact: LedgerFact) -> None:
     """Remember a booked capture or refund; a reference seen again keeps its first booking."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     await conn.execute(
-        dialect.insert(psp_items)
+        insert_for(conn.dialect.name, psp_items)
         .values(
             tenant=tenant,
             psp=psp,
@@ -116,9 +114,8 @@ async def insert_report(
     report: Report,
 ) -> bool:
     """Store the report; False when this PSP's file was stored already (the first one stays)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     result = await conn.execute(
-        dialect.insert(reconciliation_reports)
+        insert_for(conn.dialect.name, reconciliation_reports)
         .values(
             tenant=tenant,
             id=report_id,

@@ -14,12 +14,11 @@ import datetime
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commerce.invoicing.v1 import journal_entry_pb2
 from mesh.ids import derive_id
-from mesh.persistence import UtcDateTime
+from mesh.persistence import UtcDateTime, insert_for
 from mesh.persistence.tables import NAMING_CONVENTION
 from services.invoicing import journal_encoding
 from services.invoicing.domain.chain import GENESIS
@@ -197,9 +196,8 @@ async def totals(
 
 
 async def _lock_head(conn: AsyncConnection, tenant: str) -> Head:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     await conn.execute(
-        dialect.insert(ledger_heads)
+        insert_for(conn.dialect.name, ledger_heads)
         .values(tenant=tenant, sequence=0, hash=GENESIS, created_at=_EPOCH)
         .on_conflict_do_nothing()
     )

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, Row, String, Table, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mesh.persistence import NAMING_CONVENTION, Database, UtcDateTime
+from mesh.persistence import NAMING_CONVENTION, Database, UtcDateTime, insert_for
 from services.payments.vault.cards import CardBrand
 from services.payments.vault.crypto import KeyRing, SealedPan
 
@@ -40,9 +39,6 @@ vault_cards = Table(
     Column("exp_year", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
-
-# Both dialects the runtime supports spell "insert unless the token exists" the same way.
-_INSERTS: dict[str, Callable[[Table], Any]] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,7 +65,7 @@ class CardRecord:
 async def insert_card(conn: AsyncConnection, record: CardRecord) -> bool:
     """Store a card; False (and nothing written) when its token already exists."""
     statement = (
-        _INSERTS[conn.dialect.name](vault_cards)
+        insert_for(conn.dialect.name, vault_cards)
         .values(_row_of(record))
         .on_conflict_do_nothing(index_elements=[vault_cards.c.token])
         .returning(vault_cards.c.token)
