@@ -25,7 +25,9 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from mesh.persistence.direct_reads import DirectReads
 from mesh.persistence.inline_reads import InlineReads
+from mesh.persistence.writer_gate import WriterGate
 
 __all__ = ["Database", "PoolSettings", "current_connection", "is_unique_violation"]
 
@@ -43,13 +45,16 @@ _SQLITE_UNIQUE_VIOLATIONS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONST
 
 @dataclasses.dataclass(frozen=True)
 class PoolSettings:
-    """Connection pool of a PostgreSQL database (SQLite opens a connection per checkout).
+    """Connection pools of a PostgreSQL database: the engine's, for writes and transactions, and
+    the one reads keep of their own (`read_size`, mesh.persistence.direct_reads).
 
     Defaults measured with bench/hot_path.py on 2 cores: 20 + 10 overflow serves 64 concurrent
-    callers without queueing on the pool now that no transaction spans a network call."""
+    callers without queueing on the pool now that no transaction spans a network call; 10 read
+    connections serve 64 concurrent GetPaymentIntent callers (a read holds one for one round trip)."""
 
     size: int = 20
     max_overflow: int = 10
+    read_size: int = 10  # reads' own connections (mesh.persistence.direct_reads)
     timeout_seconds: float = 10.0
     pre_ping: bool = False  # a round trip per checkout; stale connections surface as retryable errors
 
@@ -83,9 +88,18 @@ def _entered(active: _Active) -> Iterator[None]:
 class Database:
     """A service's database: build it with `Database.from_url`, write through `transaction()`."""
 
-    def __init__(self, engine: AsyncEngine, url: str | None = None, inline_reads: InlineReads | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        url: str | None = None,
+        inline_reads: InlineReads | None = None,
+        direct_reads: DirectReads | None = None,
+    ) -> None:
         self._engine = engine
         self._inline_reads = inline_reads
+        self._direct_reads = direct_reads
+        # SQLite: the process's writers take turns (mesh.persistence.writer_gate).
+        self._writer_gate = WriterGate(SQLITE_BUSY_TIMEOUT_MS / 1000) if self.dialect == "sqlite" else None
         self._url = url if url is not None else engine.url.render_as_string(hide_password=False)
 
     @classmethod
@@ -96,17 +110,15 @@ class Database:
             return cls(_sqlite_engine(parsed), url, InlineReads(parsed))
         if parsed.drivername == POSTGRESQL_DRIVER:
             parsed, server_settings = _server_settings(parsed)
-            return cls(
-                create_async_engine(
-                    parsed,
-                    pool_size=pool.size,
-                    max_overflow=pool.max_overflow,
-                    pool_timeout=pool.timeout_seconds,
-                    pool_pre_ping=pool.pre_ping,
-                    connect_args={"server_settings": server_settings},
-                ),
-                url,
+            engine = create_async_engine(
+                parsed,
+                pool_size=pool.size,
+                max_overflow=pool.max_overflow,
+                pool_timeout=pool.timeout_seconds,
+                pool_pre_ping=pool.pre_ping,
+                connect_args={"server_settings": server_settings},
             )
+            return cls(engine, url, direct_reads=DirectReads(engine, server_settings, pool.read_size))
         raise ValueError(
             f"unsupported database URL scheme {parsed.drivername!r}: use {SQLITE_DRIVER}:///path "
             f"or {POSTGRESQL_DRIVER}://user@host/database"
@@ -142,7 +154,7 @@ class Database:
             with _entered(_Active(self, joined, task)):
                 yield joined
             return
-        async with self._engine.connect() as connection, connection.begin():
+        async with self._turn_to_write(), self._engine.connect() as connection, connection.begin():
             with _entered(_Active(self, connection, task)):
                 yield connection
 
@@ -153,13 +165,19 @@ class Database:
         Each statement runs in its own implicit transaction (autocommit), so it sees a consistent
         snapshot of what was committed when it started; reads that must agree with each other
         belong in one statement, or in a `transaction()`. Inside a `transaction()` of the same
-        task it joins that one (its reads see its writes). On SQLite the statements run on the
-        loop's own thread (mesh.persistence.inline_reads): the connection answers execute(),
-        scalar() and scalars(), which is all reads use."""
-        if self._inline_reads is not None and _innermost(asyncio.current_task(), self) is None:
-            async with self._inline_reads.reader() as reader:
-                yield cast(AsyncConnection, reader)  # the part of AsyncConnection reads use
-            return
+        task it joins that one (its reads see its writes). Otherwise the statements skip the
+        engine: on SQLite they run on the loop's own thread (mesh.persistence.inline_reads), on
+        PostgreSQL on asyncpg connections of their own (mesh.persistence.direct_reads). Either
+        connection answers execute(), scalar() and scalars(), which is all reads use."""
+        if _innermost(asyncio.current_task(), self) is None:
+            if self._inline_reads is not None:
+                async with self._inline_reads.reader() as inline:
+                    yield cast(AsyncConnection, inline)  # the part of AsyncConnection reads use
+                return
+            if self._direct_reads is not None:
+                async with self._direct_reads.reader() as direct:
+                    yield cast(AsyncConnection, direct)
+                return
         async with self._autocommit() as connection:
             yield connection
 
@@ -177,16 +195,21 @@ class Database:
         if joined is not None:
             yield joined
             return
-        async with self._engine.connect() as connection:
+        async with self._turn_to_write(), self._engine.connect() as connection:
             if self.dialect == "postgresql":
                 connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             else:  # the driver is in autocommit already (see _configure_sqlite_connection): no BEGIN
                 connection = await connection.execution_options(**{_AUTOCOMMIT: True})
             yield connection
 
+    def _turn_to_write(self) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._writer_gate.held() if self._writer_gate is not None else contextlib.nullcontext()
+
     async def dispose(self) -> None:
         """Close every pooled connection: call it at shutdown, after the last transaction."""
         await self._engine.dispose()
+        if self._direct_reads is not None:
+            await self._direct_reads.dispose()
         if self._inline_reads is not None:
             self._inline_reads.dispose()
 

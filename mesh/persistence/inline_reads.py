@@ -21,6 +21,8 @@ from sqlalchemy import Engine, Result, ScalarResult, create_engine, event
 from sqlalchemy.engine import URL, Connection, Dialect
 from sqlalchemy.sql import Executable
 
+from mesh.persistence.compiled_reads import ReadCompiler
+
 __all__ = ["InlineReader", "InlineReads"]
 
 Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
@@ -31,10 +33,13 @@ READ_BUSY_TIMEOUT_MS = 2_000
 
 
 class InlineReader:
-    """What a read does with AsyncConnection (execute, scalar, scalars, dialect), answered at once."""
+    """What a read does with AsyncConnection (execute, scalar, scalars, dialect), answered at once.
 
-    def __init__(self, connection: Connection) -> None:
+    A statement the compiler knows runs on the sqlite3 connection itself (mesh.persistence.compiled_reads)."""
+
+    def __init__(self, connection: Connection, compiler: ReadCompiler) -> None:
         self._connection = connection
+        self._compiler = compiler
 
     @property
     def dialect(self) -> Dialect:
@@ -44,13 +49,20 @@ class InlineReader:
         return False  # every statement is its own implicit transaction
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Result[Any]:
-        return self._connection.execute(statement, parameters)
+        compiled = None if isinstance(parameters, Sequence) else self._compiler.lookup(statement)
+        if compiled is None or isinstance(parameters, Sequence):  # (the second only narrows the type)
+            return self._connection.execute(statement, parameters)
+        cursor = self._connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            return compiled.result(cursor.execute(compiled.sql, compiled.arguments(parameters)).fetchall())
+        finally:
+            cursor.close()
 
     async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
-        return self._connection.scalar(statement, parameters)
+        return (await self.execute(statement, parameters)).scalar()
 
     async def scalars(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> ScalarResult[Any]:
-        return self._connection.scalars(statement, parameters)
+        return (await self.execute(statement, parameters)).scalars()
 
 
 class InlineReads:
@@ -58,12 +70,13 @@ class InlineReads:
 
     def __init__(self, url: URL) -> None:
         self._engine: Engine = create_engine(url.set(drivername="sqlite"))
+        self._compiler = ReadCompiler(self._engine.dialect)
         event.listen(self._engine, "connect", _configure_reader)
 
     @contextlib.asynccontextmanager
     async def reader(self) -> AsyncIterator[InlineReader]:
         with self._engine.connect() as connection:
-            yield InlineReader(connection)
+            yield InlineReader(connection, self._compiler)
 
     def dispose(self) -> None:
         self._engine.dispose()

@@ -73,4 +73,5 @@ async def test_caller_deadline_is_seen_by_the_handler(mesh: Mesh) -> None:
     await mesh.stub.GetPaymentIntent(ps.GetPaymentIntentRequest(name=name), metadata=mesh.metadata(), timeout=1.5)
 
     [remaining] = mesh.service.seen.time_remaining
-    assert remaining is not None and 0 < remaining <= 1.5
+    # The grpc-timeout header rounds the deadline up to its unit, so the server may see a hair more.
+    assert remaining is not None and 0 < remaining < 1.5 + 0.01
