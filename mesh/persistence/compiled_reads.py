@@ -21,14 +21,16 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import ScalarResult
 from sqlalchemy.engine import Dialect, Result
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import Select
 
-__all__ = ["CompiledRead", "ReadCompiler"]
+__all__ = ["CompiledRead", "ReadCompiler", "Reader"]
 
+Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 Processor = Callable[[Any], Any] | None
 # Bounds what the compiler holds: a service keeps a few dozen read statements.
 _CAPACITY = 512
@@ -121,3 +123,27 @@ def _compile(statement: Executable, dialect: Dialect) -> CompiledRead | None:
         keys=tuple(column.keyname for column in columns),
         results=tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns),
     )
+
+
+class Reader:
+    """The part of AsyncConnection that reads use: each reader's execute(), and scalar(),
+    scalars(), dialect and in_transaction() on top of it."""
+
+    def __init__(self, compiler: ReadCompiler) -> None:
+        self._compiler = compiler
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._compiler.dialect
+
+    def in_transaction(self) -> bool:
+        return False  # every statement is its own implicit transaction
+
+    async def execute(self, statement: Executable, parameters: Parameters = None) -> Result[Any]:
+        raise NotImplementedError
+
+    async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
+        return (await self.execute(statement, parameters)).scalar()
+
+    async def scalars(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> ScalarResult[Any]:
+        return (await self.execute(statement, parameters)).scalars()

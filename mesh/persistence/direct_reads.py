@@ -19,33 +19,23 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Result, ScalarResult
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 
-from mesh.persistence.compiled_reads import ReadCompiler
+from mesh.persistence.compiled_reads import Parameters, ReadCompiler, Reader
 
 __all__ = ["DirectReader", "DirectReads"]
 
-Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
-EngineConnection = contextlib.AbstractAsyncContextManager[AsyncConnection]
 
-
-class DirectReader:
-    """What a read does with AsyncConnection (execute, scalar, scalars, dialect)."""
+class DirectReader(Reader):
+    """Reads on one asyncpg connection: a statement the compiler knows is one prepared-statement
+    call, any other goes through the engine."""
 
     def __init__(self, connection: asyncpg.Connection, compiler: ReadCompiler, engine_reads: EngineReads) -> None:
+        super().__init__(compiler)
         self._connection = connection
-        self._compiler = compiler
         self._engine_reads = engine_reads
-
-    @property
-    def dialect(self) -> Dialect:
-        return self._compiler.dialect
-
-    def in_transaction(self) -> bool:
-        return False  # every statement is its own implicit transaction
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Result[Any]:
         compiled = None if isinstance(parameters, Sequence) else self._compiler.lookup(statement)
@@ -54,12 +44,6 @@ class DirectReader:
                 # Buffered: the result outlives the engine connection it came from.
                 return (await connection.execute(statement, parameters)).freeze()()
         return compiled.result(await self._connection.fetch(compiled.sql, *compiled.arguments(parameters)))
-
-    async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
-        return (await self.execute(statement, parameters)).scalar()
-
-    async def scalars(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> ScalarResult[Any]:
-        return (await self.execute(statement, parameters)).scalars()
 
 
 class EngineReads:

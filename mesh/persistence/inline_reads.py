@@ -14,39 +14,30 @@ taking the lock from the loop's thread.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, Result, ScalarResult, create_engine, event
-from sqlalchemy.engine import URL, Connection, Dialect
+from sqlalchemy import Engine, Result, create_engine, event
+from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql import Executable
 
-from mesh.persistence.compiled_reads import ReadCompiler
+from mesh.persistence.compiled_reads import Parameters, ReadCompiler, Reader
 
 __all__ = ["InlineReader", "InlineReads"]
 
-Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 # A WAL reader waits only in rare moments (another connection recovering the WAL after a crash);
 # bounded, since the loop waits with it.
 READ_BUSY_TIMEOUT_MS = 2_000
 
 
-class InlineReader:
-    """What a read does with AsyncConnection (execute, scalar, scalars, dialect), answered at once.
-
-    A statement the compiler knows runs on the sqlite3 connection itself (mesh.persistence.compiled_reads)."""
+class InlineReader(Reader):
+    """Reads answered at once: a statement the compiler knows runs on the sqlite3 connection
+    itself (mesh.persistence.compiled_reads), any other through the engine's sync connection."""
 
     def __init__(self, connection: Connection, compiler: ReadCompiler) -> None:
+        super().__init__(compiler)
         self._connection = connection
-        self._compiler = compiler
-
-    @property
-    def dialect(self) -> Dialect:
-        return self._connection.dialect
-
-    def in_transaction(self) -> bool:
-        return False  # every statement is its own implicit transaction
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Result[Any]:
         compiled = None if isinstance(parameters, Sequence) else self._compiler.lookup(statement)
@@ -57,12 +48,6 @@ class InlineReader:
             return compiled.result(cursor.execute(compiled.sql, compiled.arguments(parameters)).fetchall())
         finally:
             cursor.close()
-
-    async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
-        return (await self.execute(statement, parameters)).scalar()
-
-    async def scalars(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> ScalarResult[Any]:
-        return (await self.execute(statement, parameters)).scalars()
 
 
 class InlineReads:
