@@ -25,7 +25,9 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from mesh.persistence.compiled import StatementCompiler
 from mesh.persistence.direct_reads import DirectReads
+from mesh.persistence.direct_writes import DirectConnection
 from mesh.persistence.inline_reads import InlineReads
 from mesh.persistence.writer_gate import WriterGate
 
@@ -100,6 +102,7 @@ class Database:
         self._direct_reads = direct_reads
         # SQLite: the process's writers take turns (mesh.persistence.writer_gate).
         self._writer_gate = WriterGate(SQLITE_BUSY_TIMEOUT_MS / 1000) if self.dialect == "sqlite" else None
+        self._write_compiler = StatementCompiler(engine.dialect)
         self._url = url if url is not None else engine.url.render_as_string(hide_password=False)
 
     @classmethod
@@ -155,8 +158,9 @@ class Database:
                 yield joined
             return
         async with self._turn_to_write(), self._engine.connect() as connection, connection.begin():
-            with _entered(_Active(self, connection, task)):
-                yield connection
+            direct = self._direct(connection)
+            with _entered(_Active(self, direct, task)):
+                yield direct
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -200,7 +204,11 @@ class Database:
                 connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             else:  # the driver is in autocommit already (see _configure_sqlite_connection): no BEGIN
                 connection = await connection.execution_options(**{_AUTOCOMMIT: True})
-            yield connection
+            yield self._direct(connection) if self.dialect == "postgresql" else connection
+
+    def _direct(self, connection: AsyncConnection) -> AsyncConnection:
+        """`connection`, sending compiled statements to the driver itself (mesh.persistence.direct_writes)."""
+        return cast(AsyncConnection, DirectConnection(connection, self._write_compiler))
 
     def _turn_to_write(self) -> contextlib.AbstractAsyncContextManager[None]:
         return self._writer_gate.held() if self._writer_gate is not None else contextlib.nullcontext()

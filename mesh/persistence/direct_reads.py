@@ -2,7 +2,7 @@
 
 A read through the engine paid for the engine twice: 74 µs of CPU to check a connection out, set
 it to autocommit and hand it back, and 75 µs more per statement than asyncpg itself (see
-mesh.persistence.compiled_reads). Reads need none of what the engine adds for writes (no
+mesh.persistence.compiled). Reads need none of what the engine adds for writes (no
 transaction, no joined context), so `Database.read()` on PostgreSQL checks out an asyncpg pool
 connection (a few µs) and runs each compiled statement as one prepared-statement call; asyncpg
 keeps the statement prepared on each connection. A statement the compiler does not take runs
@@ -23,7 +23,7 @@ from sqlalchemy import Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 
-from mesh.persistence.compiled_reads import Parameters, ReadCompiler, Reader
+from mesh.persistence.compiled import Parameters, Reader, StatementCompiler
 
 __all__ = ["DirectReader", "DirectReads"]
 
@@ -32,13 +32,15 @@ class DirectReader(Reader):
     """Reads on one asyncpg connection: a statement the compiler knows is one prepared-statement
     call, any other goes through the engine."""
 
-    def __init__(self, connection: asyncpg.Connection, compiler: ReadCompiler, engine_reads: EngineReads) -> None:
+    def __init__(self, connection: asyncpg.Connection, compiler: StatementCompiler, engine_reads: EngineReads) -> None:
         super().__init__(compiler)
         self._connection = connection
         self._engine_reads = engine_reads
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Result[Any]:
-        compiled = None if isinstance(parameters, Sequence) else self._compiler.lookup(statement)
+        compiled = (
+            None if isinstance(parameters, Sequence) else self._compiler.lookup(statement, parameters, reads_only=True)
+        )
         if compiled is None or isinstance(parameters, Sequence):  # (the second only narrows the type)
             async with self._engine_reads() as connection:
                 # Buffered: the result outlives the engine connection it came from.
@@ -65,7 +67,7 @@ class DirectReads:
         self._engine = engine
         self._server_settings = dict(server_settings)
         self._size = size
-        self._compiler = ReadCompiler(engine.dialect)
+        self._compiler = StatementCompiler(engine.dialect)
         self._engine_reads = EngineReads(engine)
         self._pool: asyncpg.Pool | None = None
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, Result, create_engine, event
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql import Executable
 
-from mesh.persistence.compiled_reads import Parameters, ReadCompiler, Reader
+from mesh.persistence.compiled import Parameters, Reader, StatementCompiler
 
 __all__ = ["InlineReader", "InlineReads"]
 
@@ -33,14 +33,16 @@ READ_BUSY_TIMEOUT_MS = 2_000
 
 class InlineReader(Reader):
     """Reads answered at once: a statement the compiler knows runs on the sqlite3 connection
-    itself (mesh.persistence.compiled_reads), any other through the engine's sync connection."""
+    itself (mesh.persistence.compiled), any other through the engine's sync connection."""
 
-    def __init__(self, connection: Connection, compiler: ReadCompiler) -> None:
+    def __init__(self, connection: Connection, compiler: StatementCompiler) -> None:
         super().__init__(compiler)
         self._connection = connection
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Result[Any]:
-        compiled = None if isinstance(parameters, Sequence) else self._compiler.lookup(statement)
+        compiled = (
+            None if isinstance(parameters, Sequence) else self._compiler.lookup(statement, parameters, reads_only=True)
+        )
         if compiled is None or isinstance(parameters, Sequence):  # (the second only narrows the type)
             return self._connection.execute(statement, parameters)
         cursor = self._connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -55,7 +57,7 @@ class InlineReads:
 
     def __init__(self, url: URL) -> None:
         self._engine: Engine = create_engine(url.set(drivername="sqlite"))
-        self._compiler = ReadCompiler(self._engine.dialect)
+        self._compiler = StatementCompiler(self._engine.dialect)
         event.listen(self._engine, "connect", _configure_reader)
 
     @contextlib.asynccontextmanager

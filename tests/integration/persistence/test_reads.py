@@ -1,5 +1,5 @@
 """Database.read() outside a transaction: statements it keeps executing skip SQLAlchemy's engine
-(mesh.persistence.compiled_reads, inline_reads, direct_reads) and must answer exactly what the
+(mesh.persistence.compiled, inline_reads, direct_reads) and must answer exactly what the
 engine answers, on SQLite and PostgreSQL."""
 
 from __future__ import annotations

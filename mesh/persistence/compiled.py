@@ -1,17 +1,19 @@
-"""Read statements compiled once, run on the driver's own connection, answered as SQLAlchemy Results.
+"""Statements compiled once, run on the driver's own connection, answered as SQLAlchemy Results.
 
-A primary-key read through SQLAlchemy's execution path cost far more than the read itself: on
-PostgreSQL 126 µs of CPU against asyncpg's own 51 µs for the same statement on the same
-connection, on SQLite 42 µs against sqlite3's 3 µs (one process, 2 cores; bench/hot_path.py
-measures the service). SQLAlchemy's cache spares the compilation, not the cache-key walk, the
-execution context, the cursor adapter and the greenlet hop. A statement object a store keeps
-(module-level, executed again and again) is compiled here once per dialect: its SQL, the order
-of its parameters, and the bind and result processors of its types. Executing it is binding the
+A statement through SQLAlchemy's execution path cost far more than the statement itself: a
+primary-key read on PostgreSQL 126 µs of CPU against asyncpg's own 51 µs on the same connection,
+on SQLite 42 µs against sqlite3's 3 µs; a PostgreSQL transaction of three UPDATEs 566 µs against
+138 µs (one process, 2 cores; bench/hot_path.py measures the service). SQLAlchemy's cache spares
+the compilation, not the cache-key walk, the execution context, the cursor adapter and the
+greenlet hop. A statement object a store keeps (module-level, executed again and again) is
+compiled here once per dialect and set of parameter names: its SQL, the order of its
+parameters, and the bind and result processors of its types. Executing it is binding the
 arguments, one driver call, and processing the rows.
 
 Only statements seen twice are compiled: one built per call (a filtered list) would be compiled
-every time, which costs more than SQLAlchemy's cached path it takes instead. Statements whose
-SQL depends on their arguments (an expanding IN) always take SQLAlchemy's path.
+every time, which costs more than SQLAlchemy's cached path it takes instead. These always take
+SQLAlchemy's path: SQL that depends on the arguments (an expanding IN), a value computed at
+execution (a Python-side column default or onupdate, a callable bindparam), executemany.
 """
 
 from __future__ import annotations
@@ -26,21 +28,23 @@ from sqlalchemy.engine import Dialect, Result
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.selectable import Select
 
-__all__ = ["CompiledRead", "ReadCompiler", "Reader"]
+__all__ = ["CompiledStatement", "Reader", "StatementCompiler"]
 
 Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 Processor = Callable[[Any], Any] | None
-# Bounds what the compiler holds: a service keeps a few dozen read statements.
+# Bounds what the compiler holds: a service keeps a few dozen statements.
 _CAPACITY = 512
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class CompiledRead:
-    """One read statement for one dialect."""
+class CompiledStatement:
+    """One statement for one dialect and one set of parameter names."""
 
     sql: str
+    returns_rows: bool
     names: tuple[str, ...]  # the parameters, in the order the SQL takes them
     defaults: Mapping[str, Any]  # values bound in the statement itself
     binds: tuple[Processor, ...]
@@ -54,35 +58,45 @@ class CompiledRead:
             for value, process in zip((values[name] for name in self.names), self.binds, strict=True)
         )
 
-    def result(self, rows: Sequence[Sequence[Any]]) -> Result[Any]:
+    def result(self, rows: Sequence[Sequence[Any]], rowcount: int | None = None) -> Result[Any]:
+        """The rows as a Result; `rowcount`: the rows a write matched (its rows' count otherwise)."""
         if self.processes_results:
             pairs = [zip(row, self.results, strict=True) for row in rows]
             rows = [tuple(value if process is None else process(value) for value, process in pair) for pair in pairs]
         else:
             rows = [tuple(row) for row in rows]
-        return IteratorResult(SimpleResultMetaData(self.keys), iter(rows))
+        result: IteratorResult[Any] = IteratorResult(SimpleResultMetaData(self.keys), iter(rows))
+        result.rowcount = len(rows) if rowcount is None else rowcount  # type: ignore[attr-defined]
+        return result
 
     @property
     def processes_results(self) -> bool:
         return any(process is not None for process in self.results)
 
 
-class ReadCompiler:
-    """The compiled form of each read statement a dialect's reads keep executing."""
+class StatementCompiler:
+    """The compiled form of each statement a dialect's connections keep executing."""
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
-        # id -> (statement, compiled or None): the statement is held, so its id cannot be reused.
-        self._compiled: collections.OrderedDict[int, tuple[Executable, CompiledRead | None]] = collections.OrderedDict()
-        self._seen: collections.OrderedDict[int, Executable] = collections.OrderedDict()
+        # (id, parameter names) -> (statement, compiled or None): the statement is held, so its
+        # id cannot be reused while it is here.
+        self._compiled: collections.OrderedDict[_Key, tuple[Executable, CompiledStatement | None]] = (
+            collections.OrderedDict()
+        )
+        self._seen: collections.OrderedDict[_Key, Executable] = collections.OrderedDict()
 
     @property
     def dialect(self) -> Dialect:
         return self._dialect
 
-    def lookup(self, statement: Executable) -> CompiledRead | None:
+    def lookup(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None, *, reads_only: bool = False
+    ) -> CompiledStatement | None:
         """The compiled statement, or None: run it through SQLAlchemy instead."""
-        key = id(statement)
+        if reads_only and not isinstance(statement, Select):
+            return None
+        key = (id(statement), tuple(parameters) if parameters else ())
         known = self._compiled.get(key)
         if known is not None and known[0] is statement:
             return known[1]
@@ -90,22 +104,28 @@ class ReadCompiler:
             _remember(self._seen, key, statement)
             return None
         del self._seen[key]
-        _remember(self._compiled, key, (statement, _compile(statement, self._dialect)))
+        _remember(self._compiled, key, (statement, _compile(statement, self._dialect, key[1])))
         return self._compiled[key][1]
 
 
-def _remember(cache: collections.OrderedDict[int, Any], key: int, value: Any) -> None:
+_Key = tuple[int, tuple[str, ...]]
+
+
+def _remember(cache: collections.OrderedDict[_Key, Any], key: _Key, value: Any) -> None:
     cache[key] = value
     if len(cache) > _CAPACITY:
         cache.popitem(last=False)
 
 
-def _compile(statement: Executable, dialect: Dialect) -> CompiledRead | None:
-    if not isinstance(statement, Select):
+def _compile(statement: Executable, dialect: Dialect, names_given: tuple[str, ...]) -> CompiledStatement | None:
+    if not isinstance(statement, (Select, UpdateBase)):
         return None
-    compiled = statement.compile(dialect=dialect)
+    # An INSERT's or UPDATE's columns are the parameters it is given.
+    compiled = statement.compile(dialect=dialect, column_keys=list(names_given))
     if not isinstance(compiled, SQLCompiler) or compiled.post_compile_params or compiled.literal_execute_params:
         return None  # the SQL is only known once the arguments are
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        return None  # a column default computed in Python at execution
     names = tuple(compiled.positiontup or ())
     if dialect.paramstyle not in ("qmark", "numeric_dollar") or len(set(names)) != len(names):
         return None  # positional arguments, each parameter taken once
@@ -115,8 +135,9 @@ def _compile(statement: Executable, dialect: Dialect) -> CompiledRead | None:
     binds = tuple(param.type.dialect_impl(dialect).bind_processor(dialect) for param in params)
     defaults = {name: param.effective_value for name, param in zip(names, params, strict=True) if not param.required}
     columns = compiled._result_columns  # SQLAlchemy's own key and type for each column
-    return CompiledRead(
+    return CompiledStatement(
         sql=compiled.string,
+        returns_rows=isinstance(statement, Select) or bool(compiled.effective_returning),
         names=names,
         defaults=defaults,
         binds=binds,
@@ -129,7 +150,7 @@ class Reader:
     """The part of AsyncConnection that reads use: each reader's execute(), and scalar(),
     scalars(), dialect and in_transaction() on top of it."""
 
-    def __init__(self, compiler: ReadCompiler) -> None:
+    def __init__(self, compiler: StatementCompiler) -> None:
         self._compiler = compiler
 
     @property
