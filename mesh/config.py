@@ -38,7 +38,9 @@ class MeshSettings(BaseSettings):
     )
     database_pool_size: int = Field(20, ge=1, description="PostgreSQL connections kept open (see PoolSettings)")
     database_max_overflow: int = Field(10, ge=0, description="extra PostgreSQL connections under bursts")
-    database_read_pool_size: int = Field(10, ge=1, description="PostgreSQL connections kept for reads")
+    database_direct_pool_size: int = Field(
+        10, ge=1, description="PostgreSQL connections kept for reads and statements outside transactions"
+    )
     database_pool_pre_ping: bool = Field(False, description="check each pooled connection before use")
     redis_url: str | None = Field(None, description="None: in-memory idempotency fast path (embedded only)")
     redis_key_prefix: str = Field("mesh:", description="namespace of every Redis key this service writes")

@@ -92,7 +92,7 @@ def configure_process(settings: MeshSettings) -> None:
 def _pool(settings: MeshSettings) -> PoolSettings:
     return PoolSettings(
         size=settings.database_pool_size,
-        read_size=settings.database_read_pool_size,
+        direct_size=settings.database_direct_pool_size,
         max_overflow=settings.database_max_overflow,
         pre_ping=settings.database_pool_pre_ping,
     )

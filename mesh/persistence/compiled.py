@@ -24,14 +24,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ScalarResult
-from sqlalchemy.engine import Dialect, Result
+from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.selectable import Select
 
-__all__ = ["CompiledStatement", "Reader", "StatementCompiler"]
+__all__ = ["CompiledStatement", "Reader", "StatementCompiler", "buffered"]
 
 Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 Processor = Callable[[Any], Any] | None
@@ -72,6 +72,15 @@ class CompiledStatement:
     @property
     def processes_results(self) -> bool:
         return any(process is not None for process in self.results)
+
+
+def buffered(result: CursorResult[Any]) -> Result[Any]:
+    """`result` read to its end, to outlive its connection: its rows, or a write's rowcount."""
+    if result.returns_rows:
+        return result.freeze()()
+    empty: IteratorResult[Any] = IteratorResult(SimpleResultMetaData(()), iter(()))
+    empty.rowcount = result.rowcount  # type: ignore[attr-defined]
+    return empty
 
 
 class StatementCompiler:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from mesh.persistence.compiled import StatementCompiler
-from mesh.persistence.direct_reads import DirectReads
+from mesh.persistence.direct_pool import DirectPool
 from mesh.persistence.direct_writes import DirectConnection
 from mesh.persistence.inline_reads import InlineReads
 from mesh.persistence.writer_gate import WriterGate
@@ -48,7 +48,7 @@ _SQLITE_UNIQUE_VIOLATIONS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONST
 @dataclasses.dataclass(frozen=True)
 class PoolSettings:
     """Connection pools of a PostgreSQL database: the engine's, for writes and transactions, and
-    the one reads keep of their own (`read_size`, mesh.persistence.direct_reads).
+    the one of reads and single statements (`direct_size`, mesh.persistence.direct_pool).
 
     Defaults measured with bench/hot_path.py on 2 cores: 20 + 10 overflow serves 64 concurrent
     callers without queueing on the pool now that no transaction spans a network call; 10 read
@@ -56,7 +56,7 @@ class PoolSettings:
 
     size: int = 20
     max_overflow: int = 10
-    read_size: int = 10  # reads' own connections (mesh.persistence.direct_reads)
+    direct_size: int = 10  # connections of statements outside transactions (mesh.persistence.direct_pool)
     timeout_seconds: float = 10.0
     pre_ping: bool = False  # a round trip per checkout; stale connections surface as retryable errors
 
@@ -95,11 +95,11 @@ class Database:
         engine: AsyncEngine,
         url: str | None = None,
         inline_reads: InlineReads | None = None,
-        direct_reads: DirectReads | None = None,
+        direct_pool: DirectPool | None = None,
     ) -> None:
         self._engine = engine
         self._inline_reads = inline_reads
-        self._direct_reads = direct_reads
+        self._direct_pool = direct_pool
         # SQLite: the process's writers take turns (mesh.persistence.writer_gate).
         self._writer_gate = WriterGate(SQLITE_BUSY_TIMEOUT_MS / 1000) if self.dialect == "sqlite" else None
         self._write_compiler = StatementCompiler(engine.dialect)
@@ -121,7 +121,7 @@ class Database:
                 pool_pre_ping=pool.pre_ping,
                 connect_args={"server_settings": server_settings},
             )
-            return cls(engine, url, direct_reads=DirectReads(engine, server_settings, pool.read_size))
+            return cls(engine, url, direct_pool=DirectPool(engine, server_settings, pool.direct_size))
         raise ValueError(
             f"unsupported database URL scheme {parsed.drivername!r}: use {SQLITE_DRIVER}:///path "
             f"or {POSTGRESQL_DRIVER}://user@host/database"
@@ -171,15 +171,15 @@ class Database:
         belong in one statement, or in a `transaction()`. Inside a `transaction()` of the same
         task it joins that one (its reads see its writes). Otherwise the statements skip the
         engine: on SQLite they run on the loop's own thread (mesh.persistence.inline_reads), on
-        PostgreSQL on asyncpg connections of their own (mesh.persistence.direct_reads). Either
+        PostgreSQL on asyncpg connections of their own (mesh.persistence.direct_pool). Either
         connection answers execute(), scalar() and scalars(), which is all reads use."""
         if _innermost(asyncio.current_task(), self) is None:
             if self._inline_reads is not None:
                 async with self._inline_reads.reader() as inline:
                     yield cast(AsyncConnection, inline)  # the part of AsyncConnection reads use
                 return
-            if self._direct_reads is not None:
-                async with self._direct_reads.reader() as direct:
+            if self._direct_pool is not None:
+                async with self._direct_pool.connection(writes=False) as direct:
                     yield cast(AsyncConnection, direct)
                 return
         async with self._autocommit() as connection:
@@ -189,7 +189,12 @@ class Database:
     async def statement(self) -> AsyncIterator[AsyncConnection]:
         """One write that is atomic on its own (a single INSERT … RETURNING, an UPDATE): it
         commits as it runs, with none of a transaction's BEGIN/COMMIT round trips. Two writes
-        that must commit together belong in a `transaction()`; inside one, this joins it."""
+        that must commit together belong in a `transaction()`; inside one, this joins it. On
+        PostgreSQL it runs on a connection of the direct pool (mesh.persistence.direct_pool)."""
+        if self._direct_pool is not None and _innermost(asyncio.current_task(), self) is None:
+            async with self._direct_pool.connection(writes=True) as direct:
+                yield cast(AsyncConnection, direct)
+            return
         async with self._autocommit() as connection:
             yield connection
 
@@ -204,7 +209,7 @@ class Database:
                 connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             else:  # the driver is in autocommit already (see _configure_sqlite_connection): no BEGIN
                 connection = await connection.execution_options(**{_AUTOCOMMIT: True})
-            yield self._direct(connection) if self.dialect == "postgresql" else connection
+            yield connection
 
     def _direct(self, connection: AsyncConnection) -> AsyncConnection:
         """`connection`, sending compiled statements to the driver itself (mesh.persistence.direct_writes)."""
@@ -216,8 +221,8 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection: call it at shutdown, after the last transaction."""
         await self._engine.dispose()
-        if self._direct_reads is not None:
-            await self._direct_reads.dispose()
+        if self._direct_pool is not None:
+            await self._direct_pool.dispose()
         if self._inline_reads is not None:
             self._inline_reads.dispose()
 

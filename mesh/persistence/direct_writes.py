@@ -29,13 +29,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Result, ScalarResult, exc
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
 from mesh.persistence.compiled import CompiledStatement, Parameters, StatementCompiler
 
-__all__ = ["DirectConnection"]
+__all__ = ["DirectConnection", "run_on_asyncpg", "translated"]
 
 _ROWCOUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+|MERGE) (\d+)")
 
@@ -84,9 +85,14 @@ class DirectConnection:
 async def _on_asyncpg(adapter: Any, compiled: CompiledStatement, arguments: tuple[Any, ...]) -> Result[Any]:
     if adapter._transaction is None:
         await adapter._start_transaction()  # a no-op in autocommit
+    return await run_on_asyncpg(adapter._connection, compiled, arguments)
+
+
+async def run_on_asyncpg(connection: Any, compiled: CompiledStatement, arguments: tuple[Any, ...]) -> Result[Any]:
+    """`compiled` on an asyncpg connection: its rows, or the rowcount of a write without RETURNING."""
     if compiled.returns_rows:
-        return compiled.result(await adapter._connection.fetch(compiled.sql, *arguments))
-    matched = _ROWCOUNT.match(await adapter._connection.execute(compiled.sql, *arguments) or "")
+        return compiled.result(await connection.fetch(compiled.sql, *arguments))
+    matched = _ROWCOUNT.match(await connection.execute(compiled.sql, *arguments) or "")
     return compiled.result([], int(matched.group(1)) if matched else -1)
 
 
@@ -98,6 +104,19 @@ def _on_sqlite3(adapter: Any, compiled: CompiledStatement, arguments: tuple[Any,
         return compiled.result(rows, cursor.rowcount if not compiled.returns_rows else None)
     finally:
         cursor.close()
+
+
+def translated(dialect: Dialect, sql: str, arguments: tuple[Any, ...], error: Exception) -> BaseException:
+    """A driver's `error` outside the engine's connections, as the engine would have raised it."""
+    dbapi = dialect.loaded_dbapi
+    try:
+        AsyncAdapt_asyncpg_connection._handle_exception_no_connection(dbapi, error)
+    except dbapi.Error as dbapi_error:
+        wrapped: BaseException = exc.DBAPIError.instance(sql, arguments, dbapi_error, dbapi.Error)
+        return wrapped
+    except Exception as other:
+        return other
+    return error
 
 
 def _translated(adapter: Any, sql: str, arguments: tuple[Any, ...], error: Exception) -> BaseException:

@@ -109,3 +109,19 @@ async def test_kept_writes_are_sent_to_the_driver(db: Database) -> None:
 
     compiled = db._write_compiler.lookup(INSERT, {"id": "x", "n": 0})  # type: ignore[union-attr]
     assert compiled is not None and compiled.sql.startswith("INSERT INTO direct_counters")
+
+
+async def test_a_duplicate_key_in_a_statement_of_its_own_is_the_engines_unique_violation(db: Database) -> None:
+    async with db.statement() as conn:
+        await conn.execute(INSERT, {"id": "once", "n": 1})
+    errors = []
+    for _ in range(KEPT):
+        with pytest.raises(exc.IntegrityError) as raised:
+            async with db.statement() as conn:
+                await conn.execute(INSERT, {"id": "once", "n": 2})
+        errors.append(raised.value)
+    async with db.statement() as conn:  # the pool's connection is fit for the next statement
+        bumped = (await conn.execute(BUMP, {"p_id": "once", "by": 1})).scalar_one()
+
+    assert all(is_unique_violation(error) for error in errors)
+    assert bumped == 2 and await value_of(db, "once") == 2

@@ -23,32 +23,42 @@ from sqlalchemy import Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 
-from mesh.persistence.compiled import Parameters, Reader, StatementCompiler
+from mesh.persistence.compiled import Parameters, Reader, StatementCompiler, buffered
+from mesh.persistence.direct_writes import run_on_asyncpg, translated
 
-__all__ = ["DirectReader", "DirectReads"]
+__all__ = ["DirectPool", "PoolConnection"]
 
 
-class DirectReader(Reader):
-    """Reads on one asyncpg connection: a statement the compiler knows is one prepared-statement
-    call, any other goes through the engine."""
+class PoolConnection(Reader):
+    """One asyncpg connection of the pool: a statement the compiler knows is one prepared-statement
+    call, any other goes through the engine. Writes only when checked out for `statement()`."""
 
-    def __init__(self, connection: asyncpg.Connection, compiler: StatementCompiler, engine_reads: EngineReads) -> None:
+    def __init__(
+        self, connection: asyncpg.Connection, compiler: StatementCompiler, engine: EngineStatements, *, writes: bool
+    ) -> None:
         super().__init__(compiler)
         self._connection = connection
-        self._engine_reads = engine_reads
+        self._engine = engine
+        self._writes = writes
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Result[Any]:
+        reads_only = not self._writes
         compiled = (
-            None if isinstance(parameters, Sequence) else self._compiler.lookup(statement, parameters, reads_only=True)
+            None
+            if isinstance(parameters, Sequence)
+            else self._compiler.lookup(statement, parameters, reads_only=reads_only)
         )
         if compiled is None or isinstance(parameters, Sequence):  # (the second only narrows the type)
-            async with self._engine_reads() as connection:
-                # Buffered: the result outlives the engine connection it came from.
-                return (await connection.execute(statement, parameters)).freeze()()
-        return compiled.result(await self._connection.fetch(compiled.sql, *compiled.arguments(parameters)))
+            async with self._engine() as connection:
+                return buffered(await connection.execute(statement, parameters))
+        arguments = compiled.arguments(parameters)
+        try:
+            return await run_on_asyncpg(self._connection, compiled, arguments)
+        except Exception as error:
+            raise translated(self.dialect, compiled.sql, arguments, error) from error
 
 
-class EngineReads:
+class EngineStatements:
     """Opens an autocommit engine connection for a statement the compiler leaves to SQLAlchemy."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -60,22 +70,23 @@ class EngineReads:
             yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
-class DirectReads:
-    """The read pool of one PostgreSQL database, opened on the first read."""
+class DirectPool:
+    """The pool of one PostgreSQL database for statements outside transactions, opened on first use."""
 
     def __init__(self, engine: AsyncEngine, server_settings: Mapping[str, str], size: int) -> None:
         self._engine = engine
         self._server_settings = dict(server_settings)
         self._size = size
         self._compiler = StatementCompiler(engine.dialect)
-        self._engine_reads = EngineReads(engine)
+        self._engine_statements = EngineStatements(engine)
         self._pool: asyncpg.Pool | None = None
 
     @contextlib.asynccontextmanager
-    async def reader(self) -> AsyncIterator[DirectReader]:
+    async def connection(self, *, writes: bool) -> AsyncIterator[PoolConnection]:
+        """A connection for reads, or (`writes`) for statements that commit as they run."""
         pool = self._pool or await self._open()
         async with pool.acquire() as connection:
-            yield DirectReader(connection, self._compiler, self._engine_reads)
+            yield PoolConnection(connection, self._compiler, self._engine_statements, writes=writes)
 
     async def _open(self) -> asyncpg.Pool:
         args, kwargs = self._engine.dialect.create_connect_args(self._engine.url)
@@ -101,7 +112,8 @@ class DirectReads:
 
 
 async def _keep_session(_connection: asyncpg.Connection) -> None:
-    """On release, asyncpg would reset the session (a round trip per read); a read changes none of it."""
+    """On release, asyncpg would reset the session (a round trip each time); no statement here
+    changes it: no SET, no LISTEN, no advisory lock outside a transaction."""
 
 
 # What asyncpg.connect takes of the engine's connect arguments (SQLAlchemy adds its own).
