@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -60,17 +61,21 @@ class CompiledStatement:
 
     def result(self, rows: Sequence[Sequence[Any]], rowcount: int | None = None) -> Result[Any]:
         """The rows as a Result; `rowcount`: the rows a write matched (its rows' count otherwise)."""
-        if self.processes_results:
+        if self._processes_results:
             pairs = [zip(row, self.results, strict=True) for row in rows]
             rows = [tuple(value if process is None else process(value) for value, process in pair) for pair in pairs]
         else:
             rows = [tuple(row) for row in rows]
-        result: IteratorResult[Any] = IteratorResult(SimpleResultMetaData(self.keys), iter(rows))
+        result: IteratorResult[Any] = IteratorResult(self._metadata, iter(rows))
         result.rowcount = len(rows) if rowcount is None else rowcount  # type: ignore[attr-defined]
         return result
 
-    @property
-    def processes_results(self) -> bool:
+    @functools.cached_property
+    def _metadata(self) -> SimpleResultMetaData:
+        return SimpleResultMetaData(self.keys)  # read-only once built: every result shares it
+
+    @functools.cached_property
+    def _processes_results(self) -> bool:
         return any(process is not None for process in self.results)
 
 

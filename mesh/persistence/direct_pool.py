@@ -98,6 +98,7 @@ class DirectPool:
             min_size=1,
             max_size=self._size,
             reset=_keep_session,
+            max_inactive_connection_lifetime=0,  # no timer armed at every release
         )
         if self._pool is not None:  # another read opened it meanwhile
             await pool.close()
