@@ -40,6 +40,9 @@ POSTGRESQL_DRIVER = "postgresql+asyncpg"
 # A writer waits this long for SQLite's write lock before failing with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WAL_SWITCH_ATTEMPTS = 5
+# A database error's text leaves out the statement's values: errors are logged, and values are
+# tenants' data (a cardholder's name, a vault row's fingerprint).
+HIDE_PARAMETERS = True
 
 _POSTGRESQL_UNIQUE_VIOLATION = "23505"
 _SQLITE_UNIQUE_VIOLATIONS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
@@ -115,6 +118,7 @@ class Database:
             parsed, server_settings = _server_settings(parsed)
             engine = create_async_engine(
                 parsed,
+                hide_parameters=HIDE_PARAMETERS,
                 pool_size=pool.size,
                 max_overflow=pool.max_overflow,
                 pool_timeout=pool.timeout_seconds,
@@ -277,7 +281,7 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
         # An in-memory database lives on one shared connection: concurrent transactions would
         # interleave on it. Tests use a file under tmp_path instead.
         raise ValueError("SQLite needs a file path (sqlite+aiosqlite:///path/to/file.db), not :memory:")
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, hide_parameters=HIDE_PARAMETERS)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine

@@ -14,6 +14,7 @@ the schema (search_path) the writes do.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
@@ -107,9 +108,16 @@ class DirectPool:
         return pool
 
     async def dispose(self) -> None:
+        """Close the pool once its connections are back; cut off any still out after a while."""
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            await pool.close()
+            try:
+                await asyncio.wait_for(pool.close(), _CLOSE_SECONDS)
+            except TimeoutError:
+                pool.terminate()
+
+
+_CLOSE_SECONDS = 10.0
 
 
 async def _keep_session(_connection: asyncpg.Connection) -> None:

@@ -112,7 +112,7 @@ def translated(dialect: Dialect, sql: str, arguments: tuple[Any, ...], error: Ex
     try:
         AsyncAdapt_asyncpg_connection._handle_exception_no_connection(dbapi, error)
     except dbapi.Error as dbapi_error:
-        wrapped: BaseException = exc.DBAPIError.instance(sql, arguments, dbapi_error, dbapi.Error)
+        wrapped: BaseException = exc.DBAPIError.instance(sql, arguments, dbapi_error, dbapi.Error, hide_parameters=True)
         return wrapped
     except Exception as other:
         return other
@@ -124,7 +124,9 @@ def _translated(adapter: Any, sql: str, arguments: tuple[Any, ...], error: Excep
     try:
         adapter._handle_exception(error)
     except adapter.dbapi.Error as dbapi_error:
-        wrapped: BaseException = exc.DBAPIError.instance(sql, arguments, dbapi_error, adapter.dbapi.Error)
+        wrapped: BaseException = exc.DBAPIError.instance(
+            sql, arguments, dbapi_error, adapter.dbapi.Error, hide_parameters=True
+        )
         return wrapped
     except Exception as other:
         return other

@@ -64,7 +64,7 @@ class InlineReads:
 
     def __init__(self, url: URL) -> None:
         self._path = url.database or ""
-        self._engine: Engine = create_engine(url.set(drivername="sqlite"))
+        self._engine: Engine = create_engine(url.set(drivername="sqlite"), hide_parameters=True)  # see database.py
         self._compiler = StatementCompiler(self._engine.dialect)
         event.listen(self._engine, "connect", _configure_reader)
         self._idle: list[sqlite3.Connection] = []

@@ -125,3 +125,18 @@ async def test_a_duplicate_key_in_a_statement_of_its_own_is_the_engines_unique_v
 
     assert all(is_unique_violation(error) for error in errors)
     assert bumped == 2 and await value_of(db, "once") == 2
+
+
+async def test_a_database_error_does_not_repeat_the_statements_values(db: Database) -> None:
+    value = "tok-never-in-logs"
+    async with db.statement() as conn:
+        await conn.execute(INSERT, {"id": value, "n": 1})
+    texts = []
+    for _ in range(KEPT):  # through the engine first, then compiled
+        for opened in (db.statement, db.transaction):
+            with pytest.raises(exc.IntegrityError) as raised:
+                async with opened() as conn:
+                    await conn.execute(INSERT, {"id": value, "n": 2})
+            texts.append(str(raised.value))
+
+    assert texts and all(value not in text for text in texts)
