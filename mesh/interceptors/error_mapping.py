@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 
 import grpc
@@ -11,8 +12,10 @@ from opentelemetry import trace
 
 from mesh.errors import Code, DomainError, common
 from mesh.interceptors.chain import Call, Layer, Next
+from mesh.persistence import is_connection_lost
 
 log = logging.getLogger("mesh.errors")
+DATABASE_RETRY_AFTER = datetime.timedelta(milliseconds=200)
 
 
 def error_mapping_layer() -> Layer:
@@ -22,6 +25,8 @@ def error_mapping_layer() -> Layer:
         except (DomainError, grpc.aio.AbortError, asyncio.CancelledError):
             raise  # a DomainError is the contract already, keep_effects and all
         except Exception as err:
+            if is_connection_lost(err):
+                raise _database_unavailable(call) from err
             trace_id = _trace_id()
             log.exception("unhandled error in %s", call.info.path, extra={"rpc_method": call.info.path})
             # The caller gets a reference to find the log line, never the exception's text.
@@ -33,6 +38,20 @@ def error_mapping_layer() -> Layer:
             ) from err
 
     return layer
+
+
+def _database_unavailable(call: Call) -> DomainError:
+    """A lost database connection is the dependency's failure, not ours: UNAVAILABLE, which
+    callers retry (a keyed request resumes from its last recovery point); the next call gets
+    another connection."""
+    log.warning("database connection lost in %s", call.info.path, extra={"rpc_method": call.info.path})
+    return DomainError(
+        Code.UNAVAILABLE,
+        common.DEPENDENCY_UNAVAILABLE,
+        "the database connection was lost; retry",
+        metadata={"dependency": "database"},
+        retry_after=DATABASE_RETRY_AFTER,
+    )
 
 
 def _trace_id() -> str:

@@ -6,7 +6,13 @@ Alembic revisions applied by `migrate`. Helpers that must write in the caller's 
 (outbox, inbox, idempotency) use `current_connection()`.
 """
 
-from mesh.persistence.database import Database, PoolSettings, current_connection, is_unique_violation
+from mesh.persistence.database import (
+    Database,
+    PoolSettings,
+    current_connection,
+    is_connection_lost,
+    is_unique_violation,
+)
 from mesh.persistence.maintenance import purge_expired_idempotency_records
 from mesh.persistence.migrations import RUNTIME_MIGRATIONS, MigrationSet, alembic_config, migrate, run_in_alembic_env
 from mesh.persistence.tables import NAMING_CONVENTION, idempotency_records, runtime_metadata
@@ -25,6 +31,7 @@ __all__ = [
     "current_connection",
     "idempotency_records",
     "insert_for",
+    "is_connection_lost",
     "is_unique_violation",
     "migrate",
     "purge_expired_idempotency_records",

@@ -31,7 +31,7 @@ from mesh.persistence.direct_writes import DirectConnection
 from mesh.persistence.inline_reads import InlineReads
 from mesh.persistence.writer_gate import WriterGate
 
-__all__ = ["Database", "PoolSettings", "current_connection", "is_unique_violation"]
+__all__ = ["Database", "PoolSettings", "current_connection", "is_connection_lost", "is_unique_violation"]
 
 SQLITE_DRIVER = "sqlite+aiosqlite"
 # asyncpg, not psycopg: measured on the payments hot path (bench/hot_path.py), psycopg's async
@@ -259,6 +259,12 @@ def is_unique_violation(error: BaseException) -> bool:
         return sqlstate == _POSTGRESQL_UNIQUE_VIOLATION
     errorname: str | None = getattr(driver_error, "sqlite_errorname", None)
     return errorname in _SQLITE_UNIQUE_VIOLATIONS
+
+
+def is_connection_lost(error: BaseException) -> bool:
+    """True when `error` is a database error of a connection that is gone (the server restarted,
+    the connection was cut): the statement may be retried on another, the database may be back."""
+    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
 
 
 def _server_settings(url: URL) -> tuple[URL, dict[str, str]]:

@@ -56,7 +56,7 @@ class PoolConnection(Reader):
         try:
             return await run_on_asyncpg(self._connection, compiled, arguments)
         except Exception as error:
-            raise translated(self.dialect, compiled.sql, arguments, error) from error
+            raise translated(self.dialect, compiled.sql, arguments, error, self._connection) from error
 
 
 class EngineStatements:

@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Result, ScalarResult, exc
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Dialect
@@ -69,7 +70,7 @@ class DirectConnection:
                     return _on_sqlite3(adapter, compiled, arguments)
                 return await _on_asyncpg(adapter, compiled, arguments)
             except Exception as error:
-                raise _translated(adapter, compiled.sql, arguments, error) from error
+                raise _translated(adapter, compiled.sql, arguments, error, adapter._connection) from error
 
     async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
         return (await self.execute(statement, parameters)).scalar()
@@ -106,26 +107,44 @@ def _on_sqlite3(adapter: Any, compiled: CompiledStatement, arguments: tuple[Any,
         cursor.close()
 
 
-def translated(dialect: Dialect, sql: str, arguments: tuple[Any, ...], error: Exception) -> BaseException:
-    """A driver's `error` outside the engine's connections, as the engine would have raised it."""
-    dbapi = dialect.loaded_dbapi
+def translated(
+    dialect: Dialect, sql: str, arguments: tuple[Any, ...], error: Exception, connection: Any
+) -> BaseException:
+    """A driver's `error` on asyncpg `connection`, outside the engine's connections, as the engine
+    would have raised it, connection_invalidated included (the connection is gone)."""
+    dbapi, lost = dialect.loaded_dbapi, _is_gone(connection)
     try:
         AsyncAdapt_asyncpg_connection._handle_exception_no_connection(dbapi, error)
     except dbapi.Error as dbapi_error:
-        wrapped: BaseException = exc.DBAPIError.instance(sql, arguments, dbapi_error, dbapi.Error, hide_parameters=True)
+        wrapped: BaseException = exc.DBAPIError.instance(
+            sql, arguments, dbapi_error, dbapi.Error, hide_parameters=True, connection_invalidated=lost
+        )
         return wrapped
     except Exception as other:
         return other
     return error
 
 
-def _translated(adapter: Any, sql: str, arguments: tuple[Any, ...], error: Exception) -> BaseException:
-    """`error` as the engine would have raised it: the adapter's DBAPI error, wrapped."""
+def _is_gone(connection: Any) -> bool:
+    """Whether asyncpg `connection` is closed; a pool's connection that its pool took back
+    mid-use (asyncpg detaches it when the server ends it) is gone too."""
+    try:
+        return bool(connection.is_closed())
+    except asyncpg.InterfaceError:
+        return True
+
+
+def _translated(
+    adapter: Any, sql: str, arguments: tuple[Any, ...], error: Exception, driver_connection: Any
+) -> BaseException:
+    """`error` as the engine would have raised it: the adapter's DBAPI error, wrapped, and marked
+    connection_invalidated when an asyncpg connection is gone (SQLAlchemy's own test for it)."""
+    lost = hasattr(driver_connection, "is_closed") and _is_gone(driver_connection)
     try:
         adapter._handle_exception(error)
     except adapter.dbapi.Error as dbapi_error:
         wrapped: BaseException = exc.DBAPIError.instance(
-            sql, arguments, dbapi_error, adapter.dbapi.Error, hide_parameters=True
+            sql, arguments, dbapi_error, adapter.dbapi.Error, hide_parameters=True, connection_invalidated=lost
         )
         return wrapped
     except Exception as other:

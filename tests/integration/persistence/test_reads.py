@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import exc
 
-from mesh.persistence import Database
+from mesh.persistence import Database, is_connection_lost
 from mesh.persistence.timestamps import UtcDateTime
 
 metadata = sa.MetaData()
@@ -132,3 +133,24 @@ async def test_a_read_inside_a_transaction_sees_its_uncommitted_writes(db: Datab
 
 async def _in_another_task(db: Database, parameters: dict) -> list[tuple]:
     return await asyncio.create_task(read_answer(db, BY_KEY, parameters))
+
+
+BACKEND_PID = sa.select(sa.func.pg_backend_pid())
+TERMINATE = sa.select(sa.func.pg_terminate_backend(sa.bindparam("pid")))
+
+
+async def test_a_read_on_a_lost_connection_says_so_and_the_next_read_gets_another(db: Database) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL ends a connection on request; SQLite reads have no connection to lose")
+    parameters = {"p_tenant": "t1", "p_id": "a"}
+    await read_answer(db, BY_KEY, parameters)  # compiled from here on
+    async with db.read() as conn:
+        await conn.scalar(BACKEND_PID)  # its first sighting goes through the engine
+        pid = await conn.scalar(BACKEND_PID)  # compiled: this connection's own backend
+        async with db.statement() as other:
+            assert await other.scalar(TERMINATE, {"pid": pid}) is True
+        with pytest.raises(exc.DBAPIError) as raised:
+            await conn.execute(BY_KEY, parameters)
+
+    assert is_connection_lost(raised.value)
+    assert [row[:3] for row in await read_answer(db, BY_KEY, parameters)] == [("t1", "a", 300)]

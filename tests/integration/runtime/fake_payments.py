@@ -42,6 +42,7 @@ class Observed:
     time_remaining: list[float | None] = dataclasses.field(default_factory=list)
     callers: list[str] = dataclasses.field(default_factory=list)
     held: int = 0  # calls waiting at a gate right now
+    connections_cut: int = 0  # "connection-lost-once" requests whose database connection was cut
     changes: Changes = dataclasses.field(default_factory=Changes)
 
 
@@ -66,6 +67,9 @@ class FakePayments(payment_service_pb2_grpc.PaymentServiceServicer):
             )
             if request.description == "boom":
                 raise RuntimeError("secret internal detail, card 4242424242424242")
+            if request.description == "connection-lost-once" and not self.seen.connections_cut:
+                self.seen.connections_cut += 1  # PostgreSQL ends this transaction's own connection
+                await conn.execute(sa.select(sa.func.pg_terminate_backend(sa.func.pg_backend_pid())))
             if request.description in ("decline", "decline-kept"):
                 raise declined(keep_effects=request.description == "decline-kept")
         intent = payment_intent_pb2.PaymentIntent(

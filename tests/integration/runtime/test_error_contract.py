@@ -8,6 +8,7 @@ from google.rpc import error_details_pb2
 
 from commerce.payments.v1 import payment_service_pb2 as ps
 from tests.integration.runtime.conftest import Mesh, status_of
+from tests.integration.runtime.fake_payments import effect_count
 
 
 def details(err: grpc.aio.AioRpcError, cls):
@@ -55,6 +56,25 @@ async def test_unexpected_exception_reaches_caller_as_internal_without_its_messa
     assert "reference" in err.details()
     [info] = details(err, error_details_pb2.ErrorInfo)
     assert info.reason == "INTERNAL"
+
+
+async def test_a_lost_database_connection_is_unavailable_and_the_retry_applies_once(mesh: Mesh) -> None:
+    if mesh.backend != "production":
+        pytest.skip("PostgreSQL ends a connection on request; SQLite has no connection to lose")
+    request = mesh.create_request(description="connection-lost-once")
+
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+    effects_after_failure = await effect_count(mesh.runtime.database, mesh.tenant)
+    retried = await mesh.stub.CreatePaymentIntent(request, metadata=mesh.metadata())
+
+    assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
+    [info] = details(raised.value, error_details_pb2.ErrorInfo)
+    [retry] = details(raised.value, error_details_pb2.RetryInfo)
+    assert info.reason == "DEPENDENCY_UNAVAILABLE" and info.metadata["dependency"] == "database"
+    assert retry.retry_delay.ToTimedelta().total_seconds() > 0
+    assert mesh.service.seen.connections_cut == 1 and effects_after_failure == 0
+    assert retried.payment_intent.name and await effect_count(mesh.runtime.database, mesh.tenant) == 1
 
 
 async def test_missing_tenant_is_unauthenticated(mesh: Mesh) -> None:
