@@ -25,19 +25,25 @@ def error_mapping_layer() -> Layer:
         except (DomainError, grpc.aio.AbortError, asyncio.CancelledError):
             raise  # a DomainError is the contract already, keep_effects and all
         except Exception as err:
-            if is_connection_lost(err):
-                raise _database_unavailable(call) from err
-            trace_id = _trace_id()
-            log.exception("unhandled error in %s", call.info.path, extra={"rpc_method": call.info.path})
-            # The caller gets a reference to find the log line, never the exception's text.
-            raise DomainError(
-                Code.INTERNAL,
-                common.INTERNAL,
-                f"internal error (reference {trace_id})",
-                metadata={"trace_id": trace_id},
-            ) from err
+            raise contract_error(call, err) from err
 
     return layer
+
+
+def contract_error(call: Call, err: Exception) -> DomainError:
+    """What the caller gets for `err`, which nobody turned into the contract: UNAVAILABLE for a
+    lost database connection, otherwise INTERNAL with a reference to the log line (logged here)."""
+    if is_connection_lost(err):
+        return _database_unavailable(call)
+    trace_id = _trace_id()
+    log.exception("unhandled error in %s", call.info.path, extra={"rpc_method": call.info.path})
+    # The caller gets a reference to find the log line, never the exception's text.
+    return DomainError(
+        Code.INTERNAL,
+        common.INTERNAL,
+        f"internal error (reference {trace_id})",
+        metadata={"trace_id": trace_id},
+    )
 
 
 def _database_unavailable(call: Call) -> DomainError:

@@ -18,6 +18,7 @@ from commerce.payments.v1 import payment_service_pb2_grpc
 from commerce.type.v1 import money_pb2
 from mesh.config import MeshSettings
 from mesh.context import CALLER_HEADER, TENANT_HEADER
+from mesh.idempotency import FastPath
 from mesh.runtime import Runtime
 from mesh.server import MeshServer
 from tests.integration.runtime.fake_payments import FakePayments, metadata
@@ -77,8 +78,8 @@ def settings_for(backend: str, tmp_path, request) -> MeshSettings:
     )
 
 
-async def start_mesh(settings: MeshSettings) -> Mesh:
-    runtime = await Runtime.open(settings)
+async def start_mesh(settings: MeshSettings, fast_path: FastPath | None = None) -> Mesh:
+    runtime = await Runtime.open(settings, fast_path=fast_path)
     async with runtime.database.engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     service = FakePayments(runtime.database)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import grpc
 import pytest
 from google.rpc import error_details_pb2
+from sqlalchemy import exc as sa_exc
 
 from commerce.payments.v1 import payment_service_pb2 as ps
-from tests.integration.runtime.conftest import Mesh, status_of
+from mesh.idempotency import MemoryFastPath
+from tests.integration.runtime.conftest import Mesh, settings_for, start_mesh, status_of, stop_mesh
 from tests.integration.runtime.fake_payments import effect_count
 
 
@@ -95,3 +97,38 @@ async def test_resource_of_another_tenant_is_refused(mesh: Mesh) -> None:
     [info] = details(raised.value, error_details_pb2.ErrorInfo)
     assert info.reason == "TENANT_MISMATCH"
     assert mesh.service.seen.time_remaining == []  # the handler never ran
+
+
+class FailingFastPath(MemoryFastPath):
+    """A fast path whose claims fail with `error`: the guard's own failure, not a handler's."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    async def claim(self, key, fingerprint, lock_ttl):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "reason"),
+    [
+        (RuntimeError("secret guard detail"), grpc.StatusCode.INTERNAL, "INTERNAL"),
+        (
+            sa_exc.DBAPIError("SELECT secret", None, Exception("gone"), connection_invalidated=True),
+            grpc.StatusCode.UNAVAILABLE,
+            "DEPENDENCY_UNAVAILABLE",
+        ),
+    ],
+)
+async def test_a_failure_of_the_guard_itself_gets_the_error_contract(tmp_path, error, code, reason) -> None:
+    mesh = await start_mesh(settings_for("embedded", tmp_path, None), fast_path=FailingFastPath(error))
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await mesh.stub.CreatePaymentIntent(mesh.create_request(), metadata=mesh.metadata())
+    finally:
+        await stop_mesh(mesh)
+
+    assert raised.value.code() == code and "secret" not in raised.value.details()
+    [info] = details(raised.value, error_details_pb2.ErrorInfo)
+    assert info.reason == reason and mesh.service.seen.executions == 0
