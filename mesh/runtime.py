@@ -31,7 +31,7 @@ from mesh.interceptors.telemetry import Recorder, telemetry_layer
 from mesh.interceptors.validation import validation_layer
 from mesh.persistence import RUNTIME_MIGRATIONS, Database, MigrationSet, PoolSettings, migrate
 from mesh.server import MeshServer, ServiceBinding
-from mesh.telemetry import RpcMetrics, configure_logging, configure_tracing, instrument_grpc
+from mesh.telemetry import RpcMetrics, configure_logging, configure_metrics, configure_tracing, instrument_grpc
 
 
 @dataclasses.dataclass
@@ -83,9 +83,13 @@ class Runtime:
 
 
 def configure_process(settings: MeshSettings) -> None:
-    """Process-wide telemetry, once, by a service's entry point: traces, JSON logs, gRPC spans."""
+    """Process-wide telemetry, once, by a service's entry point: traces, JSON logs, gRPC spans,
+    and RED metrics exported to the collector when one is set (with none, the metrics stay
+    OpenTelemetry's no-op: an SDK provider with nowhere to send them cost 5 µs a call)."""
     configure_tracing(settings)
     configure_logging(settings)
+    if settings.otel_exporter_otlp_endpoint:
+        configure_metrics(settings)
     instrument_grpc()
 
 
