@@ -104,6 +104,16 @@ class StatementCompiler:
     def dialect(self) -> Dialect:
         return self._dialect
 
+    def bind(
+        self, statement: Executable, parameters: Parameters, *, reads_only: bool = False
+    ) -> tuple[CompiledStatement, tuple[Any, ...]] | None:
+        """The compiled statement with its arguments bound, or None: run it through SQLAlchemy
+        (a statement not compiled, or executemany's list of parameter sets)."""
+        if isinstance(parameters, Sequence):
+            return None
+        compiled = self.lookup(statement, parameters, reads_only=reads_only)
+        return None if compiled is None else (compiled, compiled.arguments(parameters))
+
     def lookup(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None, *, reads_only: bool = False
     ) -> CompiledStatement | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import asyncpg
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 
 from mesh.persistence.compiled import Parameters, Reader, StatementCompiler, buffered
-from mesh.persistence.direct_writes import run_on_asyncpg, translated
+from mesh.persistence.direct_writes import is_gone, pool_translation, run_on_asyncpg, translated
 
 __all__ = ["DirectPool", "PoolConnection"]
 
@@ -43,20 +43,17 @@ class PoolConnection(Reader):
         self._writes = writes
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Result[Any]:
-        reads_only = not self._writes
-        compiled = (
-            None
-            if isinstance(parameters, Sequence)
-            else self._compiler.lookup(statement, parameters, reads_only=reads_only)
-        )
-        if compiled is None or isinstance(parameters, Sequence):  # (the second only narrows the type)
+        bound = self._compiler.bind(statement, parameters, reads_only=not self._writes)
+        if bound is None:
             async with self._engine() as connection:
                 return buffered(await connection.execute(statement, parameters))
-        arguments = compiled.arguments(parameters)
+        compiled, arguments = bound
         try:
             return await run_on_asyncpg(self._connection, compiled, arguments)
         except Exception as error:
-            raise translated(self.dialect, compiled.sql, arguments, error, self._connection) from error
+            raise translated(
+                error, compiled.sql, arguments, pool_translation(self.dialect), lost=is_gone(self._connection)
+            ) from error
 
 
 class EngineStatements:

@@ -24,59 +24,54 @@ IntegrityError (and `is_unique_violation`) either way.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn, Protocol
 
 import asyncpg
-from sqlalchemy import Result, ScalarResult, exc
+from sqlalchemy import Result, exc
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
-from mesh.persistence.compiled import CompiledStatement, Parameters, StatementCompiler
+from mesh.persistence.compiled import CompiledStatement, Parameters, Reader, StatementCompiler
 
-__all__ = ["DirectConnection", "run_on_asyncpg", "translated"]
+__all__ = ["DirectConnection", "is_gone", "pool_translation", "run_on_asyncpg", "translated"]
 
 _ROWCOUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+|MERGE) (\d+)")
 
 
-class DirectConnection:
-    """The engine's AsyncConnection, with compiled statements sent to asyncpg directly. Anything
-    else a caller uses (run_sync, in_transaction, …) is the engine connection's own."""
+class DirectConnection(Reader):
+    """The engine's AsyncConnection, with compiled statements sent to the driver directly. Anything
+    else a caller uses (run_sync, get_raw_connection, …) is the engine connection's own."""
 
     def __init__(self, connection: AsyncConnection, compiler: StatementCompiler) -> None:
+        super().__init__(compiler)
         self._connection = connection
-        self._compiler = compiler
-        self._adapter: Any = None  # SQLAlchemy's AsyncAdapt_asyncpg_connection, once needed
+        self._adapter: Any = None  # SQLAlchemy's adapter of the driver's connection, once needed
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._connection, name)
 
-    @property
-    def dialect(self) -> Dialect:
-        return self._connection.dialect
+    def in_transaction(self) -> bool:
+        return self._connection.in_transaction()
 
     async def execute(self, statement: Executable, parameters: Parameters = None, **options: Any) -> Result[Any]:
-        compiled = None if options or isinstance(parameters, Sequence) else self._compiler.lookup(statement, parameters)
-        if compiled is None or isinstance(parameters, Sequence):  # (the second only narrows the type)
+        bound = None if options else self._compiler.bind(statement, parameters)
+        if bound is None:
             return await self._connection.execute(statement, parameters, **options)
+        compiled, arguments = bound
         adapter = self._adapter or await self._driver_adapter()
-        arguments = compiled.arguments(parameters)
         async with adapter._execute_mutex:
             try:
                 if self.dialect.name == "sqlite":
                     return _on_sqlite3(adapter, compiled, arguments)
                 return await _on_asyncpg(adapter, compiled, arguments)
             except Exception as error:
-                raise _translated(adapter, compiled.sql, arguments, error, adapter._connection) from error
-
-    async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
-        return (await self.execute(statement, parameters)).scalar()
-
-    async def scalars(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> ScalarResult[Any]:
-        return (await self.execute(statement, parameters)).scalars()
+                # Only asyncpg's connections can be lost; aiosqlite's file cannot.
+                lost = self.dialect.name == "postgresql" and is_gone(adapter._connection)
+                raise translated(error, compiled.sql, arguments, adapter, lost=lost) from error
 
     async def _driver_adapter(self) -> Any:
         self._adapter = (await self._connection.get_raw_connection()).dbapi_connection
@@ -107,14 +102,37 @@ def _on_sqlite3(adapter: Any, compiled: CompiledStatement, arguments: tuple[Any,
         cursor.close()
 
 
+class Translation(Protocol):
+    """What turns a driver's error into the DBAPI error SQLAlchemy's engine would raise: an
+    adapter of SQLAlchemy's (`dbapi`, `_handle_exception`), or `pool_translation`'s stand-in."""
+
+    @property
+    def dbapi(self) -> Any: ...
+
+    def _handle_exception(self, error: Exception) -> NoReturn: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class _PoolTranslation:
+    dbapi: Any
+
+    def _handle_exception(self, error: Exception) -> NoReturn:
+        AsyncAdapt_asyncpg_connection._handle_exception_no_connection(self.dbapi, error)
+
+
+def pool_translation(dialect: Dialect) -> Translation:
+    """The asyncpg adapter's translation, for connections of no adapter (mesh.persistence.direct_pool)."""
+    return _PoolTranslation(dialect.loaded_dbapi)
+
+
 def translated(
-    dialect: Dialect, sql: str, arguments: tuple[Any, ...], error: Exception, connection: Any
+    error: Exception, sql: str, arguments: tuple[Any, ...], translation: Translation, *, lost: bool
 ) -> BaseException:
-    """A driver's `error` on asyncpg `connection`, outside the engine's connections, as the engine
-    would have raised it, connection_invalidated included (the connection is gone)."""
-    dbapi, lost = dialect.loaded_dbapi, _is_gone(connection)
+    """A driver's `error` as the engine would have raised it: translated, wrapped, its values
+    hidden, and marked connection_invalidated when the connection is `lost`."""
+    dbapi = translation.dbapi
     try:
-        AsyncAdapt_asyncpg_connection._handle_exception_no_connection(dbapi, error)
+        translation._handle_exception(error)
     except dbapi.Error as dbapi_error:
         wrapped: BaseException = exc.DBAPIError.instance(
             sql, arguments, dbapi_error, dbapi.Error, hide_parameters=True, connection_invalidated=lost
@@ -125,28 +143,10 @@ def translated(
     return error
 
 
-def _is_gone(connection: Any) -> bool:
+def is_gone(connection: Any) -> bool:
     """Whether asyncpg `connection` is closed; a pool's connection that its pool took back
     mid-use (asyncpg detaches it when the server ends it) is gone too."""
     try:
         return bool(connection.is_closed())
     except asyncpg.InterfaceError:
         return True
-
-
-def _translated(
-    adapter: Any, sql: str, arguments: tuple[Any, ...], error: Exception, driver_connection: Any
-) -> BaseException:
-    """`error` as the engine would have raised it: the adapter's DBAPI error, wrapped, and marked
-    connection_invalidated when an asyncpg connection is gone (SQLAlchemy's own test for it)."""
-    lost = hasattr(driver_connection, "is_closed") and _is_gone(driver_connection)
-    try:
-        adapter._handle_exception(error)
-    except adapter.dbapi.Error as dbapi_error:
-        wrapped: BaseException = exc.DBAPIError.instance(
-            sql, arguments, dbapi_error, adapter.dbapi.Error, hide_parameters=True, connection_invalidated=lost
-        )
-        return wrapped
-    except Exception as other:
-        return other
-    return error

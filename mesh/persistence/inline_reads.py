@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import Engine, Result, create_engine, event
@@ -45,15 +45,14 @@ class InlineReader(Reader):
         self._engine = engine
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Result[Any]:
-        compiled = (
-            None if isinstance(parameters, Sequence) else self._compiler.lookup(statement, parameters, reads_only=True)
-        )
-        if compiled is None or isinstance(parameters, Sequence):  # (the second only narrows the type)
+        bound = self._compiler.bind(statement, parameters, reads_only=True)
+        if bound is None:
             with self._engine.connect() as connection:
                 return buffered(connection.execute(statement, parameters))
+        compiled, arguments = bound
         cursor = self._connection.cursor()
         try:
-            return compiled.result(cursor.execute(compiled.sql, compiled.arguments(parameters)).fetchall())
+            return compiled.result(cursor.execute(compiled.sql, arguments).fetchall())
         finally:
             cursor.close()
 
