@@ -19,9 +19,11 @@ import argparse
 import asyncio
 import collections
 import json
+import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 import grpc
 
@@ -142,20 +144,25 @@ async def _fire_on_schedule(
     return tasks
 
 
-async def payments_flow(client: Client, concurrency: int, seconds: float, pool: int) -> dict[str, object]:
+async def payments_flow(
+    client: Client, concurrency: int, seconds: float, pool: int, server_pid: int | None = None
+) -> dict[str, object]:
     """A pilot round (one payment per worker) warms the server up and sizes the pool: enough
     intents for the window at 3× the pilot's rate (a warm server is faster), at most `pool`, so
-    a slow service is not kept creating thousands of intents it will never reach."""
+    a slow service is not kept creating thousands of intents it will never reach. With the
+    server's pid, its CPU over the measured window alone (set-up excluded) is reported too."""
     token = await client.token()
     setup_started = time.perf_counter()
     pilot = await _pay_all(client, await _intents(client, token, concurrency), concurrency, seconds=3600)
     size = max(2 * concurrency, min(pool, int(pilot["payments_per_s"] * seconds * 3)))
     names = await _intents(client, token, size)
     setup_seconds = time.perf_counter() - setup_started
-    cpu = time.process_time()
+    cpu, server_cpu = time.process_time(), _process_cpu_seconds(server_pid)
     measured = await _pay_all(client, names, concurrency, seconds)
+    server = _server_cpu_of_window(server_pid, server_cpu, measured)
     return {
         **measured,
+        **server,
         "pool": size,
         "pilot_payments_per_s": pilot["payments_per_s"],
         "setup_seconds": round(setup_seconds, 1),
@@ -200,6 +207,26 @@ async def _bounded(limit: int, calls: list[Callable[[], Awaitable[str]]]) -> lis
     return list(await asyncio.gather(*(one(call) for call in calls)))
 
 
+def _process_cpu_seconds(pid: int | None) -> float:
+    """User + system CPU of process `pid` so far (Linux /proc); 0 without a pid."""
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu_of_window(pid: int | None, before: float, measured: dict[str, object]) -> dict[str, object]:
+    if pid is None:
+        return {}
+    used = _process_cpu_seconds(pid) - before
+    payments, elapsed = int(cast(int, measured["payments"])), float(cast(float, measured["elapsed_s"]))
+    return {
+        "window_server_cpu_share": round(used / elapsed, 2),
+        "server_cpu_us_per_payment": round(used / max(1, payments) * 1e6),
+    }
+
+
 def _cpu_share(cpu_before: float, wall: float) -> float:
     """The share of one core this client used: near 1.0, the client may be what limits the figure."""
     return round((time.process_time() - cpu_before) / wall, 2)
@@ -213,7 +240,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         elif args.mode == "open":
             result = await open_loop(client, args.rate, args.seconds)
         else:
-            result = await payments_flow(client, args.concurrency, args.seconds, args.pool)
+            result = await payments_flow(client, args.concurrency, args.seconds, args.pool, args.server_pid)
     return {**result, "errors": dict(client.errors), "calls": client.calls}
 
 
@@ -226,6 +253,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--pool", type=int, default=1000)
+    parser.add_argument("--server-pid", type=int, default=None, help="report the server's CPU over the window")
     print(json.dumps(asyncio.run(run(parser.parse_args()))), flush=True)
 
 

@@ -98,6 +98,8 @@ def _stop(process: subprocess.Popen) -> None:
 
 def drive(server: RunningServer, mode: str, **options: object) -> dict[str, object]:
     """One client process against `server`; its JSON result plus the server's CPU share."""
+    if mode == "payments":
+        options = {**options, "server_pid": server.process.pid}
     flags = [item for key, value in options.items() for item in (f"--{key.replace('_', '-')}", str(value))]
     cpu, started = server.cpu_seconds(), time.perf_counter()
     done = subprocess.run(

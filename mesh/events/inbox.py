@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.events.envelope import EventEnvelope
+from mesh.persistence.members import member_of
 from mesh.persistence.tables import inbox
 from mesh.persistence.upserts import DIALECTS, insert_for
 
@@ -45,7 +46,7 @@ _RETRY_DEAD_LETTERED = (
     sa.update(inbox)
     .where(
         inbox.c.consumer == sa.bindparam("of_consumer"),
-        inbox.c.event_id.in_(sa.bindparam("seen_before", expanding=True)),
+        member_of(inbox.c.event_id, "seen_before"),  # one parameter: compiled once
         inbox.c.outcome == DEAD_LETTERED,
     )
     .values(outcome=HANDLED, detail=None, processed_at=sa.bindparam("processed_at"))

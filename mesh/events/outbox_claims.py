@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.persistence import UtcDateTime
+from mesh.persistence.members import member_of
 from mesh.persistence.tables import outbox
 
 __all__ = ["ClaimedRow", "Limits", "Settlement", "claim_due", "oldest_unpublished", "settle"]
@@ -72,7 +73,8 @@ async def claim_due(
 # The statements are built once, with their values as parameters: building and hashing these
 # per claim cost the relay more CPU than running them.
 _NOW = sa.bindparam("now", type_=UtcDateTime)
-_POSITIONS: sa.BindParameter[int] = sa.bindparam("positions", expanding=True)
+# Lists are one parameter (member_of), not an expanding IN: the statements stay compiled once.
+_POSITIONS = member_of(outbox.c.position, "positions")
 # What a claim selects: position, topic, ordering_key, payload, attempts, next_attempt_at, rank.
 _Ranked = sa.Row[int, str, str, bytes, int, datetime.datetime, int]
 
@@ -92,7 +94,7 @@ def _ready_aggregates() -> sa.Select[str]:
         .where(
             head.c.next_attempt_at <= _NOW,
             sa.or_(head.c.claimed_until.is_(None), head.c.claimed_until <= _NOW),
-            heads.c.ordering_key.not_in(sa.bindparam("busy", expanding=True)),
+            ~member_of(heads.c.ordering_key, "busy"),
         )
         .order_by(heads.c.head)
         .limit(sa.bindparam("rows"))
@@ -123,9 +125,9 @@ def _ranked_rows_of_ready_aggregates() -> sa.Select[int, str, str, bytes, int, d
 
 
 _CLAIMABLE = _ranked_rows_of_ready_aggregates()
-_LEASE = sa.update(outbox).where(outbox.c.position.in_(_POSITIONS)).values(claimed_until=sa.bindparam("lease_until"))
-_PUBLISHED = sa.update(outbox).where(outbox.c.position.in_(_POSITIONS)).values(published_at=_NOW, claimed_until=None)
-_RELEASED = sa.update(outbox).where(outbox.c.position.in_(_POSITIONS)).values(claimed_until=None)
+_LEASE = sa.update(outbox).where(_POSITIONS).values(claimed_until=sa.bindparam("lease_until"))
+_PUBLISHED = sa.update(outbox).where(_POSITIONS).values(published_at=_NOW, claimed_until=None)
+_RELEASED = sa.update(outbox).where(_POSITIONS).values(claimed_until=None)
 _BACKED_OFF = (
     sa.update(outbox)
     .where(outbox.c.position == sa.bindparam("failed"))

@@ -41,6 +41,7 @@ from mesh.persistence import Database
 
 log = logging.getLogger("mesh.events.relay")
 RELAY_LOCK_ID = 0x6D657368  # "mesh": pg advisory lock shared by every relay of one database
+_RELAY_LOCK = sa.select(sa.func.pg_advisory_xact_lock(RELAY_LOCK_ID))  # built once: compiled once
 
 
 class OutboxRelay:
@@ -128,7 +129,7 @@ class OutboxRelay:
         # SQLite: BEGIN IMMEDIATE already holds the write lock. PostgreSQL: one claim at a time,
         # so a claim sees every lease committed before it.
         if self._db.dialect == "postgresql":
-            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(RELAY_LOCK_ID)))
+            await conn.execute(_RELAY_LOCK)
 
     async def _publish_aggregate(self, rows: list[ClaimedRow]) -> Settlement:
         sends = [asyncio.ensure_future(self._send(row)) for row in rows]  # started in order, all at once

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from mesh.persistence.compiled import StatementCompiler
 from mesh.persistence.direct_pool import DirectPool
-from mesh.persistence.direct_writes import DirectConnection
+from mesh.persistence.direct_writes import DirectConnection, sqlite3_of
 from mesh.persistence.inline_reads import InlineReads
 from mesh.persistence.writer_gate import WriterGate
 
@@ -195,10 +195,18 @@ class Database:
         commits as it runs, with none of a transaction's BEGIN/COMMIT round trips. Two writes
         that must commit together belong in a `transaction()`; inside one, this joins it. On
         PostgreSQL it runs on a connection of the direct pool (mesh.persistence.direct_pool)."""
-        if self._direct_pool is not None and _innermost(asyncio.current_task(), self) is None:
-            async with self._direct_pool.connection(writes=True) as direct:
-                yield cast(AsyncConnection, direct)
-            return
+        if _innermost(asyncio.current_task(), self) is None:
+            if self._direct_pool is not None:
+                async with self._direct_pool.connection(writes=True) as direct:
+                    yield cast(AsyncConnection, direct)
+                return
+            if self.dialect == "sqlite":
+                # A transaction of one statement: BEGIN runs on the loop's thread and COMMIT is
+                # one hand-off to aiosqlite's thread, where the engine's autocommit statement
+                # took four (cursor, execute, close, reset), each holding the process's writer.
+                async with self.transaction() as connection:
+                    yield connection
+                return
         async with self._autocommit() as connection:
             yield connection
 
@@ -287,9 +295,13 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
         # An in-memory database lives on one shared connection: concurrent transactions would
         # interleave on it. Tests use a file under tmp_path instead.
         raise ValueError("SQLite needs a file path (sqlite+aiosqlite:///path/to/file.db), not :memory:")
-    engine = create_async_engine(url, hide_parameters=HIDE_PARAMETERS)
+    # The pool's reset of a returned connection is _reset_sqlite_connection's, on the loop's
+    # thread: the default, a rollback handed to aiosqlite's thread and back, ran after every
+    # transaction while the process's writer was still held.
+    engine = create_async_engine(url, hide_parameters=HIDE_PARAMETERS, pool_reset_on_return=None)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
+    event.listen(engine.sync_engine, "reset", _reset_sqlite_connection)
     return engine
 
 
@@ -326,4 +338,27 @@ def _begin_immediate(connection: Any) -> None:
     # Take the write lock up front. A deferred transaction that reads first and then writes
     # cannot wait for the lock (SQLite would deadlock), so it fails at once with "database is
     # locked"; BEGIN IMMEDIATE instead queues for busy_timeout.
+    # First on the loop's thread without waiting: the lock is free unless another process holds
+    # it (this one's writers take turns, mesh.persistence.writer_gate), and taking a free lock is
+    # microseconds where aiosqlite's thread costs three hand-offs. Only a busy lock is waited for
+    # there, where the wait blocks no one else.
+    raw = sqlite3_of(connection.connection.dbapi_connection)
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        return
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorname != "SQLITE_BUSY":
+            raise
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _reset_sqlite_connection(dbapi_connection: Any, _record: Any, _state: Any) -> None:
+    # A connection comes back with its transaction ended, unless its COMMIT or ROLLBACK failed:
+    # then a rollback here frees the write lock it would otherwise keep. (No I/O: a WAL rollback
+    # only forgets the pages it wrote.)
+    raw = sqlite3_of(dbapi_connection)
+    if raw.in_transaction:
+        raw.rollback()

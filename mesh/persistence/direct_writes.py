@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sqlite3
 from typing import Any, NoReturn, Protocol
 
 import asyncpg
@@ -37,7 +38,7 @@ from sqlalchemy.sql import Executable
 
 from mesh.persistence.compiled import CompiledStatement, Parameters, Reader, StatementCompiler
 
-__all__ = ["DirectConnection", "is_gone", "pool_translation", "run_on_asyncpg", "translated"]
+__all__ = ["DirectConnection", "is_gone", "pool_translation", "run_on_asyncpg", "sqlite3_of", "translated"]
 
 _ROWCOUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+|MERGE) (\d+)")
 
@@ -92,8 +93,14 @@ async def run_on_asyncpg(connection: Any, compiled: CompiledStatement, arguments
     return compiled.result([], int(matched.group(1)) if matched else -1)
 
 
+def sqlite3_of(adapter: Any) -> sqlite3.Connection:
+    """The sqlite3 connection under SQLAlchemy's adapter of an aiosqlite connection."""
+    connection: sqlite3.Connection = adapter._connection._conn
+    return connection
+
+
 def _on_sqlite3(adapter: Any, compiled: CompiledStatement, arguments: tuple[Any, ...]) -> Result[Any]:
-    cursor = adapter._connection._conn.cursor()  # aiosqlite's sqlite3.Connection
+    cursor = sqlite3_of(adapter).cursor()
     try:
         cursor.execute(compiled.sql, arguments)
         rows = cursor.fetchall() if compiled.returns_rows else []
