@@ -36,7 +36,7 @@ def auth_layer() -> Layer:
 
 
 def _context_of(call: Call) -> request_context.RequestContext:
-    _refuse_repeated_identity(call.context.invocation_metadata() or ())
+    _refuse_repeated_identity(call.entries)
     tenant = call.metadata.get(request_context.TENANT_HEADER, "")
     if not TENANT_ID.match(tenant):
         raise _unauthenticated(f"missing or malformed {request_context.TENANT_HEADER} metadata")

@@ -9,8 +9,9 @@ other call (telemetry counts it) until the decoding layer refuses it with the er
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, NoReturn, TypeAlias
+from typing import Any, NoReturn, Protocol, TypeAlias
 
 import grpc
 from google.protobuf.message import DecodeError, Message
@@ -20,7 +21,15 @@ from mesh.errors import DomainError
 from mesh.rpc import MethodInfo
 
 Next = Callable[["Call"], Awaitable[Message]]
-Layer = Callable[["Call", Next], Awaitable[Message]]
+
+
+class Layer(Protocol):
+    """`async def layer(call, following)`: one step of the chain, bound to what follows it by
+    that keyword."""
+
+    def __call__(self, call: Call, following: Next) -> Awaitable[Message]: ...
+
+
 Deserializer = Callable[[bytes], Message]
 # The servicer context of a unary call. Its type parameters type read() and write(), which only
 # streaming calls have. (A string: grpc.aio.ServicerContext is generic only in the stubs.)
@@ -47,7 +56,8 @@ class Call:
     info: MethodInfo
     request: Message | UndecodableRequest  # UNDECODABLE until the decoding layer has refused it
     context: Context
-    metadata: Mapping[str, str]
+    metadata: Mapping[str, str]  # the text entries; of a key given twice, the last
+    entries: Sequence[tuple[str, str | bytes]]  # every entry as received, repeats included
 
     @property
     def message(self) -> Message:
@@ -102,9 +112,10 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
             pipeline = _bind(layer, pipeline)
 
         async def serve(request: Message | UndecodableRequest, context: Context) -> Message:
-            metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+            entries = tuple(context.invocation_metadata() or ())  # core converts it on every call: once
+            metadata = {k: v for k, v in entries if isinstance(v, str)}
             try:
-                return await pipeline(Call(info, request, context, metadata))
+                return await pipeline(Call(info, request, context, metadata, entries))
             except DomainError as err:
                 await _abort(context, err)
 
@@ -126,10 +137,8 @@ def tolerant(deserialize: Deserializer | None) -> TolerantDeserializer | None:
 
 
 def _bind(layer: Layer, following: Next) -> Next:
-    async def step(call: Call) -> Message:
-        return await layer(call, following)
-
-    return step
+    # A partial, not a coroutine of its own around the layer's: one frame less per layer per call.
+    return functools.partial(layer, following=following)
 
 
 async def _abort(context: Context, err: DomainError) -> NoReturn:

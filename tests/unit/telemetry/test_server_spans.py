@@ -59,7 +59,7 @@ class Recorded:
 def incoming(path: str = GET, traceparent: str | None = TRACEPARENT) -> Call:
     info = methods_of(SERVICE)[path]
     metadata = {"traceparent": traceparent} if traceparent else {}
-    return Call(info, ps.GetPaymentIntentRequest(), None, metadata)
+    return Call(info, ps.GetPaymentIntentRequest(), None, metadata, tuple(metadata.items()))
 
 
 async def answer(call: Call) -> ps.GetPaymentIntentResponse:
