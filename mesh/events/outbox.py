@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from google.protobuf.message import Message
@@ -33,40 +35,59 @@ class EventWriter:
     ) -> EventEnvelope:
         """Record `event` in the outbox inside the open transaction `conn`; the relay publishes it
         once that transaction commits (and never if it rolls back)."""
-        envelope = build_envelope(
-            event, subject=subject, tenant=tenant, source=self.source, event_id=event_id, sequence=sequence
-        )
-        await enqueue(conn, envelope, self.topic)
+        (envelope,) = await self.emit_all(conn, [(event, event_id)], subject=subject, tenant=tenant, sequence=sequence)
         return envelope
 
+    async def emit_all(
+        self,
+        conn: AsyncConnection,
+        events: Sequence[tuple[Message, str | None]],
+        *,
+        subject: str,
+        tenant: str,
+        sequence: int = 0,
+    ) -> list[EventEnvelope]:
+        """`emit` for several events of one subject, each (event, event_id), in this order: one
+        INSERT for them all."""
+        envelopes = [
+            build_envelope(
+                event, subject=subject, tenant=tenant, source=self.source, event_id=event_id, sequence=sequence
+            )
+            for event, event_id in events
+        ]
+        await enqueue(conn, envelopes, self.topic)
+        return envelopes
 
-# Built once, values as parameters: building and hashing a statement per event cost more CPU
-# than executing it.
-_INSERT = sa.insert(outbox).values(
-    event_id=sa.bindparam("event_id"),
-    topic=sa.bindparam("topic"),
-    ordering_key=sa.bindparam("ordering_key"),
-    event_type=sa.bindparam("event_type"),
-    payload=sa.bindparam("payload"),
-    created_at=sa.bindparam("created_at"),
-    attempts=0,
-    next_attempt_at=sa.bindparam("next_attempt_at"),
-)
+
+_COLUMNS = ("event_id", "topic", "ordering_key", "event_type", "payload", "created_at", "next_attempt_at")
+# Rows one INSERT takes; more go in several. A statement per row count, each built once (values
+# as parameters): building and hashing a statement per event cost more CPU than executing it.
+_MAX_ROWS = 8
 
 
-async def enqueue(conn: AsyncConnection, envelope: EventEnvelope, topic: str) -> None:
+@functools.cache
+def _insert_of(rows: int) -> sa.Insert:
+    return sa.insert(outbox).values(
+        [{**{column: sa.bindparam(f"{column}_{row}") for column in _COLUMNS}, "attempts": 0} for row in range(rows)]
+    )
+
+
+async def enqueue(conn: AsyncConnection, envelopes: Sequence[EventEnvelope], topic: str) -> None:
+    """Write `envelopes` to the outbox in `conn`'s transaction, in order (their positions follow it)."""
     if not conn.in_transaction():
         raise RuntimeError("events are written inside the state change's transaction")
     now = datetime.datetime.now(datetime.UTC)
-    await conn.execute(
-        _INSERT,
-        {
-            "event_id": envelope.id,
-            "topic": topic,
-            "ordering_key": envelope.subject,
-            "event_type": envelope.type,
-            "payload": envelope.SerializeToString(deterministic=True),
-            "created_at": now,
-            "next_attempt_at": now,
-        },
-    )
+    for start in range(0, len(envelopes), _MAX_ROWS):
+        chunk = envelopes[start : start + _MAX_ROWS]
+        values: dict[str, object] = {}
+        for row, envelope in enumerate(chunk):
+            values |= {
+                f"event_id_{row}": envelope.id,
+                f"topic_{row}": topic,
+                f"ordering_key_{row}": envelope.subject,
+                f"event_type_{row}": envelope.type,
+                f"payload_{row}": envelope.SerializeToString(deterministic=True),
+                f"created_at_{row}": now,
+                f"next_attempt_at_{row}": now,
+            }
+        await conn.execute(_insert_of(len(chunk)), values)

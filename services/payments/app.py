@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar, overload
 
 from google.protobuf.message import Message
@@ -120,7 +120,7 @@ class PaymentsApp:
                 description=description,
             )
             await store.insert(conn, intent)
-            await self._emit(conn, intent, state_changed(intent, None))
+            await self._emit(conn, intent, [state_changed(intent, None)])
         return intent
 
     def now(self) -> datetime.datetime:
@@ -511,9 +511,8 @@ class PaymentsApp:
     ) -> PaymentIntent:
         intent = transition.intent
         await store.save(conn, intent, read_version=before.version, pending=pending)
-        await self._emit(conn, intent, state_changed(intent, before))
-        for event in transition.events:
-            message = public_event(
+        published = (
+            public_event(
                 intent,
                 event,
                 refund=refund,
@@ -521,19 +520,20 @@ class PaymentsApp:
                 capture_reference=capture_reference,
                 voided_psp=voided_psp,
             )
-            if message is not None:
-                await self._emit(conn, intent, message)
+            for event in transition.events
+        )
+        await self._emit(conn, intent, [state_changed(intent, before), *filter(None, published)])
         return intent
 
-    async def _emit(self, conn: AsyncConnection, intent: PaymentIntent, message: Message) -> None:
-        """Write one event of this version of the intent to the outbox; its id names the version and
-        the event type, so a retried transaction can never publish it twice under two ids."""
-        await self._writer.emit(
+    async def _emit(self, conn: AsyncConnection, intent: PaymentIntent, messages: Sequence[Message]) -> None:
+        """Write the events of this version of the intent to the outbox (one INSERT); each id names
+        the version and the event type, so a retried transaction can never publish one twice under
+        two ids."""
+        await self._writer.emit_all(
             conn,
-            message,
+            [(m, f"{intent.tenant}/{intent.id}/v{intent.version}/{m.DESCRIPTOR.name}") for m in messages],
             subject=intent_name(intent),
             tenant=intent.tenant,
-            event_id=f"{intent.tenant}/{intent.id}/v{intent.version}/{message.DESCRIPTOR.name}",
             sequence=intent.version,
         )
 
