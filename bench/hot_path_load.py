@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import itertools
 import json
 import os
 import time
@@ -33,6 +34,7 @@ from commerce.payments.v1 import payment_service_pb2_grpc, vault_service_pb2_grp
 
 DEADLINE = 30.0
 DRAIN = 1.0  # an open-loop server keeps up if every answer is in by this long after the last send
+OPEN_LOOP_INTENTS = 64  # read in turn: different rows, as in closed loops
 
 
 class Client:
@@ -84,19 +86,21 @@ def percentiles(latencies: list[float]) -> dict[str, float | None]:
 
 
 async def closed_loop(client: Client, concurrency: int, seconds: float, warmup: float) -> dict[str, object]:
-    name = await client.new_intent(await client.token())
+    # An intent per worker: callers read different rows, as a service's callers do (reads of one
+    # row would let a server that gathers concurrent reads answer them all with one).
+    names = await _intents(client, await client.token(), concurrency)
     started = time.perf_counter()
     counted_from, until = started + warmup, started + warmup + seconds
     latencies: list[float] = []
 
-    async def worker() -> None:
+    async def worker(name: str) -> None:
         while (sent := time.perf_counter()) < until:
             ok = await client.attempt(client.get(name))
             if ok and sent >= counted_from:
                 latencies.append(time.perf_counter() - sent)
 
     cpu = time.process_time()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(name) for name in names))
     return {
         "qps": round(len(latencies) / seconds, 1),
         **percentiles(latencies),
@@ -105,13 +109,14 @@ async def closed_loop(client: Client, concurrency: int, seconds: float, warmup: 
 
 
 async def open_loop(client: Client, rate: float, seconds: float) -> dict[str, object]:
-    name = await client.new_intent(await client.token())
-    for _ in range(50):  # warm the connection and the server's caches
+    names = await _intents(client, await client.token(), OPEN_LOOP_INTENTS)
+    for name in names:  # warm the connection and the server's caches
         await client.attempt(client.get(name))
     latencies: list[float] = []
+    turn = itertools.cycle(names)
 
     async def one(scheduled: float) -> None:
-        if await client.attempt(client.get(name)):
+        if await client.attempt(client.get(next(turn))):
             latencies.append(time.perf_counter() - scheduled)
 
     cpu, offered = time.process_time(), int(rate * seconds)
