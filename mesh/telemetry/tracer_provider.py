@@ -10,7 +10,7 @@ ties the sampled flag to recording.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
@@ -52,20 +52,36 @@ class MeshTracerProvider(TracerProvider):
         attributes: Attributes,
         links: Sequence[trace.Link] | None,
     ) -> trace.NonRecordingSpan:
-        """A span with ids and the sampler's decision, and nothing else."""
+        """A span with ids and the sampler's decision, and nothing else; both are worked out
+        when first asked for (a call that logs nothing and calls no one never needs them)."""
         parent = trace.get_current_span(context).get_span_context()
-        trace_id = parent.trace_id if parent.is_valid else self.id_generator.generate_trace_id()
-        sampled = self.sampler.should_sample(context, trace_id, name, kind, attributes, links)
-        flags = trace.TraceFlags.SAMPLED if sampled.decision.is_sampled() else trace.TraceFlags.DEFAULT
-        return trace.NonRecordingSpan(
-            trace.SpanContext(
+
+        def span_context() -> trace.SpanContext:
+            trace_id = parent.trace_id if parent.is_valid else self.id_generator.generate_trace_id()
+            sampled = self.sampler.should_sample(context, trace_id, name, kind, attributes, links)
+            flags = trace.TraceFlags.SAMPLED if sampled.decision.is_sampled() else trace.TraceFlags.DEFAULT
+            return trace.SpanContext(
                 trace_id,
                 self.id_generator.generate_span_id(),
                 is_remote=False,
                 trace_flags=trace.TraceFlags(flags),
                 trace_state=sampled.trace_state,
             )
-        )
+
+        return _IdsOnDemand(span_context)
+
+
+class _IdsOnDemand(trace.NonRecordingSpan):
+    """A non-recording span whose SpanContext is made on its first use, then kept."""
+
+    def __init__(self, make: Callable[[], trace.SpanContext]) -> None:
+        super().__init__(trace.INVALID_SPAN_CONTEXT)
+        self._make: Callable[[], trace.SpanContext] | None = make
+
+    def get_span_context(self) -> trace.SpanContext:
+        if self._make is not None:
+            self._context, self._make = self._make(), None
+        return self._context
 
 
 class _TracerUntilExported(trace.Tracer):
