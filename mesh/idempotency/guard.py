@@ -14,19 +14,22 @@
   FAILED intent must be saved) is committed by its phase and stored as the outcome.
 
 The order of writes: the durable record is claimed and committed before the handler runs; the
-handler's phases advance it; the outcome is stored in one last short transaction. No
-transaction is open while the handler calls out.
+handler's phases advance it; the outcome is stored in one last short transaction, or in the
+handler's last phase when it marked one (phases.py). No transaction is open while the handler
+calls out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from google.protobuf.message import Message
 from google.rpc import status_pb2
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh import errors
 from mesh.idempotency import durable
@@ -130,7 +133,8 @@ class IdempotencyGuard:
                 raise
             status = err.status
             outcome = Outcome(fp, status.code, status=status.SerializeToString(deterministic=True))
-        except LockLost:
+        except LockLost as lost:
+            await execution.roll_back_last_phase(lost)  # none is open: a later phase committed it
             raise self._in_progress() from None  # the execution that took over answers for the key
         except BaseException:
             await asyncio.shield(self._give_up(execution, fp))  # cancelled or crashed: resume on retry
@@ -139,17 +143,35 @@ class IdempotencyGuard:
         return _replay(outcome, response_class)
 
     async def _finish(self, execution: Execution, outcome: Outcome) -> None:
-        async with self._db.statement() as conn:
+        async with self._record_statement(execution) as conn:
             stored = await durable.finish(conn, execution.lease, outcome, self._now())
-        if not stored:
-            raise self._in_progress()
+            if not stored:
+                raise self._in_progress()
         await self.fast_path.complete(execution.lease.key, outcome, self._policy.ttl)
 
     async def _give_up(self, execution: Execution, fp: str) -> None:
         """Unlock the record (its recovery point stays) and free the fast path for a retry."""
-        async with self._db.statement() as conn:
+        async with self._record_statement(execution) as conn:
             await durable.unlock(conn, execution.lease, self._now())
         await self.fast_path.release(execution.lease.key, fp)
+
+    @contextlib.asynccontextmanager
+    async def _record_statement(self, execution: Execution) -> AsyncIterator[AsyncConnection]:
+        """Where the record's last write goes: into the last phase's transaction when the handler
+        left one open, committed with it (rolled back with it if the write fails); else a
+        statement of its own. Named, not joined by task: a cancelled request gives up from a
+        shielded task of its own."""
+        conn = execution.last_phase
+        if conn is None:
+            async with self._db.statement() as own:
+                yield own
+            return
+        try:
+            yield conn
+        except BaseException as err:
+            await execution.roll_back_last_phase(err)
+            raise
+        await execution.commit_last_phase()
 
 
 _FAST_STATE = {durable.Held.IN_PROGRESS: ClaimState.IN_PROGRESS, durable.Held.MISMATCH: ClaimState.MISMATCH}

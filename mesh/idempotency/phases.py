@@ -17,6 +17,13 @@ plain transaction.
 No network call may happen inside a phase: a PSP's 300 ms would hold a pooled connection,
 row locks and SQLite's single writer. An error that keeps its effects (a DomainError with
 keep_effects) commits the phase before it propagates.
+
+The last phase of a guarded request (`last=True`) commits together with the request's outcome:
+its transaction stays open after the block, the guard writes the outcome in it when the
+handler returns (or raises), and one COMMIT makes both durable, so no crash can leave the
+phase's effects committed without the answer, and the request costs one commit less. After its
+block the handler may only work out its answer: no foreign call, since the transaction (and on
+SQLite the writer) is still held. A phase begun after it commits it first, as a phase of its own.
 """
 
 from __future__ import annotations
@@ -49,9 +56,28 @@ class Execution:
     recovery_point: str
     now: Callable[[], datetime.datetime]
     resumed_from: str = dataclasses.field(init=False)  # the recovery point it took the key over at
+    # The last phase's transaction and its connection, open until the guard has written the
+    # outcome in it.
+    _last: tuple[contextlib.AsyncExitStack, AsyncConnection] | None = dataclasses.field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.resumed_from = self.recovery_point
+
+    @property
+    def last_phase(self) -> AsyncConnection | None:
+        """The connection of the last phase's transaction while it is open, else None."""
+        return None if self._last is None else self._last[1]
+
+    async def commit_last_phase(self) -> None:
+        """Commit the last phase's transaction (with whatever the guard wrote in it since)."""
+        last, self._last = self._last, None
+        if last is not None:
+            await last[0].aclose()
+
+    async def roll_back_last_phase(self, error: BaseException) -> None:
+        last, self._last = self._last, None
+        if last is not None:
+            await last[0].__aexit__(type(error), error, error.__traceback__)
 
 
 _current: contextvars.ContextVar[Execution | None] = contextvars.ContextVar("mesh_execution", default=None)
@@ -74,9 +100,18 @@ def resumed() -> bool:
 
 
 @contextlib.asynccontextmanager
-async def atomic_phase(database: Database, recovery_point: str) -> AsyncIterator[AsyncConnection]:
-    """One short transaction; on commit the guarded execution is at `recovery_point`."""
+async def atomic_phase(
+    database: Database, recovery_point: str, *, last: bool = False
+) -> AsyncIterator[AsyncConnection]:
+    """One short transaction; on commit the guarded execution is at `recovery_point`. `last`: the
+    request's last phase, committed with its outcome (see the module's docstring)."""
     execution = _current.get()
+    if execution is not None:
+        await execution.commit_last_phase()  # a phase after the last one: that one commits first
+    if last and execution is not None and execution.database is database:
+        async with _last_phase(execution, recovery_point) as conn:
+            yield conn
+        return
     kept: BaseException | None = None
     async with database.transaction() as conn:
         try:
@@ -87,6 +122,29 @@ async def atomic_phase(database: Database, recovery_point: str) -> AsyncIterator
             kept = err  # leave the block normally so the phase commits, then raise it
         if execution is not None and execution.database is database:
             await _advance(conn, execution, recovery_point)
+    if kept is not None:
+        raise kept
+
+
+@contextlib.asynccontextmanager
+async def _last_phase(execution: Execution, recovery_point: str) -> AsyncIterator[AsyncConnection]:
+    """The block's transaction, left open for the guard when the block ends normally or with an
+    error that keeps its effects; rolled back on any other error."""
+    stack = contextlib.AsyncExitStack()
+    conn = await stack.enter_async_context(execution.database.transaction())
+    kept: BaseException | None = None
+    try:
+        try:
+            yield conn
+        except Exception as err:
+            if not _keeps_effects(err):
+                raise
+            kept = err
+        await _advance(conn, execution, recovery_point)
+    except BaseException as err:
+        await stack.__aexit__(type(err), err, err.__traceback__)
+        raise
+    execution._last = (stack, conn)
     if kept is not None:
         raise kept
 

@@ -87,7 +87,13 @@ def _entered(active: _Active) -> Iterator[None]:
     try:
         yield
     finally:
-        _active.reset(token)
+        try:
+            _active.reset(token)
+        except ValueError:
+            # Ended from another task's context: a guarded request's last phase, committed by
+            # the shielded task a cancelled request gives up from. That context loses the entry;
+            # the ending one, whose request is over, keeps it unused.
+            _active.set(tuple(entry for entry in _active.get() if entry is not active))
 
 
 class Database:

@@ -104,7 +104,7 @@ class PaymentsApp:
         order: str,
         description: str,
     ) -> PaymentIntent:
-        async with atomic_phase(self.db, "created") as conn:
+        async with atomic_phase(self.db, "created", last=True) as conn:
             if resumed() and (created := await store.load(conn, tenant, derive_id("pi", tenant, request_id))):
                 return created  # committed by this request_id before its answer was lost: never insert twice
             if payment_method:
@@ -206,7 +206,9 @@ class PaymentsApp:
         )
 
     async def _record_authorization(self, leased: _Leased, routed: Routed | OutcomeUnknown) -> PaymentIntent:
-        async with atomic_phase(self.db, "authorization_recorded") as conn:
+        # The request's last phase unless an AUTOMATIC capture follows it.
+        last = leased.intent.capture_method is CaptureMethod.MANUAL
+        async with atomic_phase(self.db, "authorization_recorded", last=last) as conn:
             intent, pending = await self._locked(conn, leased.intent.tenant, leased.intent.id)
             if pending is None or pending.key != leased.call.key:
                 return intent  # settled meanwhile by whoever took the expired lease over
@@ -360,7 +362,8 @@ class PaymentsApp:
         return await self._settled_first(begin, tenant, intent_id)
 
     async def _recorded(self, leased: _Leased, result: PspResult) -> PaymentIntent:
-        async with atomic_phase(self.db, f"{leased.call.operation}_recorded") as conn:
+        # A capture's, void's or refund's record ends its request: nothing but the answer follows.
+        async with atomic_phase(self.db, f"{leased.call.operation}_recorded", last=True) as conn:
             intent, pending = await self._locked(conn, leased.intent.tenant, leased.intent.id)
             if pending is None or pending.key != leased.call.key:
                 return intent  # settled meanwhile by whoever took the expired lease over
