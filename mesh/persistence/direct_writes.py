@@ -11,8 +11,8 @@ as the engine would (rows, rowcount); any other statement goes through the engin
   thread of its own and back (three hand-offs a statement), which was most of a payment's CPU
   on SQLite. Inside a transaction that cannot wait: BEGIN IMMEDIATE took the write lock when it
   began, and a statement in WAL mode writes to memory (the fsync is COMMIT's, which stays on
-  aiosqlite's thread). `statement()` writes without BEGIN, so they might wait for another
-  process's lock: those stay on aiosqlite.
+  aiosqlite's thread). On SQLite `statement()` is a transaction of one statement, so it is sent
+  here too.
 
 This leans on SQLAlchemy's adapters for asyncpg and aiosqlite (pinned in requirements.lock), the
 way their own cursors do: statements hold the adapter's execute mutex, the asyncpg adapter's
