@@ -172,8 +172,7 @@ class Database:
             with _entered(_Active(self, direct, task)):
                 yield direct
 
-    @contextlib.asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
+    def read(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
         """Reads: no write lock, no BEGIN/COMMIT round trips, nothing to commit.
 
         Each statement runs in its own implicit transaction (autocommit), so it sees a consistent
@@ -182,18 +181,16 @@ class Database:
         task it joins that one (its reads see its writes). Otherwise the statements skip the
         engine: on SQLite they run on the loop's own thread (mesh.persistence.inline_reads), on
         PostgreSQL on asyncpg connections of their own (mesh.persistence.direct_pool). Either
-        connection answers execute(), scalar() and scalars(), which is all reads use."""
+        connection answers execute(), scalar() and scalars(), which is all reads use (hence the
+        casts). Use it at once, `async with db.read() as conn`: it decides when called."""
         if _innermost(asyncio.current_task(), self) is None:
             if self._inline_reads is not None:
-                async with self._inline_reads.reader() as inline:
-                    yield cast(AsyncConnection, inline)  # the part of AsyncConnection reads use
-                return
+                return cast(contextlib.AbstractAsyncContextManager[AsyncConnection], self._inline_reads.reader())
             if self._direct_pool is not None:
-                async with self._direct_pool.connection(writes=False) as direct:
-                    yield cast(AsyncConnection, direct)
-                return
-        async with self._autocommit() as connection:
-            yield connection
+                return cast(
+                    contextlib.AbstractAsyncContextManager[AsyncConnection], self._direct_pool.connection(writes=False)
+                )
+        return self._autocommit()
 
     @contextlib.asynccontextmanager
     async def statement(self) -> AsyncIterator[AsyncConnection]:

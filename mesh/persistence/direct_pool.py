@@ -93,14 +93,9 @@ class DirectPool:
         self._closed = False
         self._returned = asyncio.Event()  # a connection came back after dispose() began
 
-    @contextlib.asynccontextmanager
-    async def connection(self, *, writes: bool) -> AsyncIterator[PoolConnection]:
+    def connection(self, *, writes: bool) -> _Checkout:
         """A connection for reads, or (`writes`) for statements that commit as they run."""
-        connection = await self._acquire()
-        try:
-            yield PoolConnection(connection, self._compiler, self._engine_statements, writes=writes)
-        finally:
-            self._release(connection)
+        return _Checkout(self, writes)
 
     async def _acquire(self) -> asyncpg.Connection:
         if self._closed:
@@ -186,6 +181,23 @@ class DirectPool:
         for connection in list(self._open):  # still out: their statements end with the connection
             connection.terminate()
         self._open.clear()
+
+
+class _Checkout:
+    """`async with pool.connection(…) as conn`: a class, not a generator, on every read's path."""
+
+    __slots__ = ("_pool", "_writes", "_connection")
+
+    def __init__(self, pool: DirectPool, writes: bool) -> None:
+        self._pool, self._writes = pool, writes
+
+    async def __aenter__(self) -> PoolConnection:
+        self._connection = await self._pool._acquire()
+        pool = self._pool
+        return PoolConnection(self._connection, pool._compiler, pool._engine_statements, writes=self._writes)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._pool._release(self._connection)
 
 
 _CLOSE_SECONDS = 10.0
