@@ -133,8 +133,8 @@ class IdempotencyGuard:
                 raise
             status = err.status
             outcome = Outcome(fp, status.code, status=status.SerializeToString(deterministic=True))
-        except LockLost as lost:
-            await execution.roll_back_last_phase(lost)  # none is open: a later phase committed it
+        except LockLost:
+            # No last phase is open: LockLost ends a phase, and a phase first commits the last one.
             raise self._in_progress() from None  # the execution that took over answers for the key
         except BaseException:
             await asyncio.shield(self._give_up(execution, fp))  # cancelled or crashed: resume on retry

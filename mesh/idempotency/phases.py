@@ -108,30 +108,9 @@ async def atomic_phase(
     execution = _current.get()
     if execution is not None:
         await execution.commit_last_phase()  # a phase after the last one: that one commits first
-    if last and execution is not None and execution.database is database:
-        async with _last_phase(execution, recovery_point) as conn:
-            yield conn
-        return
-    kept: BaseException | None = None
-    async with database.transaction() as conn:
-        try:
-            yield conn
-        except Exception as err:
-            if not _keeps_effects(err):
-                raise
-            kept = err  # leave the block normally so the phase commits, then raise it
-        if execution is not None and execution.database is database:
-            await _advance(conn, execution, recovery_point)
-    if kept is not None:
-        raise kept
-
-
-@contextlib.asynccontextmanager
-async def _last_phase(execution: Execution, recovery_point: str) -> AsyncIterator[AsyncConnection]:
-    """The block's transaction, left open for the guard when the block ends normally or with an
-    error that keeps its effects; rolled back on any other error."""
-    stack = contextlib.AsyncExitStack()
-    conn = await stack.enter_async_context(execution.database.transaction())
+    guarded = execution if execution is not None and execution.database is database else None
+    transaction = contextlib.AsyncExitStack()
+    conn = await transaction.enter_async_context(database.transaction())
     kept: BaseException | None = None
     try:
         try:
@@ -139,12 +118,16 @@ async def _last_phase(execution: Execution, recovery_point: str) -> AsyncIterato
         except Exception as err:
             if not _keeps_effects(err):
                 raise
-            kept = err
-        await _advance(conn, execution, recovery_point)
+            kept = err  # leave the block normally so the phase commits, then raise it
+        if guarded is not None:
+            await _advance(conn, guarded, recovery_point)
     except BaseException as err:
-        await stack.__aexit__(type(err), err, err.__traceback__)
+        await transaction.__aexit__(type(err), err, err.__traceback__)  # rolled back
         raise
-    execution._last = (stack, conn)
+    if last and guarded is not None:
+        guarded._last = (transaction, conn)  # the guard commits it, with the outcome
+    else:
+        await transaction.aclose()
     if kept is not None:
         raise kept
 

@@ -4,7 +4,8 @@ SQLAlchemy's expanding IN renders one placeholder per value, so the SQL differs 
 to the next and the statement cannot be compiled once (mesh.persistence.compiled): it takes
 SQLAlchemy's whole execution path, on SQLite through aiosqlite's thread, while it holds the
 writer. Here the list is one parameter: on PostgreSQL an array (`IN (SELECT value FROM
-unnest($1) AS value)`), on SQLite a JSON array read by `json_each`. An empty list matches nothing, as IN () would.
+unnest($1) AS value)`), on SQLite a JSON array read by `json_each`. An empty list matches
+nothing, as IN () would.
 
     LEASE = sa.update(outbox).where(member_of(outbox.c.position, "positions")).values(...)
     await conn.execute(LEASE, {"positions": [3, 4, 9]})
