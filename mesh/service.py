@@ -8,7 +8,8 @@
         run(PaymentsSettings(), wire, migrations=[PAYMENTS_MIGRATIONS])
 
 `serve` opens the Runtime, builds the bus from the settings, starts the server, then the outbox
-relay, the service's consumers and its workers, and runs until SIGTERM or SIGINT (or `stop`).
+relay (and, on PostgreSQL, mesh.persistence.statistics), the service's consumers and its
+workers, and runs until SIGTERM or SIGINT (or `stop`).
 Shutdown, in this order:
 1. the server: health NOT_SERVING and the drain, then new calls refused while the accepted
    ones finish (MeshServer.shutdown); consumers and workers still run, since a call in flight
@@ -36,6 +37,7 @@ from mesh.config import MeshSettings
 from mesh.events import EventBus, OutboxRelay, SubscriptionHandle
 from mesh.events.factory import bus_from_settings
 from mesh.persistence import MigrationSet
+from mesh.persistence.statistics import PlannerStatistics
 from mesh.runtime import Runtime, configure_process
 from mesh.server import MeshServer, ServiceBinding
 from mesh.workers import Worker
@@ -99,16 +101,18 @@ async def serve(
         service = wire(settings, runtime, bus)
         for close in service.closers:
             resources.push_async_callback(close)
-        relay = OutboxRelay(runtime.database, bus).run
+        runtime_workers = [OutboxRelay(runtime.database, bus).run, PlannerStatistics(runtime.database).run]
         with _stopped_by_signals(stop):
-            await _serve_until(stop, runtime.server(service.bindings), service, relay)
+            await _serve_until(stop, runtime.server(service.bindings), service, runtime_workers)
 
 
-async def _serve_until(stop: asyncio.Event, server: MeshServer, service: Service, relay: Worker) -> None:
+async def _serve_until(
+    stop: asyncio.Event, server: MeshServer, service: Service, runtime_workers: Sequence[Worker]
+) -> None:
     await server.start()
     background = _Background()
     try:
-        await background.start(service.consumers, [*service.workers, relay])
+        await background.start(service.consumers, [*service.workers, *runtime_workers])
         await stop.wait()
     finally:
         await server.shutdown()
