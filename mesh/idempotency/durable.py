@@ -77,7 +77,12 @@ _FINISH = (
     )
     .returning(records.c.request_id)
 )
-_UNLOCK = sa.update(records).where(_FENCED).values(owner=None, locked_until=sa.bindparam("locked_until"))
+_UNLOCK = (
+    sa.update(records)
+    .where(_FENCED)
+    .values(owner=None, locked_until=sa.bindparam("locked_until"), recovery_point=sa.bindparam("recovery_point"))
+    .returning(records.c.request_id)
+)
 _TAKE_OVER = (
     sa.update(records).where(_KEY).values(owner=sa.bindparam("owner"), locked_until=sa.bindparam("locked_until"))
 )
@@ -142,9 +147,10 @@ async def finish(conn: AsyncConnection, lease: Lease, outcome: Outcome, now: dat
     )
 
 
-async def unlock(conn: AsyncConnection, lease: Lease, now: datetime.datetime) -> None:
-    """Give the key up without an outcome: a retry resumes at once from the recovery point."""
-    await conn.execute(_UNLOCK, {**_params(lease.key), "k_owner": lease.owner, "locked_until": now})
+async def unlock(conn: AsyncConnection, lease: Lease, point: str, now: datetime.datetime) -> bool:
+    """Give the key up without an outcome, at recovery point `point`: a retry resumes from it at
+    once. False when this execution no longer holds the key."""
+    return await _fenced(conn, _UNLOCK, lease, recovery_point=point, locked_until=now)
 
 
 async def _inserted(conn: AsyncConnection, lease: Lease, fp: str, now: datetime.datetime) -> bool:

@@ -150,9 +150,12 @@ class IdempotencyGuard:
         await self.fast_path.complete(execution.lease.key, outcome, self._policy.ttl)
 
     async def _give_up(self, execution: Execution, fp: str) -> None:
-        """Unlock the record (its recovery point stays) and free the fast path for a retry."""
-        async with self._record_statement(execution) as conn:
-            await durable.unlock(conn, execution.lease, self._now())
+        """Unlock the record at the recovery point reached and free the fast path for a retry. In
+        a last phase the unlock records that phase; if the key was taken over, it rolls back."""
+        with contextlib.suppress(LockLost):
+            async with self._record_statement(execution) as conn:
+                if not await durable.unlock(conn, execution.lease, execution.recovery_point, self._now()):
+                    raise LockLost(f"{execution.lease.key.method}: the request_id was taken over")
         await self.fast_path.release(execution.lease.key, fp)
 
     @contextlib.asynccontextmanager

@@ -21,9 +21,12 @@ keep_effects) commits the phase before it propagates.
 The last phase of a guarded request (`last=True`) commits together with the request's outcome:
 its transaction stays open after the block, the guard writes the outcome in it when the
 handler returns (or raises), and one COMMIT makes both durable, so no crash can leave the
-phase's effects committed without the answer, and the request costs one commit less. After its
-block the handler may only work out its answer: no foreign call, since the transaction (and on
-SQLite the writer) is still held. A phase begun after it commits it first, as a phase of its own.
+phase's effects committed without the answer, and the request costs one commit less. That
+write also stands for the phase's own advance: the outcome (or the unlock, which records the
+phase's recovery point) is fenced on the owner like an advance, and the phase rolls back when
+it finds the key taken over, so the record is written once, not twice. After its block the
+handler may only work out its answer: no foreign call, since the transaction (and on SQLite the
+writer) is still held. A phase begun after it advances and commits it first, as a phase of its own.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class Execution:
 
     database: Database
     lease: durable.Lease
+    # The last phase it reached: committed, or (a last phase) to be committed with the outcome.
     recovery_point: str
     now: Callable[[], datetime.datetime]
     resumed_from: str = dataclasses.field(init=False)  # the recovery point it took the key over at
@@ -69,7 +73,8 @@ class Execution:
         return None if self._last is None else self._last[1]
 
     async def commit_last_phase(self) -> None:
-        """Commit the last phase's transaction (with whatever the guard wrote in it since)."""
+        """Commit the last phase's transaction, in which the guard has written the record (the
+        outcome, or the unlock at `recovery_point`)."""
         last, self._last = self._last, None
         if last is not None:
             await last[0].aclose()
@@ -78,6 +83,18 @@ class Execution:
         last, self._last = self._last, None
         if last is not None:
             await last[0].__aexit__(type(error), error, error.__traceback__)
+
+    async def _advance_and_commit_last_phase(self) -> None:
+        """For a phase begun after the last one: that one commits as a phase of its own."""
+        conn = self.last_phase
+        if conn is None:
+            return
+        try:
+            await _advance(conn, self, self.recovery_point)
+        except BaseException as err:
+            await self.roll_back_last_phase(err)
+            raise
+        await self.commit_last_phase()
 
 
 _current: contextvars.ContextVar[Execution | None] = contextvars.ContextVar("mesh_execution", default=None)
@@ -107,7 +124,7 @@ async def atomic_phase(
     request's last phase, committed with its outcome (see the module's docstring)."""
     execution = _current.get()
     if execution is not None:
-        await execution.commit_last_phase()  # a phase after the last one: that one commits first
+        await execution._advance_and_commit_last_phase()  # a phase after the last one: it commits first
     guarded = execution if execution is not None and execution.database is database else None
     transaction = contextlib.AsyncExitStack()
     conn = await transaction.enter_async_context(database.transaction())
@@ -119,13 +136,14 @@ async def atomic_phase(
             if not _keeps_effects(err):
                 raise
             kept = err  # leave the block normally so the phase commits, then raise it
-        if guarded is not None:
+        if guarded is not None and not last:
             await _advance(conn, guarded, recovery_point)
     except BaseException as err:
         await transaction.__aexit__(type(err), err, err.__traceback__)  # rolled back
         raise
     if last and guarded is not None:
-        guarded._last = (transaction, conn)  # the guard commits it, with the outcome
+        guarded._last = (transaction, conn)  # the guard's write records it and commits it
+        guarded.recovery_point = recovery_point
     else:
         await transaction.aclose()
     if kept is not None:

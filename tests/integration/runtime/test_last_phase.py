@@ -3,7 +3,8 @@ request's outcome, on SQLite and PostgreSQL: its writes are not visible until th
 answered and the outcome is stored; then both are. Whatever ends the handler after the block
 keeps what the phase wrote, as a committed phase would have: a final error is stored as the
 outcome, a transient one or a cancellation unlocks the key for a retry. An error inside the
-block rolls the phase back. A phase begun after the last one commits it first."""
+block rolls the phase back. A phase begun after the last one records and commits it first. A
+last phase whose key another execution took over meanwhile rolls back, whatever ends it."""
 
 from __future__ import annotations
 
@@ -179,6 +180,7 @@ async def test_cancelled_after_the_last_phase_keeps_its_effects_and_frees_the_ke
     assert await effect_ids(db) == {"a"}
     record = await record_of(db, key)
     assert record.owner is None and record.locked_until <= datetime.datetime.now(datetime.UTC)
+    assert record.recovery_point == "wrote_a"  # the unlock recorded the phase it committed
 
 
 async def test_an_error_inside_the_last_phase_rolls_it_back(db: Database, guard: IdempotencyGuard) -> None:
@@ -199,3 +201,57 @@ async def test_an_error_inside_the_last_phase_rolls_it_back(db: Database, guard:
 async def test_outside_a_guarded_request_a_last_phase_commits_as_it_ends(db: Database) -> None:
     await write(db, "plain", last=True)
     assert await seen_by_another_task(db) == {"plain"}
+
+
+async def test_a_phase_after_the_last_one_first_records_the_last_ones_point(
+    db: Database, guard: IdempotencyGuard
+) -> None:
+    key, request = keyed()
+    seen_inside_second: list[str] = []
+
+    async def handler() -> ps.CreatePaymentIntentResponse:
+        await write(db, "a", last=True)
+        async with atomic_phase(db, "wrote_b") as conn:
+            seen_inside_second.append((await asyncio.create_task(record_of(db, key))).recovery_point)
+            await conn.execute(sa.insert(effects).values(id="b"))
+            raise Boom
+
+    with pytest.raises(Boom):
+        await guard.run(key, request, RESPONSE, handler)
+
+    assert seen_inside_second == ["wrote_a"]  # committed with its point before the next phase began
+    assert await effect_ids(db) == {"a"}
+    assert (await record_of(db, key)).recovery_point == "wrote_a"
+
+
+async def take_over(db: Database, key: IdempotencyKey) -> None:
+    """Another execution takes the key over (its holder looked dead), between two phases."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            sa.update(idempotency_records)
+            .where(idempotency_records.c.request_id == key.request_id)
+            .values(owner="the-other-execution")
+        )
+
+
+@pytest.mark.parametrize("ending", ["answer", "transient error"])
+async def test_a_last_phase_whose_key_was_taken_over_rolls_back(
+    db: Database, guard: IdempotencyGuard, ending: str
+) -> None:
+    key, request = keyed()
+
+    async def handler() -> ps.CreatePaymentIntentResponse:
+        await asyncio.create_task(take_over(db, key))
+        await write(db, "a", last=True)
+        if ending == "transient error":
+            raise DomainError(Code.UNAVAILABLE, common.DEPENDENCY_UNAVAILABLE, "try again")
+        return RESPONSE()
+
+    with pytest.raises(DomainError) as raised:
+        await guard.run(key, request, RESPONSE, handler)
+
+    expected = Code.ABORTED if ending == "answer" else Code.UNAVAILABLE
+    assert raised.value.code is expected
+    assert await effect_ids(db) == set()  # the other execution answers for the key
+    record = await record_of(db, key)
+    assert (record.owner, record.recovery_point, record.status_code) == ("the-other-execution", "started", None)
