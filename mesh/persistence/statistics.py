@@ -43,13 +43,12 @@ _WITHOUT_STATISTICS = sa.text(
 async def analyze_tables_without_statistics(db: Database, min_rows: int = MIN_ROWS) -> tuple[list[str], int]:
     """ANALYZE each table of the database's schema that has `min_rows` written and no statistics;
     return the tables analyzed and how many are still waiting for rows."""
-    async with db.engine.connect() as connection:
-        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        tables = (await connection.execute(_WITHOUT_STATISTICS)).all()
-        ready = sorted(name for name, written in tables if written >= min_rows)
-        quote = connection.dialect.identifier_preparer.quote
-        for name in ready:
-            await connection.execute(sa.text(f"ANALYZE {quote(name)}"))
+    async with db.read() as conn:
+        tables = (await conn.execute(_WITHOUT_STATISTICS)).all()
+    ready = sorted(name for name, written in tables if written >= min_rows)
+    for name in ready:
+        async with db.statement() as conn:
+            await conn.execute(sa.text(f"ANALYZE {conn.dialect.identifier_preparer.quote(name)}"))
     return ready, len(tables) - len(ready)
 
 

@@ -47,16 +47,19 @@ async def db(postgres_schema_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def _written(db: Database, table: str) -> bool:
+async def _statistics_view(db: Database, query: sa.TextClause) -> list[sa.Row]:
+    """`query` on pg_stat_user_tables as it is now, not as this session last read it."""
     async with db.engine.connect() as conn:
         await conn.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
-        return dict((await conn.execute(_WRITTEN)).all()).get(table, 0) >= MIN_ROWS
+        return list((await conn.execute(query)).all())
+
+
+async def _written(db: Database, table: str) -> bool:
+    return dict(await _statistics_view(db, _WRITTEN)).get(table, 0) >= MIN_ROWS
 
 
 async def _analyzed(db: Database) -> set[str]:
-    async with db.engine.connect() as conn:
-        await conn.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
-        return set((await conn.scalars(_ANALYZED)).all())
+    return {name for (name,) in await _statistics_view(db, _ANALYZED)}
 
 
 async def _plan_of_key_lookup(db: Database) -> str:
