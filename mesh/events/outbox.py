@@ -12,6 +12,7 @@ from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.events.envelope import EventEnvelope, build_envelope
+from mesh.persistence import batched_write
 from mesh.persistence.tables import outbox
 
 
@@ -90,4 +91,5 @@ async def enqueue(conn: AsyncConnection, envelopes: Sequence[EventEnvelope], top
                 f"created_at_{row}": now,
                 f"next_attempt_at_{row}": now,
             }
-        await conn.execute(_insert_of(len(chunk)), values)
+        # Batched with the state change's own writes: one round trip on PostgreSQL.
+        await batched_write(conn, _insert_of(len(chunk)), values)

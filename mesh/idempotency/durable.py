@@ -4,8 +4,13 @@ The row is committed first, under a primary key of (tenant, method, request_id),
 and a lock: two executions of one key can never both hold it. The handler then runs in atomic
 phases (phases.py), each advancing the row's recovery point in its own transaction, and the
 outcome is stored last. Every write after the claim is fenced on the owner, so an execution that
-lost its lock (it stalled past locked_until and another took over) can no longer commit. This
-holds after a Redis flush or failover, which is why the fast path is only an optimisation.
+lost its lock (it stalled past locked_until and another took over) can no longer commit: the
+write raises LockLost, and its transaction rolls back. This holds after a Redis flush or
+failover, which is why the fast path is only an optimisation.
+
+The fenced writes are batched (mesh.persistence.batched_write): inside a PostgreSQL transaction
+they go with the phase's own writes in one round trip, and LockLost is raised when they are sent
+(by the transaction's next statement or its COMMIT), not when they are called.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.idempotency.keys import IdempotencyKey
 from mesh.idempotency.outcome import Outcome
+from mesh.persistence import batched_write
 from mesh.persistence.tables import idempotency_records as records
 from mesh.persistence.upserts import DIALECTS, insert_for
 
@@ -88,6 +94,10 @@ _TAKE_OVER = (
 )
 
 
+class LockLost(Exception):
+    """This execution stalled past its lock and another took the key over: it must stop."""
+
+
 class Held(enum.Enum):
     NEW = "new"  # nobody had the key: execute from the start
     RESUMED = "resumed"  # an execution that died left it: resume from its recovery point
@@ -129,14 +139,14 @@ async def claim(conn: AsyncConnection, lease: Lease, fp: str, now: datetime.date
     return await _existing(conn, lease, fp, row, now)
 
 
-async def advance(conn: AsyncConnection, lease: Lease, point: str, now: datetime.datetime) -> bool:
-    """Record `point` and renew the lock; False when this execution no longer holds the key."""
-    return await _fenced(conn, _ADVANCE, lease, recovery_point=point, locked_until=now + lease.lock_ttl)
+async def advance(conn: AsyncConnection, lease: Lease, point: str, now: datetime.datetime) -> None:
+    """Record `point` and renew the lock; LockLost when this execution no longer holds the key."""
+    await _fenced(conn, _ADVANCE, lease, recovery_point=point, locked_until=now + lease.lock_ttl)
 
 
-async def finish(conn: AsyncConnection, lease: Lease, outcome: Outcome, now: datetime.datetime) -> bool:
-    """Store the outcome and drop the lock; False when this execution no longer holds the key."""
-    return await _fenced(
+async def finish(conn: AsyncConnection, lease: Lease, outcome: Outcome, now: datetime.datetime) -> None:
+    """Store the outcome and drop the lock; LockLost when this execution no longer holds the key."""
+    await _fenced(
         conn,
         _FINISH,
         lease,
@@ -147,10 +157,10 @@ async def finish(conn: AsyncConnection, lease: Lease, outcome: Outcome, now: dat
     )
 
 
-async def unlock(conn: AsyncConnection, lease: Lease, point: str, now: datetime.datetime) -> bool:
+async def unlock(conn: AsyncConnection, lease: Lease, point: str, now: datetime.datetime) -> None:
     """Give the key up without an outcome, at recovery point `point`: a retry resumes from it at
-    once. False when this execution no longer holds the key."""
-    return await _fenced(conn, _UNLOCK, lease, recovery_point=point, locked_until=now)
+    once. LockLost when this execution no longer holds the key."""
+    await _fenced(conn, _UNLOCK, lease, recovery_point=point, locked_until=now)
 
 
 async def _inserted(conn: AsyncConnection, lease: Lease, fp: str, now: datetime.datetime) -> bool:
@@ -176,10 +186,14 @@ async def _existing(conn: AsyncConnection, lease: Lease, fp: str, row: sa.Row[An
     return Claimed(Held.RESUMED, row.recovery_point)
 
 
-async def _fenced(conn: AsyncConnection, statement: sa.Update, lease: Lease, **values: object) -> bool:
-    """Run `statement` on the row only while `lease` still owns it; False when it does not."""
-    found = await conn.execute(statement, {**_params(lease.key), "k_owner": lease.owner, **values})
-    return found.first() is not None
+async def _fenced(conn: AsyncConnection, statement: sa.Update, lease: Lease, **values: object) -> None:
+    """Run `statement` on the row only while `lease` still owns it; LockLost when it does not."""
+
+    def held(matched: int) -> None:
+        if matched == 0:
+            raise LockLost(f"{lease.key.method}: the request_id was taken over by another execution")
+
+    await batched_write(conn, statement, {**_params(lease.key), "k_owner": lease.owner, **values}, check=held)
 
 
 def _params(key: IdempotencyKey) -> dict[str, str]:

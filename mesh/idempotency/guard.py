@@ -143,10 +143,11 @@ class IdempotencyGuard:
         return _replay(outcome, response_class)
 
     async def _finish(self, execution: Execution, outcome: Outcome) -> None:
-        async with self._record_statement(execution) as conn:
-            stored = await durable.finish(conn, execution.lease, outcome, self._now())
-            if not stored:
-                raise self._in_progress()
+        try:
+            async with self._record_statement(execution) as conn:
+                await durable.finish(conn, execution.lease, outcome, self._now())
+        except LockLost:
+            raise self._in_progress() from None  # the execution that took over answers for the key
         await self.fast_path.complete(execution.lease.key, outcome, self._policy.ttl)
 
     async def _give_up(self, execution: Execution, fp: str) -> None:
@@ -154,8 +155,7 @@ class IdempotencyGuard:
         a last phase the unlock records that phase; if the key was taken over, it rolls back."""
         with contextlib.suppress(LockLost):
             async with self._record_statement(execution) as conn:
-                if not await durable.unlock(conn, execution.lease, execution.recovery_point, self._now()):
-                    raise LockLost(f"{execution.lease.key.method}: the request_id was taken over")
+                await durable.unlock(conn, execution.lease, execution.recovery_point, self._now())
         await self.fast_path.release(execution.lease.key, fp)
 
     @contextlib.asynccontextmanager

@@ -41,13 +41,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.errors import DomainError
 from mesh.idempotency import durable
+from mesh.idempotency.durable import LockLost
 from mesh.persistence import Database
 
 __all__ = ["Execution", "LockLost", "atomic_phase", "current_recovery_point", "resumed"]
-
-
-class LockLost(Exception):
-    """This execution stalled past its lock and another took the key over: it must stop."""
 
 
 @dataclasses.dataclass
@@ -161,8 +158,8 @@ def running(execution: Execution) -> Iterator[Execution]:
 
 
 async def _advance(conn: AsyncConnection, execution: Execution, point: str) -> None:
-    if not await durable.advance(conn, execution.lease, point, execution.now()):
-        raise LockLost(f"{execution.lease.key.method}: the request_id was taken over by another execution")
+    # Batched with the phase's writes: a LockLost comes when they are sent, before COMMIT.
+    await durable.advance(conn, execution.lease, point, execution.now())
     execution.recovery_point = point
 
 

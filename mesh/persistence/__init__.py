@@ -13,6 +13,7 @@ from mesh.persistence.database import (
     is_connection_lost,
     is_unique_violation,
 )
+from mesh.persistence.direct_writes import batched_write
 from mesh.persistence.maintenance import purge_expired_idempotency_records
 from mesh.persistence.migrations import RUNTIME_MIGRATIONS, MigrationSet, alembic_config, migrate, run_in_alembic_env
 from mesh.persistence.tables import NAMING_CONVENTION, idempotency_records, runtime_metadata
@@ -28,6 +29,7 @@ __all__ = [
     "PoolSettings",
     "UtcDateTime",
     "alembic_config",
+    "batched_write",
     "current_connection",
     "idempotency_records",
     "insert_for",

@@ -168,9 +168,10 @@ class Database:
                 yield joined
             return
         async with self._turn_to_write(), self._engine.connect() as connection, connection.begin():
-            direct = self._direct(connection)
-            with _entered(_Active(self, direct, task)):
-                yield direct
+            direct = DirectConnection(connection, self._write_compiler)
+            with _entered(_Active(self, cast(AsyncConnection, direct), task)):
+                yield cast(AsyncConnection, direct)
+            await direct.send_queued()  # inside the transaction: a failed check rolls it back
 
     def read(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
         """Reads: no write lock, no BEGIN/COMMIT round trips, nothing to commit.
@@ -225,10 +226,6 @@ class Database:
             else:  # the driver is in autocommit already (see _configure_sqlite_connection): no BEGIN
                 connection = await connection.execution_options(**{_AUTOCOMMIT: True})
             yield connection
-
-    def _direct(self, connection: AsyncConnection) -> AsyncConnection:
-        """`connection`, sending compiled statements to the driver itself (mesh.persistence.direct_writes)."""
-        return cast(AsyncConnection, DirectConnection(connection, self._write_compiler))
 
     def _turn_to_write(self) -> contextlib.AbstractAsyncContextManager[None]:
         return self._writer_gate.held() if self._writer_gate is not None else contextlib.nullcontext()

@@ -20,6 +20,10 @@ transaction is begun the way its cursor begins it (lazily, on the first statemen
 error is translated by the adapter and wrapped by `DBAPIError.instance`, so callers see the same
 IntegrityError (and `is_unique_violation`) either way.
 `tests/integration/persistence/test_direct_writes.py` holds this to the engine's behaviour.
+
+On PostgreSQL a write queued with `batched_write` waits for the transaction's next statement or
+its COMMIT and goes with the other writes queued, one round trip for all
+(mesh.persistence.write_batch).
 """
 
 from __future__ import annotations
@@ -32,13 +36,23 @@ from typing import Any, NoReturn, Protocol
 import asyncpg
 from sqlalchemy import Result, exc
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.dml import UpdateBase
 
 from mesh.persistence.compiled import CompiledStatement, Parameters, Reader, StatementCompiler
+from mesh.persistence.write_batch import Check, QueuedWrite, batchable, checked, combined
 
-__all__ = ["DirectConnection", "is_gone", "pool_translation", "run_on_asyncpg", "sqlite3_of", "translated"]
+__all__ = [
+    "DirectConnection",
+    "batched_write",
+    "is_gone",
+    "pool_translation",
+    "run_on_asyncpg",
+    "sqlite3_of",
+    "translated",
+]
 
 _ROWCOUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+|MERGE) (\d+)")
 
@@ -51,14 +65,22 @@ class DirectConnection(Reader):
         super().__init__(compiler)
         self._connection = connection
         self._adapter: Any = None  # SQLAlchemy's adapter of the driver's connection, once needed
+        self._queued: list[QueuedWrite] = []  # batched writes not sent yet (PostgreSQL)
+        # A batch whose check failed ran its writes all the same: the transaction may not commit.
+        self._failed: BaseException | None = None
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._connection, name)
+        value = getattr(self._connection, name)
+        if self._queued and callable(value):
+            raise RuntimeError(f"{name}() with batched writes not sent: only execute() sends them first")
+        return value
 
     def in_transaction(self) -> bool:
         return self._connection.in_transaction()
 
     async def execute(self, statement: Executable, parameters: Parameters = None, **options: Any) -> Result[Any]:
+        if self._queued or self._failed:
+            await self.send_queued()  # what it runs sees the writes queued before it
         bound = None if options else self._compiler.bind(statement, parameters)
         if bound is None:
             return await self._connection.execute(statement, parameters, **options)
@@ -74,9 +96,96 @@ class DirectConnection(Reader):
                 lost = self.dialect.name == "postgresql" and is_gone(adapter._connection)
                 raise translated(error, compiled.sql, arguments, adapter, lost=lost) from error
 
+    async def write(self, statement: Executable, parameters: Parameters, check: Check | None) -> None:
+        """See `batched_write`."""
+        if self._failed is not None:
+            await self.send_queued()  # raises: nothing more goes into a transaction that must roll back
+        queued = self._queueable(statement, parameters, check)
+        if queued is None:
+            result = await self.execute(statement, parameters)
+            try:
+                _check(result, check)
+            except BaseException as error:
+                self._failed = error  # as a batch's would: the transaction may only roll back
+                raise
+            return
+        if any(write.table == queued.table for write in self._queued):
+            await self.send_queued()  # one statement's CTEs cannot see each other's rows
+        self._queued.append(queued)
+
+    async def send_queued(self) -> None:
+        """Send the batched writes, one statement for all, and run their checks; the transaction
+        calls it before COMMIT. A check that raises leaves the transaction to roll back."""
+        if self._failed is not None:
+            raise RuntimeError("a batched write's check failed in this transaction: it can only roll back") from (
+                self._failed
+            )
+        queued, self._queued = self._queued, []
+        if not queued:
+            return
+        adapter = self._adapter or await self._driver_adapter()
+        async with adapter._execute_mutex:
+            if len(queued) == 1:
+                write = queued[0]
+                sql, arguments = write.compiled.sql, write.arguments
+            else:
+                sql, arguments = combined(queued)
+            try:
+                if len(queued) == 1:
+                    counts = [_matched(await _on_asyncpg(adapter, write.compiled, arguments))]
+                else:
+                    if adapter._transaction is None:
+                        await adapter._start_transaction()
+                    counts = list(await adapter._connection.fetchrow(sql, *arguments))
+            except Exception as error:
+                self._failed = error
+                raise translated(error, sql, arguments, adapter, lost=is_gone(adapter._connection)) from error
+        try:
+            checked(queued, counts)
+        except BaseException as error:
+            self._failed = error
+            raise
+
+    def _queueable(self, statement: Executable, parameters: Parameters, check: Check | None) -> QueuedWrite | None:
+        if self.dialect.name != "postgresql" or not self.in_transaction() or not isinstance(statement, UpdateBase):
+            return None
+        bound = self._compiler.bind(statement, parameters)
+        if bound is None or not batchable(bound[0]):
+            return None
+        return QueuedWrite(str(statement.table), bound[0], bound[1], check)
+
     async def _driver_adapter(self) -> Any:
         self._adapter = (await self._connection.get_raw_connection()).dbapi_connection
         return self._adapter
+
+
+async def batched_write(
+    conn: AsyncConnection, statement: Executable, parameters: Parameters = None, *, check: Check | None = None
+) -> None:
+    """A write whose result only `check` needs (it gets the rows the write matched, and raises to
+    fail the transaction). Inside a PostgreSQL transaction it is queued, and sent with the other
+    writes queued when the transaction next executes a statement or commits: one round trip for
+    them all, and `check` runs then. Anywhere else it runs, and is checked, at once. A check that
+    failed inside a transaction leaves it able only to roll back, even if the caller catches the
+    error: a batch's other writes ran with it."""
+    if isinstance(conn, DirectConnection):
+        await conn.write(statement, parameters, check)
+    else:
+        _check(await conn.execute(statement, parameters), check)
+
+
+def _check(result: Result[Any], check: Check | None) -> None:
+    if check is not None:
+        check(_matched(result))
+
+
+def _matched(result: Result[Any]) -> int:
+    """The rows a write matched: a compiled statement's result counts them (CompiledStatement.result);
+    the engine's counts the rows it returns only as they are read, and a buffered one has no count."""
+    if isinstance(result, CursorResult) and not result.returns_rows:
+        return result.rowcount
+    counted: int | None = None if isinstance(result, CursorResult) else getattr(result, "rowcount", None)
+    return len(result.all()) if counted is None else counted
 
 
 async def _on_asyncpg(adapter: Any, compiled: CompiledStatement, arguments: tuple[Any, ...]) -> Result[Any]:

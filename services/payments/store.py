@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.money import Money
 from mesh.pagination import Keyset, Page, PageRequest
-from mesh.persistence import UtcDateTime
+from mesh.persistence import UtcDateTime, batched_write
 from mesh.persistence.tables import NAMING_CONVENTION
 from services.payments.domain.intent import PaymentIntent
 from services.payments.domain.states import CaptureMethod, IntentState
@@ -163,18 +163,20 @@ async def save(
 ) -> None:
     """Save a transition; `pending` is what it leaves unresolved (otherwise no call is pending)."""
     values = {**_row(intent), **(_pending_values(pending) if pending else _NO_PENDING)}
-    result = await conn.execute(
-        _SAVE, {**values, "w_tenant": intent.tenant, "w_id": intent.id, "w_version": read_version}
-    )
-    if result.first() is None:
-        raise ConcurrentUpdate(f"{intent.tenant}/{intent.id} changed since version {read_version}")
+
+    def unchanged(matched: int) -> None:
+        if matched == 0:
+            raise ConcurrentUpdate(f"{intent.tenant}/{intent.id} changed since version {read_version}")
+
+    # Batched with the phase's other writes (one round trip on PostgreSQL); checked when sent.
+    where = {"w_tenant": intent.tenant, "w_id": intent.id, "w_version": read_version}
+    await batched_write(conn, _SAVE, {**values, **where}, check=unchanged)
 
 
 async def lease(conn: AsyncConnection, intent: PaymentIntent, call: PendingCall) -> None:
     """Record the call about to be sent; the intent's version stays (PSP keys derive from it)."""
-    await conn.execute(
-        _LEASE, {**_pending_values(call), "w_tenant": intent.tenant, "w_id": intent.id, "w_version": intent.version}
-    )
+    where = {"w_tenant": intent.tenant, "w_id": intent.id, "w_version": intent.version}
+    await batched_write(conn, _LEASE, {**_pending_values(call), **where})
 
 
 async def release(conn: AsyncConnection, intent: PaymentIntent, key: str, now: datetime.datetime) -> None:
@@ -240,7 +242,8 @@ async def insert_refund(
     psp_reference: str,
     created,
 ) -> None:
-    await conn.execute(
+    await batched_write(
+        conn,
         _INSERT_REFUND,
         dict(
             tenant=tenant,
@@ -269,7 +272,8 @@ async def load_refund(conn: AsyncConnection, tenant: str, intent_id: str, refund
 async def insert_capture(
     conn: AsyncConnection, *, tenant: str, capture_id: str, intent_id: str, amount: Money, psp_reference: str, created
 ) -> None:
-    await conn.execute(
+    await batched_write(
+        conn,
         _INSERT_CAPTURE,
         dict(
             tenant=tenant,
