@@ -148,6 +148,11 @@ class IdempotencyGuard:
                 await durable.finish(conn, execution.lease, outcome, self._now())
         except LockLost:
             raise self._in_progress() from None  # the execution that took over answers for the key
+        except BaseException:
+            # The outcome did not commit, nor did a last phase with it (a batched write's check
+            # failed, the connection was lost): free the key for a retry from the point committed.
+            await asyncio.shield(self._give_up(execution, outcome.fingerprint))
+            raise
         await self.fast_path.complete(execution.lease.key, outcome, self._policy.ttl)
 
     async def _give_up(self, execution: Execution, fp: str) -> None:

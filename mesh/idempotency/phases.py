@@ -60,6 +60,7 @@ class Execution:
     # The last phase's transaction and its connection, open until the guard has written the
     # outcome in it.
     _last: tuple[contextlib.AsyncExitStack, AsyncConnection] | None = dataclasses.field(default=None, init=False)
+    _before_last: str = dataclasses.field(default="", init=False)  # the point to go back to if it rolls back
 
     def __post_init__(self) -> None:
         self.resumed_from = self.recovery_point
@@ -74,11 +75,16 @@ class Execution:
         outcome, or the unlock at `recovery_point`)."""
         last, self._last = self._last, None
         if last is not None:
-            await last[0].aclose()
+            try:
+                await last[0].aclose()  # sends its batched writes first: a failed check rolls it back
+            except BaseException:
+                self.recovery_point = self._before_last
+                raise
 
     async def roll_back_last_phase(self, error: BaseException) -> None:
         last, self._last = self._last, None
         if last is not None:
+            self.recovery_point = self._before_last
             await last[0].__aexit__(type(error), error, error.__traceback__)
 
     async def _advance_and_commit_last_phase(self) -> None:
@@ -140,7 +146,7 @@ async def atomic_phase(
         raise
     if last and guarded is not None:
         guarded._last = (transaction, conn)  # the guard's write records it and commits it
-        guarded.recovery_point = recovery_point
+        guarded._before_last, guarded.recovery_point = guarded.recovery_point, recovery_point
     else:
         await transaction.aclose()
     if kept is not None:

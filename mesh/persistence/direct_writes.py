@@ -117,22 +117,17 @@ class DirectConnection(Reader):
         """Send the batched writes, one statement for all, and run their checks; the transaction
         calls it before COMMIT. A check that raises leaves the transaction to roll back."""
         if self._failed is not None:
-            raise RuntimeError("a batched write's check failed in this transaction: it can only roll back") from (
-                self._failed
-            )
+            raise RuntimeError("a batched write failed in this transaction: it can only roll back") from (self._failed)
         queued, self._queued = self._queued, []
         if not queued:
             return
         adapter = self._adapter or await self._driver_adapter()
+        alone = queued[0] if len(queued) == 1 else None
+        sql, arguments = (alone.compiled.sql, alone.arguments) if alone is not None else combined(queued)
         async with adapter._execute_mutex:
-            if len(queued) == 1:
-                write = queued[0]
-                sql, arguments = write.compiled.sql, write.arguments
-            else:
-                sql, arguments = combined(queued)
             try:
-                if len(queued) == 1:
-                    counts = [_matched(await _on_asyncpg(adapter, write.compiled, arguments))]
+                if alone is not None:
+                    counts = [_matched(await _on_asyncpg(adapter, alone.compiled, arguments))]
                 else:
                     if adapter._transaction is None:
                         await adapter._start_transaction()

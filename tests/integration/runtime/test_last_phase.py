@@ -28,7 +28,7 @@ from mesh.idempotency import (
     current_recovery_point,
     resumed,
 )
-from mesh.persistence import RUNTIME_MIGRATIONS, Database, idempotency_records, migrate
+from mesh.persistence import RUNTIME_MIGRATIONS, Database, batched_write, idempotency_records, migrate
 
 metadata = sa.MetaData()
 effects = sa.Table("test_last_phase_effects", metadata, sa.Column("id", sa.String(64), primary_key=True))
@@ -255,3 +255,42 @@ async def test_a_last_phase_whose_key_was_taken_over_rolls_back(
     assert await effect_ids(db) == set()  # the other execution answers for the key
     record = await record_of(db, key)
     assert (record.owner, record.recovery_point, record.status_code) == ("the-other-execution", "started", None)
+
+
+# Compiled once seen twice (mesh.persistence.compiled): only then is it batched on PostgreSQL.
+RENAME = sa.update(effects).where(effects.c.id == sa.bindparam("p_id")).values(id=sa.bindparam("new_id"))
+
+
+async def test_a_last_phase_whose_batched_check_fails_rolls_back_and_frees_the_key(
+    db: Database, guard: IdempotencyGuard
+) -> None:
+    """On PostgreSQL the last phase's batched writes are sent with the outcome, at its COMMIT:
+    a check that fails there rolls both back and frees the key, as a failure inside the block
+    does (SQLite checks in the block)."""
+
+    def refused(matched: int) -> None:
+        raise Boom(f"the rename matched {matched} rows")
+
+    for attempt in range(3):
+        key, request = keyed()
+
+        async def failing(attempt: int = attempt) -> ps.CreatePaymentIntentResponse:
+            async with atomic_phase(db, "renamed", last=True) as conn:
+                await batched_write(conn, sa.insert(effects), {"id": f"kept-{attempt}"})
+                await batched_write(conn, RENAME, {"p_id": "nothing", "new_id": "x"}, check=refused)
+            return RESPONSE()
+
+        with pytest.raises(Boom, match="matched 0 rows"):
+            await guard.run(key, request, RESPONSE, failing)
+
+        assert await effect_ids(db) == {f"retried-{i}" for i in range(attempt)}  # no kept-{attempt}
+        record = await record_of(db, key)
+        assert (record.owner, record.recovery_point, record.status_code) == (None, "started", None)
+
+        async def succeeding(attempt: int = attempt) -> ps.CreatePaymentIntentResponse:
+            assert not resumed()  # nothing of the failed attempt committed
+            await write(db, f"retried-{attempt}", last=True)
+            return RESPONSE()
+
+        assert await guard.run(key, request, RESPONSE, succeeding) == RESPONSE()
+        assert await effect_ids(db) == {f"retried-{i}" for i in range(attempt + 1)}
