@@ -79,9 +79,19 @@ class DirectConnection(Reader):
         return self._connection.in_transaction()
 
     async def execute(self, statement: Executable, parameters: Parameters = None, **options: Any) -> Result[Any]:
+        bound = None if options else self._compiler.bind(statement, parameters)
+        return await self._run(statement, parameters, bound, options)
+
+    async def _run(
+        self,
+        statement: Executable,
+        parameters: Parameters,
+        bound: tuple[CompiledStatement, tuple[Any, ...]] | None,
+        options: dict[str, Any],
+    ) -> Result[Any]:
+        """`statement`, compiled as `bound` (None: through the engine), after the writes queued."""
         if self._queued or self._failed:
             await self.send_queued()  # what it runs sees the writes queued before it
-        bound = None if options else self._compiler.bind(statement, parameters)
         if bound is None:
             return await self._connection.execute(statement, parameters, **options)
         compiled, arguments = bound
@@ -100,9 +110,11 @@ class DirectConnection(Reader):
         """See `batched_write`."""
         if self._failed is not None:
             await self.send_queued()  # raises: nothing more goes into a transaction that must roll back
-        queued = self._queueable(statement, parameters, check)
+        # Bound once: the compiler counts sightings, and compiles a statement on its second.
+        bound = self._compiler.bind(statement, parameters)
+        queued = self._queueable(statement, bound, check)
         if queued is None:
-            result = await self.execute(statement, parameters)
+            result = await self._run(statement, parameters, bound, {})
             try:
                 _check(result, check)
             except BaseException as error:
@@ -141,11 +153,12 @@ class DirectConnection(Reader):
             self._failed = error
             raise
 
-    def _queueable(self, statement: Executable, parameters: Parameters, check: Check | None) -> QueuedWrite | None:
-        if self.dialect.name != "postgresql" or not self.in_transaction() or not isinstance(statement, UpdateBase):
+    def _queueable(
+        self, statement: Executable, bound: tuple[CompiledStatement, tuple[Any, ...]] | None, check: Check | None
+    ) -> QueuedWrite | None:
+        if bound is None or self.dialect.name != "postgresql" or not self.in_transaction():
             return None
-        bound = self._compiler.bind(statement, parameters)
-        if bound is None or not batchable(bound[0]):
+        if not isinstance(statement, UpdateBase) or not batchable(bound[0]):
             return None
         return QueuedWrite(str(statement.table), bound[0], bound[1], check)
 

@@ -50,8 +50,9 @@ class QueuedWrite:
 
 
 def batchable(compiled: CompiledStatement) -> bool:
-    """Whether a compiled write can be a CTE of a batch: its only `$n` are its parameters."""
-    return "'" not in compiled.sql and '"$' not in compiled.sql
+    """Whether a compiled write can be a CTE of a batch: its only `$n` are its parameters, which
+    holds when it quotes nothing (a quoted literal or name could hold a `$n` of its own)."""
+    return "'" not in compiled.sql and '"' not in compiled.sql
 
 
 def combined(writes: Sequence[QueuedWrite]) -> tuple[str, tuple[Any, ...]]:
