@@ -151,8 +151,8 @@ def _compile(statement: Executable, dialect: Dialect, names_given: tuple[str, ..
     if compiled.insert_prefetch or compiled.update_prefetch:
         return None  # a column default computed in Python at execution
     names = tuple(compiled.positiontup or ())
-    if dialect.paramstyle not in ("qmark", "numeric_dollar") or len(set(names)) != len(names):
-        return None  # positional arguments, each parameter taken once
+    if dialect.paramstyle not in ("qmark", "numeric_dollar"):
+        return None  # positional arguments: `?` once per place a parameter appears, `$n` once per parameter
     params = [compiled.binds[name] for name in names]
     if any(param.callable is not None for param in params):
         return None  # a value computed at execution

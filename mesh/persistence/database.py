@@ -29,7 +29,7 @@ from mesh.persistence.compiled import StatementCompiler
 from mesh.persistence.direct_pool import DirectPool
 from mesh.persistence.direct_writes import DirectConnection, sqlite3_of
 from mesh.persistence.inline_reads import InlineReads
-from mesh.persistence.writer_gate import WriterGate
+from mesh.persistence.sqlite_writer import AUTOCOMMIT_OPTION, SqliteWriter, begin_immediate_inline
 
 __all__ = ["Database", "PoolSettings", "current_connection", "is_connection_lost", "is_unique_violation"]
 
@@ -62,9 +62,6 @@ class PoolSettings:
     direct_size: int = 10  # connections of statements outside transactions (mesh.persistence.direct_pool)
     timeout_seconds: float = 10.0
     pre_ping: bool = False  # a round trip per checkout; stale connections surface as retryable errors
-
-
-_AUTOCOMMIT = "mesh_autocommit"  # execution option that tells the begin hook to open no transaction
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,8 +106,8 @@ class Database:
         self._engine = engine
         self._inline_reads = inline_reads
         self._direct_pool = direct_pool
-        # SQLite: the process's writers take turns (mesh.persistence.writer_gate).
-        self._writer_gate = WriterGate(SQLITE_BUSY_TIMEOUT_MS / 1000) if self.dialect == "sqlite" else None
+        # SQLite: the process's writers take turns, and commit in groups (mesh.persistence.sqlite_writer).
+        self._sqlite_writer = SqliteWriter(engine, SQLITE_BUSY_TIMEOUT_MS) if self.dialect == "sqlite" else None
         self._write_compiler = StatementCompiler(engine.dialect)
         self._url = url if url is not None else engine.url.render_as_string(hide_password=False)
 
@@ -158,8 +155,9 @@ class Database:
         Inside a transaction of this database opened by the same task, this joins it: no new
         transaction, and only the outermost block commits. An exception raised inside a joined
         block and caught before it leaves the outer block does not undo the inner writes.
-        On SQLite the transaction holds the write lock from its first statement: keep it short,
-        and never await another task's transaction on the same database from inside it.
+        On SQLite the transaction holds the process's one writer from its start, and commits in
+        a group with the transactions queued behind it (mesh.persistence.sqlite_writer): keep it
+        short, and never await another task's transaction on the same database from inside it.
         """
         task = asyncio.current_task()
         joined = _innermost(task, self)
@@ -167,7 +165,14 @@ class Database:
             with _entered(_Active(self, joined, task)):
                 yield joined
             return
-        async with self._turn_to_write(), self._engine.connect() as connection, connection.begin():
+        if self._sqlite_writer is not None:
+            async with self._sqlite_writer.transaction() as turn:
+                direct = DirectConnection(turn.connection, self._write_compiler, adapter=turn.adapter)
+                with _entered(_Active(self, cast(AsyncConnection, direct), task)):
+                    yield cast(AsyncConnection, direct)
+                await direct.send_queued()  # raises if a write's check failed: roll back
+            return
+        async with self._engine.connect() as connection, connection.begin():
             direct = DirectConnection(connection, self._write_compiler)
             with _entered(_Active(self, cast(AsyncConnection, direct), task)):
                 yield cast(AsyncConnection, direct)
@@ -224,11 +229,11 @@ class Database:
             if self.dialect == "postgresql":
                 connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             else:  # the driver is in autocommit already (see _configure_sqlite_connection): no BEGIN
-                connection = await connection.execution_options(**{_AUTOCOMMIT: True})
+                connection = await connection.execution_options(**{AUTOCOMMIT_OPTION: True})
             yield connection
 
     def _turn_to_write(self) -> contextlib.AbstractAsyncContextManager[None]:
-        return self._writer_gate.held() if self._writer_gate is not None else contextlib.nullcontext()
+        return self._sqlite_writer.turn() if self._sqlite_writer is not None else contextlib.nullcontext()
 
     async def dispose(self) -> None:
         """Close every pooled connection: call it at shutdown, after the last transaction."""
@@ -333,26 +338,15 @@ def _enable_wal(cursor: Any) -> None:
 
 
 def _begin_immediate(connection: Any) -> None:
-    if connection.get_execution_options().get(_AUTOCOMMIT):
+    if connection.get_execution_options().get(AUTOCOMMIT_OPTION):
         return  # each statement on its own: a reader never waits for the write lock, a writer only while it writes
     # Take the write lock up front. A deferred transaction that reads first and then writes
     # cannot wait for the lock (SQLite would deadlock), so it fails at once with "database is
     # locked"; BEGIN IMMEDIATE instead queues for busy_timeout.
-    # First on the loop's thread without waiting: the lock is free unless another process holds
-    # it (this one's writers take turns, mesh.persistence.writer_gate), and taking a free lock is
-    # microseconds where aiosqlite's thread costs three hand-offs. Only a busy lock is waited for
-    # there, where the wait blocks no one else.
-    raw = sqlite3_of(connection.connection.dbapi_connection)
-    raw.execute("PRAGMA busy_timeout=0")
-    try:
-        raw.execute("BEGIN IMMEDIATE")
-        return
-    except sqlite3.OperationalError as error:
-        if error.sqlite_errorname != "SQLITE_BUSY":
-            raise
-    finally:
-        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # First on the loop's thread without waiting (mesh.persistence.sqlite_transactions); only a
+    # lock another process holds is waited for on aiosqlite's thread, where it blocks no one else.
+    if not begin_immediate_inline(sqlite3_of(connection.connection.dbapi_connection), SQLITE_BUSY_TIMEOUT_MS):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _reset_sqlite_connection(dbapi_connection: Any, _record: Any, _state: Any) -> None:

@@ -10,9 +10,9 @@ as the engine would (rows, rowcount); any other statement goes through the engin
 - SQLite: to the sqlite3 connection, on the event loop's thread. aiosqlite hands every call to a
   thread of its own and back (three hand-offs a statement), which was most of a payment's CPU
   on SQLite. Inside a transaction that cannot wait: BEGIN IMMEDIATE took the write lock when it
-  began, and a statement in WAL mode writes to memory (the fsync is COMMIT's, which stays on
-  aiosqlite's thread). On SQLite `statement()` is a transaction of one statement, so it is sent
-  here too.
+  began, and a statement in WAL mode writes to memory (the fsync is COMMIT's, one for a group
+  of transactions: mesh.persistence.sqlite_writer). On SQLite `statement()` is a transaction of
+  one statement, so it is sent here too.
 
 This leans on SQLAlchemy's adapters for asyncpg and aiosqlite (pinned in requirements.lock), the
 way their own cursors do: statements hold the adapter's execute mutex, the asyncpg adapter's
@@ -61,10 +61,13 @@ class DirectConnection(Reader):
     """The engine's AsyncConnection, with compiled statements sent to the driver directly. Anything
     else a caller uses (run_sync, get_raw_connection, …) is the engine connection's own."""
 
-    def __init__(self, connection: AsyncConnection, compiler: StatementCompiler) -> None:
+    def __init__(self, connection: AsyncConnection, compiler: StatementCompiler, *, adapter: Any = None) -> None:
+        """`adapter` given: the transaction is one of SQLite's inline ones (mesh.persistence.
+        sqlite_transactions), open on the adapter's connection, with none of SQLAlchemy's."""
         super().__init__(compiler)
         self._connection = connection
-        self._adapter: Any = None  # SQLAlchemy's adapter of the driver's connection, once needed
+        self._inline_transaction = adapter is not None
+        self._adapter: Any = adapter  # SQLAlchemy's adapter of the driver's connection, once needed
         self._queued: list[QueuedWrite] = []  # batched writes not sent yet (PostgreSQL)
         # A batch whose check failed ran its writes all the same: the transaction may not commit.
         self._failed: BaseException | None = None
@@ -76,7 +79,7 @@ class DirectConnection(Reader):
         return value
 
     def in_transaction(self) -> bool:
-        return self._connection.in_transaction()
+        return self._inline_transaction or self._connection.in_transaction()
 
     async def execute(self, statement: Executable, parameters: Parameters = None, **options: Any) -> Result[Any]:
         bound = None if options else self._compiler.bind(statement, parameters)

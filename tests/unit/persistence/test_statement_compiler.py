@@ -46,6 +46,39 @@ def test_values_bound_in_the_statement_are_its_arguments_in_sql_order() -> None:
     assert compiled.arguments({"p_id": "x"}) == (5, "x", 3)
 
 
+def test_a_parameter_used_twice_is_bound_at_each_place_it_appears() -> None:
+    # The relay's claim compares `now` and bounds `rows` twice: on SQLite each `?` takes its value
+    # again, on PostgreSQL `$n` is one parameter used twice.
+    low = sa.bindparam("low")
+    statement = sa.select(table.c.id).where(table.c.n >= low, table.c.d >= low, table.c.id == sa.bindparam("p_id"))
+    for dialect, arguments in ((sqlite.dialect(), (1, 1, "x")), (asyncpg.dialect(), (1, "x"))):
+        compiler = StatementCompiler(dialect)
+        compiler.lookup(statement)
+        compiled = compiler.lookup(statement)
+        assert compiled is not None, dialect.name
+        assert compiled.arguments({"low": 1, "p_id": "x"}) == arguments
+
+
+def test_a_statement_with_a_repeated_parameter_answers_on_sqlite_as_the_engine_does() -> None:
+    engine = sa.create_engine("sqlite://")
+    table.metadata.create_all(engine)
+    low = sa.bindparam("low")
+    statement = sa.select(table.c.id).where(table.c.n >= low, table.c.d >= low).order_by(table.c.id)
+    compiler = StatementCompiler(engine.dialect)
+    compiler.lookup(statement)
+    compiled = compiler.lookup(statement)
+    assert compiled is not None
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(table), [{"id": "a", "n": 1, "d": 5}, {"id": "b", "n": 5, "d": 5}, {"id": "c", "n": 5, "d": 1}]
+        )
+        by_engine = conn.execute(statement, {"low": 3}).scalars().all()
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        direct = [row[0] for row in raw.execute(compiled.sql, compiled.arguments({"low": 3})).fetchall()]
+    assert direct == by_engine == ["b"]
+
+
 def test_statements_whose_sql_depends_on_their_arguments_are_left_to_the_engine() -> None:
     expanding = sa.select(table).where(table.c.id.in_(sa.bindparam("ids", expanding=True)))
     literal_list = sa.select(table).where(table.c.id.in_(["a", "b"]))
