@@ -99,6 +99,9 @@ class Money:
     amount_minor: int
 
     def __post_init__(self) -> None:
+        if type(self.currency_code) is str and self.currency_code in _EXPONENTS and type(self.amount_minor) is int:
+            if _INT64_MIN <= self.amount_minor <= _INT64_MAX:
+                return  # the common case, on every row read: a known code (three capitals) and an int
         if not isinstance(self.currency_code, str) or not _CURRENCY_CODE.fullmatch(self.currency_code):
             raise ValueError(f"currency_code must be three upper-case letters (ISO 4217), not {self.currency_code!r}")
         if not is_known_currency(self.currency_code):

@@ -61,9 +61,9 @@ class CompiledStatement:
 
     def result(self, rows: Sequence[Sequence[Any]], rowcount: int | None = None) -> Result[Any]:
         """The rows as a Result; `rowcount`: the rows a write matched (its rows' count otherwise)."""
-        if self._processes_results:
-            pairs = [zip(row, self.results, strict=True) for row in rows]
-            rows = [tuple(value if process is None else process(value) for value, process in pair) for pair in pairs]
+        processed = self._processed
+        if processed:
+            rows = [_processed_row(row, processed) for row in rows]
         else:
             rows = [tuple(row) for row in rows]
         result: IteratorResult[Any] = IteratorResult(self._metadata, iter(rows))
@@ -75,8 +75,16 @@ class CompiledStatement:
         return SimpleResultMetaData(self.keys)  # read-only once built: every result shares it
 
     @functools.cached_property
-    def _processes_results(self) -> bool:
-        return any(process is not None for process in self.results)
+    def _processed(self) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+        """The columns whose values a result processor turns into Python's (most have none)."""
+        return tuple((index, process) for index, process in enumerate(self.results) if process is not None)
+
+
+def _processed_row(row: Sequence[Any], processed: tuple[tuple[int, Callable[[Any], Any]], ...]) -> tuple[Any, ...]:
+    values = list(row)
+    for index, process in processed:
+        values[index] = process(values[index])
+    return tuple(values)
 
 
 def buffered(result: CursorResult[Any]) -> Result[Any]:

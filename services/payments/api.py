@@ -129,6 +129,14 @@ class VaultApi(vault_service_pb2_grpc.VaultServiceServicer):
         )
 
 
+_CAPTURE_METHODS = {
+    method: cast(
+        payment_intent_pb2.CaptureMethod, payment_intent_pb2.CaptureMethod.Value(f"CAPTURE_METHOD_{method.name}")
+    )
+    for method in CaptureMethod
+}
+
+
 def to_proto(intent: PaymentIntent) -> payment_intent_pb2.PaymentIntent:
     message = payment_intent_pb2.PaymentIntent(
         name=intent_name(intent),
@@ -136,10 +144,7 @@ def to_proto(intent: PaymentIntent) -> payment_intent_pb2.PaymentIntent:
         amount_captured=intent.amount_captured.to_proto(),
         amount_refunded=intent.amount_refunded.to_proto(),
         state=state_to_proto(intent.state),
-        capture_method=cast(
-            payment_intent_pb2.CaptureMethod,
-            payment_intent_pb2.CaptureMethod.Value(f"CAPTURE_METHOD_{intent.capture_method.name}"),
-        ),
+        capture_method=_CAPTURE_METHODS[intent.capture_method],
         payment_method=intent.payment_method,
         order=intent.order,
         description=intent.description,

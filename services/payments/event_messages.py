@@ -17,11 +17,18 @@ def intent_name(intent: PaymentIntent) -> str:
 
 def state_to_proto(state: IntentState) -> payment_intent_pb2.PaymentIntentState:
     """The PaymentIntentState value of a domain state."""
-    # protoc's .pyi types an enum's Value() as a plain int, not as the enum it looks up.
-    return cast(
+    return _STATES[state]
+
+
+# Looked up once, not by name on every message. protoc's .pyi types an enum's Value() as a plain
+# int, not as the enum it looks up.
+_STATES = {
+    state: cast(
         payment_intent_pb2.PaymentIntentState,
         payment_intent_pb2.PaymentIntentState.Value(f"PAYMENT_INTENT_STATE_{state.name}"),
     )
+    for state in IntentState
+}
 
 
 def state_changed(intent: PaymentIntent, before: PaymentIntent | None) -> events_pb2.PaymentIntentStateChanged:
