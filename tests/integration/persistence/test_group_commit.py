@@ -7,30 +7,22 @@ from __future__ import annotations
 import asyncio
 import pathlib
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import exc, insert, text
 
-from mesh.persistence import RUNTIME_MIGRATIONS, Database, idempotency_records, migrate
+from mesh.persistence import Database, idempotency_records
 from mesh.persistence.sqlite_writer import SqliteWriter
 from tests.integration.persistence.records import record
 
 
 @pytest.fixture
-async def sqlite_db(tmp_path: pathlib.Path) -> AsyncIterator[Database]:
-    db = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'group.db'}")
-    await migrate(db, RUNTIME_MIGRATIONS)
-    yield db
-    await db.dispose()
-
-
-@pytest.fixture
-def outside(tmp_path: pathlib.Path) -> Callable[[], set[str]]:
+def outside(sqlite_path: pathlib.Path) -> Callable[[], set[str]]:
     """The request_ids committed, as another connection (a reader, another process) sees them."""
 
     def committed() -> set[str]:
-        with sqlite3.connect(tmp_path / "group.db") as other:
+        with sqlite3.connect(sqlite_path) as other:
             return {row[0] for row in other.execute("SELECT request_id FROM idempotency_records")}
 
     return committed

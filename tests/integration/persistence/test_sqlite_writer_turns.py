@@ -6,23 +6,14 @@ from __future__ import annotations
 import asyncio
 import pathlib
 import sqlite3
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import event, exc, insert, select
 
-from mesh.persistence import RUNTIME_MIGRATIONS, Database, idempotency_records, migrate
+from mesh.persistence import Database, idempotency_records
 from mesh.persistence.direct_writes import sqlite3_of
 from mesh.persistence.sqlite_writer import SqliteWriter
 from tests.integration.persistence.records import record
-
-
-@pytest.fixture
-async def sqlite_db(tmp_path: pathlib.Path) -> AsyncIterator[Database]:
-    db = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'gate.db'}")
-    await migrate(db, RUNTIME_MIGRATIONS)
-    yield db
-    await db.dispose()
 
 
 async def test_writers_take_turns_in_arrival_order(sqlite_db: Database) -> None:
@@ -83,13 +74,13 @@ def test_postgresql_has_no_gate(postgres_schema_url: str) -> None:
 
 
 async def test_a_writer_waits_for_another_process_holding_the_lock_instead_of_failing(
-    sqlite_db: Database, tmp_path: pathlib.Path
+    sqlite_db: Database, sqlite_path: pathlib.Path
 ) -> None:
     # BEGIN IMMEDIATE is tried on the loop's thread without waiting; a lock held elsewhere (here
     # another connection, as another process would) sends it to aiosqlite's thread to wait there.
     async with sqlite_db.transaction() as conn:  # a pooled connection, so the next one is not new
         await conn.execute(insert(idempotency_records), record(request_id="before"))
-    other = sqlite3.connect(tmp_path / "gate.db", isolation_level=None, check_same_thread=False)
+    other = sqlite3.connect(sqlite_path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
     waiting = asyncio.Event()
 
@@ -120,7 +111,7 @@ async def test_a_writer_waits_for_another_process_holding_the_lock_instead_of_fa
 
 
 async def test_a_connection_returned_inside_a_transaction_is_rolled_back_and_frees_the_lock(
-    sqlite_db: Database, tmp_path: pathlib.Path
+    sqlite_db: Database, sqlite_path: pathlib.Path
 ) -> None:
     # What a failed COMMIT would leave: the pool's reset (on the loop's thread) rolls it back.
     async with sqlite_db.engine.connect() as conn:
@@ -130,7 +121,7 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back_and_fre
             "INSERT INTO idempotency_records (tenant, method, request_id, fingerprint, created_at, "
             "expires_at, recovery_point) VALUES ('t', 'm', 'lost', 'f', '2026-01-01', '2099-01-01', 's')"
         )
-    other = sqlite3.connect(tmp_path / "gate.db", isolation_level=None, timeout=0)
+    other = sqlite3.connect(sqlite_path, isolation_level=None, timeout=0)
     other.execute("BEGIN IMMEDIATE")  # raises "database is locked" if the lock were still held
     other.execute("ROLLBACK")
     assert other.execute("SELECT count(*) FROM idempotency_records WHERE request_id = 'lost'").fetchone() == (0,)
