@@ -99,12 +99,13 @@ class Money:
     amount_minor: int
 
     def __post_init__(self) -> None:
-        if type(self.currency_code) is str and self.currency_code in _EXPONENTS and type(self.amount_minor) is int:
-            if _INT64_MIN <= self.amount_minor <= _INT64_MAX:
-                return  # the common case, on every row read: a known code (three capitals) and an int
-        if not isinstance(self.currency_code, str) or not _CURRENCY_CODE.fullmatch(self.currency_code):
-            raise ValueError(f"currency_code must be three upper-case letters (ISO 4217), not {self.currency_code!r}")
+        # Every known code is three capitals, so the format is looked at only to word a refusal:
+        # the common case (every row read) is one dict lookup.
         if not is_known_currency(self.currency_code):
+            if not isinstance(self.currency_code, str) or not _CURRENCY_CODE.fullmatch(self.currency_code):
+                raise ValueError(
+                    f"currency_code must be three upper-case letters (ISO 4217), not {self.currency_code!r}"
+                )
             raise ValueError(f"currency_code must be an ISO 4217 currency, not {self.currency_code!r}")
         _require_int(self.amount_minor, "amount_minor")
         if not _INT64_MIN <= self.amount_minor <= _INT64_MAX:

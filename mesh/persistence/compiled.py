@@ -63,7 +63,7 @@ class CompiledStatement:
         """The rows as a Result; `rowcount`: the rows a write matched (its rows' count otherwise)."""
         processed = self._processed
         if processed:
-            rows = [_processed_row(row, processed) for row in rows]
+            rows = [_processed_row(row, processed, len(self.results)) for row in rows]
         else:
             rows = [tuple(row) for row in rows]
         result: IteratorResult[Any] = IteratorResult(self._metadata, iter(rows))
@@ -80,8 +80,12 @@ class CompiledStatement:
         return tuple((index, process) for index, process in enumerate(self.results) if process is not None)
 
 
-def _processed_row(row: Sequence[Any], processed: tuple[tuple[int, Callable[[Any], Any]], ...]) -> tuple[Any, ...]:
+def _processed_row(
+    row: Sequence[Any], processed: tuple[tuple[int, Callable[[Any], Any]], ...], width: int
+) -> tuple[Any, ...]:
     values = list(row)
+    if len(values) != width:
+        raise ValueError(f"a row of {len(values)} columns for a statement of {width}")
     for index, process in processed:
         values[index] = process(values[index])
     return tuple(values)

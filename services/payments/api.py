@@ -130,9 +130,7 @@ class VaultApi(vault_service_pb2_grpc.VaultServiceServicer):
 
 
 _CAPTURE_METHODS = {
-    method: cast(
-        payment_intent_pb2.CaptureMethod, payment_intent_pb2.CaptureMethod.Value(f"CAPTURE_METHOD_{method.name}")
-    )
+    method: cast(payment_intent_pb2.CaptureMethod, payment_intent_pb2.CaptureMethod.Value(method.proto_name))
     for method in CaptureMethod
 }
 

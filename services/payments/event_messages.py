@@ -25,7 +25,7 @@ def state_to_proto(state: IntentState) -> payment_intent_pb2.PaymentIntentState:
 _STATES = {
     state: cast(
         payment_intent_pb2.PaymentIntentState,
-        payment_intent_pb2.PaymentIntentState.Value(f"PAYMENT_INTENT_STATE_{state.name}"),
+        payment_intent_pb2.PaymentIntentState.Value(state.proto_name),
     )
     for state in IntentState
 }

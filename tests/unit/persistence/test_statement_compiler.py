@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import asyncpg
 
 from mesh.persistence.compiled import StatementCompiler
+from mesh.persistence.timestamps import UtcDateTime
 
 table = sa.Table(
     "t",
@@ -108,3 +112,18 @@ def test_a_write_needing_a_python_default_or_a_read_only_lookup_is_left_to_the_e
 
     assert [compiler.lookup(insert, {"id": "a"}) for _ in range(3)] == [None, None, None]  # d's default
     assert [compiler.lookup(update, reads_only=True) for _ in range(3)] == [None, None, None]
+
+
+def test_only_the_columns_with_a_result_processor_are_processed_and_a_short_row_is_refused() -> None:
+    stamped = sa.Table("stamped", sa.MetaData(), sa.Column("id", sa.String), sa.Column("at", UtcDateTime))
+    statement = sa.select(stamped).where(stamped.c.id == sa.bindparam("p_id"))
+    compiler = StatementCompiler(sqlite.dialect())
+    compiler.lookup(statement)
+    compiled = compiler.lookup(statement)
+    assert compiled is not None
+
+    row = compiled.result([("x", "2026-12-03 12:00:00.000000")]).one()
+
+    assert row.id == "x" and row.at == datetime.datetime(2026, 12, 3, 12, tzinfo=datetime.UTC)
+    with pytest.raises(ValueError, match="a row of 1 columns for a statement of 2"):
+        compiled.result([("x",)])
