@@ -20,7 +20,7 @@ import dataclasses
 import os
 import pathlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 
 import grpc
 import pytest
@@ -96,9 +96,13 @@ class Drill:
         port = await self._payments.start(serving_port)
         self._channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
 
-    async def kill_payments(self) -> None:
+    async def kill_payments(self, in_flight: Sequence[asyncio.Future] = ()) -> list[object]:
+        """SIGKILL payments, then close the channel once the calls `in_flight` have ended (closing
+        it first would cancel them before they learn the server died); what each call ended with."""
         await self._payments.kill()
+        outcomes = await asyncio.gather(*in_flight, return_exceptions=True)
         await self._channel.close()
+        return outcomes
 
     async def close(self) -> None:
         if self._payments is not None:
@@ -167,12 +171,9 @@ class Drill:
         ]
         for hold in holds:
             await hold.held(timeout=HOLD_DEADLINE)
-        await self._payments.kill()
-        for call in calls:
-            with pytest.raises(grpc.aio.AioRpcError) as died:
-                await call
-            assert died.value.code() is grpc.StatusCode.UNAVAILABLE  # the caller never got an answer
-        await self._channel.close()
+        for died in await self.kill_payments(calls):
+            assert isinstance(died, grpc.aio.AioRpcError), died
+            assert died.code() is grpc.StatusCode.UNAVAILABLE  # the caller never got an answer
         for hold in holds:
             await hold.release(timeout=HOLD_DEADLINE)  # BEFORE: the PSP executes it now, for nobody
         return request_ids
@@ -360,3 +361,45 @@ async def test_a_retry_after_the_janitor_settled_the_killed_call_answers_it_and_
     assert_answered_in_full(point, await drill.retried(point, name, request_id))
 
     await drill.assert_money_moved_once(point, name)
+
+
+CONCURRENT_PAYMENTS = 24
+ANSWERED_BEFORE_KILL = 8  # the kill lands with the rest in flight: mid-transaction, mid-group, mid-PSP call
+
+
+async def test_a_kill_under_concurrent_payments_keeps_every_answered_payment_and_moves_money_once(
+    drill: Drill,
+) -> None:
+    """SIGKILL while many payments are in flight. Those whose transactions commit together
+    (SQLite's group commit), some acknowledged and some not, meet the kill at whatever point each
+    has reached. Every payment a caller was told succeeded is still there after the restart, and
+    every payment retried under its request_id ends captured once, with one authorization and one
+    capture at the PSP and one of each event."""
+    names = [await drill.intent_ready_for(AUTHORIZATION) for _ in range(CONCURRENT_PAYMENTS)]
+    request_ids = [str(uuid.uuid4()) for _ in names]
+    answered: dict[str, pi.PaymentIntent] = {}
+    enough = asyncio.Event()
+
+    async def pay(name: str, request_id: str) -> None:
+        response = await drill.call(AUTHORIZATION, name, request_id)
+        answered[name] = response.payment_intent
+        if len(answered) >= ANSWERED_BEFORE_KILL:
+            enough.set()
+
+    calls = [asyncio.ensure_future(pay(n, r)) for n, r in zip(names, request_ids, strict=True)]
+    await asyncio.wait_for(enough.wait(), CALL_DEADLINE)
+    outcomes = await drill.kill_payments(calls)
+    unanswered = [name for name in names if name not in answered]
+    died = [outcome for outcome in outcomes if outcome is not None]
+    assert len(died) == len(unanswered)
+    assert all(isinstance(o, grpc.aio.AioRpcError) and o.code() is grpc.StatusCode.UNAVAILABLE for o in died), died
+    assert all(intent.state == pi.PAYMENT_INTENT_STATE_SUCCEEDED for intent in answered.values())
+
+    await drill.start_payments()
+    for name in answered:  # acknowledged before the kill: committed, whatever the kill cut short
+        assert (await drill.intent(name)).state == pi.PAYMENT_INTENT_STATE_SUCCEEDED
+    for name, request_id in zip(names, request_ids, strict=True):
+        assert_answered_in_full(AUTHORIZATION, await drill.retried(AUTHORIZATION, name, request_id))
+    for name in names:
+        await drill.assert_money_moved_once(AUTHORIZATION, name)
+    assert unanswered, "the kill came after every payment had been answered: nothing was drilled"
