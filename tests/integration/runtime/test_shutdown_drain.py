@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import pathlib
 import uuid
 
 import grpc
 import pytest
+import sqlalchemy as sa
 from google.rpc import error_details_pb2
 
 from commerce.payments.v1 import payment_service_pb2 as ps
@@ -18,6 +20,8 @@ from commerce.payments.v1 import payment_service_pb2_grpc
 from commerce.type.v1 import money_pb2
 from mesh.context import CALLER_HEADER, TENANT_HEADER
 from mesh.errors import DomainError, common
+from mesh.persistence import Database
+from services.payments.store import payment_intents
 from tests.integration.runtime.conftest import Mesh, status_of
 from tests.integration.runtime.service_process import ServiceProcess
 from tests.waiting import eventually
@@ -33,6 +37,7 @@ class Outcomes:
     codes: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     refusals: list[DomainError] = dataclasses.field(default_factory=list)
     others: list[str] = dataclasses.field(default_factory=list)
+    created: list[str] = dataclasses.field(default_factory=list)  # intents the server said it created
     enough: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
     def record(self, code: grpc.StatusCode, error: grpc.aio.AioRpcError | None = None) -> None:
@@ -45,15 +50,25 @@ class Outcomes:
             self.refusals.append(DomainError.from_status(status_of(error)))
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_env(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> dict[str, str]:
+    """SQLite (its writers commit in groups) or PostgreSQL and Redis."""
+    if request.param == "sqlite":
+        return {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'payments.db'}"}
+    return {
+        "DATABASE_URL": request.getfixturevalue("postgres_schemas")(),
+        "REDIS_URL": request.getfixturevalue("redis_server").url,
+        "REDIS_KEY_PREFIX": f"drain-{uuid.uuid4().hex}:",
+    }
+
+
 @pytest.fixture
-def payments_process(postgres_schemas, redis_server):
-    """The payments service on PostgreSQL and Redis in its own process, with a short drain."""
+def payments_process(database_env: dict[str, str]):
+    """The payments service in its own process, with a short drain."""
     process = ServiceProcess(
         "services.payments.main",
         {
-            "DATABASE_URL": postgres_schemas(),
-            "REDIS_URL": redis_server.url,
-            "REDIS_KEY_PREFIX": f"drain-{uuid.uuid4().hex}:",
+            **database_env,
             "SHUTDOWN_DRAIN_SECONDS": "0.5",
             "SHUTDOWN_GRACE_SECONDS": "10",
             "MAX_CONCURRENT_CALLS": str(CLIENTS * 2),
@@ -79,6 +94,7 @@ async def client(stub: payment_service_pb2_grpc.PaymentServiceStub, tenant: str,
                 timeout=15,
             )
             outcomes.record(grpc.StatusCode.OK)
+            outcomes.created.append(created.payment_intent.name)
             await stub.GetPaymentIntent(
                 ps.GetPaymentIntentRequest(name=created.payment_intent.name), metadata=metadata, timeout=15
             )
@@ -90,7 +106,9 @@ async def client(stub: payment_service_pb2_grpc.PaymentServiceStub, tenant: str,
 
 
 @pytest.mark.slow
-async def test_sigterm_under_load_answers_every_call_ok_or_unavailable(payments_process: ServiceProcess) -> None:
+async def test_sigterm_under_load_answers_every_call_ok_or_unavailable_and_keeps_every_write_it_acknowledged(
+    payments_process: ServiceProcess, database_env: dict[str, str]
+) -> None:
     port = payments_process.wait_until_serving()
     outcomes = Outcomes()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
@@ -107,6 +125,16 @@ async def test_sigterm_under_load_answers_every_call_ok_or_unavailable(payments_
     assert exit_code == 0, payments_process.log()
     assert outcomes.codes["OK"] >= SUCCESSES_BEFORE_SIGTERM and outcomes.refusals
     assert all(r.detail(error_details_pb2.RetryInfo) is not None for r in outcomes.refusals)
+    assert await stored_intents(database_env["DATABASE_URL"]) >= {name.rsplit("/", 1)[-1] for name in outcomes.created}
+
+
+async def stored_intents(url: str) -> set[str]:
+    database = Database.from_url(url)
+    try:
+        async with database.read() as conn:
+            return set((await conn.execute(sa.select(payment_intents.c.id))).scalars())
+    finally:
+        await database.dispose()
 
 
 @pytest.mark.parametrize("mesh", ["embedded"], indirect=True)
