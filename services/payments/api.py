@@ -17,6 +17,7 @@ from commerce.payments.v1 import vault_service_pb2 as vs
 from mesh.context import current_tenant
 from mesh.money import Money
 from mesh.pagination import PageRequest
+from mesh.proto_fields import money_fields, timestamp_fields
 from mesh.resources import ResourceName
 from services.payments.app import PaymentsApp, intent_name, state_to_proto
 from services.payments.domain.intent import PaymentIntent
@@ -136,11 +137,12 @@ _CAPTURE_METHODS = {
 
 
 def to_proto(intent: PaymentIntent) -> payment_intent_pb2.PaymentIntent:
-    message = payment_intent_pb2.PaymentIntent(
+    # Nested values as field dicts (mesh.proto_fields): the constructor fills them in place.
+    return payment_intent_pb2.PaymentIntent(
         name=intent_name(intent),
-        amount=intent.amount.to_proto(),
-        amount_captured=intent.amount_captured.to_proto(),
-        amount_refunded=intent.amount_refunded.to_proto(),
+        amount=money_fields(intent.amount),
+        amount_captured=money_fields(intent.amount_captured),
+        amount_refunded=money_fields(intent.amount_refunded),
         state=state_to_proto(intent.state),
         capture_method=_CAPTURE_METHODS[intent.capture_method],
         payment_method=intent.payment_method,
@@ -149,12 +151,10 @@ def to_proto(intent: PaymentIntent) -> payment_intent_pb2.PaymentIntent:
         psp=intent.psp,
         psp_reference=intent.psp_reference,
         decline_code=intent.decline_code,
+        fee=None if intent.fee is None else money_fields(intent.fee),
+        create_time=timestamp_fields(intent.created),
+        update_time=timestamp_fields(intent.updated),
     )
-    if intent.fee is not None:
-        message.fee.CopyFrom(intent.fee.to_proto())
-    message.create_time.FromDatetime(intent.created)
-    message.update_time.FromDatetime(intent.updated)
-    return message
 
 
 def _state(state: int) -> IntentState | None:
