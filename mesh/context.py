@@ -14,7 +14,7 @@ TENANT_HEADER = "x-commerce-tenant"
 CALLER_HEADER = "x-commerce-caller"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class RequestContext:
     """The incoming call's identity and deadline."""
 

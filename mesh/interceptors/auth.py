@@ -52,10 +52,11 @@ def _context_of(call: Call) -> request_context.RequestContext:
 def _refuse_repeated_identity(metadata: Iterable[tuple[str, str | bytes]]) -> None:
     """Two tenant (or caller) entries are ambiguous: which one did the gateway verify? The
     metadata dict keeps only the last, so count the raw entries."""
-    keys = [key for key, _ in metadata]
-    for header in IDENTITY_HEADERS:
-        if keys.count(header) > 1:
-            raise _unauthenticated(f"{header} metadata must appear once, not {keys.count(header)} times")
+    identity = [key for key, _ in metadata if key in IDENTITY_HEADERS]
+    if len(identity) > len(set(identity)):  # some header appears twice
+        for header in IDENTITY_HEADERS:
+            if identity.count(header) > 1:
+                raise _unauthenticated(f"{header} metadata must appear once, not {identity.count(header)} times")
 
 
 def _unauthenticated(message: str) -> DomainError:
