@@ -85,3 +85,25 @@ def test_metric_exporter_for_collector_is_otlp_grpc(endpoint):
         assert isinstance(exporter, OTLPMetricExporter)
     finally:
         exporter.shutdown()
+
+
+def test_two_recorders_on_one_provider_are_both_counted(captured_metrics):
+    # The SDK keeps only the first observable counter of a name: the recorders must share it.
+    first, second = RpcMetrics(captured_metrics.provider), RpcMetrics(captured_metrics.provider)
+
+    first.record(CAPTURE, grpc.StatusCode.OK, 0.01)
+    second.record(CAPTURE, grpc.StatusCode.OK, 0.02)
+    second.record(CAPTURE, grpc.StatusCode.INTERNAL, 0.03)
+
+    counts = _by_attributes(captured_metrics.points("rpc.server.requests"))
+    assert counts[(("rpc.grpc.status_code", "OK"), ("rpc.method", CAPTURE))].value == 2
+    assert counts[(("rpc.grpc.status_code", "INTERNAL"), ("rpc.method", CAPTURE))].value == 1
+
+
+def test_requests_are_cumulative_across_collections(captured_metrics):
+    rpc = RpcMetrics(captured_metrics.provider)
+    rpc.record(CAPTURE, grpc.StatusCode.OK, 0.01)
+    assert [p.value for p in captured_metrics.points("rpc.server.requests")] == [1]
+
+    rpc.record(CAPTURE, grpc.StatusCode.OK, 0.01)
+    assert [p.value for p in captured_metrics.points("rpc.server.requests")] == [2]
