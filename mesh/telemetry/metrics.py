@@ -83,10 +83,10 @@ class _Tally:
 
     def add(self, values: tuple[str, str]) -> dict[str, str]:
         """Count one for `values` (one per key); returns their attributes, built once per set."""
-        self._counts[values] += 1
         attributes = self._attributes.get(values)
-        if attributes is None:
+        if attributes is None:  # before the count: the exporter's thread looks a counted set up
             attributes = self._attributes[values] = dict(zip(self._keys, values, strict=True))
+        self._counts[values] += 1
         return attributes
 
     def _observe(self, options: CallbackOptions) -> Iterable[Observation]:
