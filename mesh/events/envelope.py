@@ -15,10 +15,11 @@ import datetime
 import functools
 import uuid
 
-from google.protobuf import any_pb2, descriptor_pool, message_factory, timestamp_pb2
+from google.protobuf import any_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError, Message
 
 from commerce.event.v1 import envelope_pb2
+from mesh.proto_fields import timestamp_fields
 from mesh.resources import TENANT_ID, TENANT_PREFIX
 from mesh.telemetry import inject_traceparent
 
@@ -44,8 +45,6 @@ def build_envelope(
     """Wrap a domain event, stamping the current trace context; the id is fresh unless given."""
     data = any_pb2.Any()
     data.Pack(event)
-    time = timestamp_pb2.Timestamp()
-    time.FromDatetime(occurred or datetime.datetime.now(datetime.UTC))
     trace = inject_traceparent({})
     return EventEnvelope(
         id=event_id or str(uuid.uuid4()),
@@ -54,7 +53,7 @@ def build_envelope(
         type=event.DESCRIPTOR.full_name,
         subject=subject,
         tenant=tenant,
-        time=time,
+        time=timestamp_fields(occurred or datetime.datetime.now(datetime.UTC)),  # filled in place
         data=data,
         traceparent=trace.get("traceparent", ""),
         tracestate=trace.get("tracestate", ""),

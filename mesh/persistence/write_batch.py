@@ -57,17 +57,26 @@ def batchable(compiled: CompiledStatement) -> bool:
 
 def combined(writes: Sequence[QueuedWrite]) -> tuple[str, tuple[Any, ...]]:
     """One statement running `writes` and answering how many rows each matched, with its arguments."""
+    sql = _combined_sql(tuple(write.compiled for write in writes))
+    return sql, tuple(argument for write in writes for argument in write.arguments)
+
+
+# A handler queues the same statements in the same order on every call: renumbering their
+# placeholders was 3% of a payment's CPU. Keyed by the compiled statements themselves (compared
+# by identity), each built once by the compiler; the few shapes a service has fit easily.
+@functools.lru_cache(maxsize=512)
+def _combined_sql(statements: tuple[CompiledStatement, ...]) -> str:
     ctes: list[str] = []
     counts: list[str] = []
-    arguments: list[Any] = []
-    for index, write in enumerate(writes):
-        sql = _PLACEHOLDER.sub(functools.partial(_shifted, by=len(arguments)), write.compiled.sql)
-        if not write.compiled.returns_rows:
+    taken = 0  # placeholders used by the statements before this one
+    for index, compiled in enumerate(statements):
+        sql = _PLACEHOLDER.sub(functools.partial(_shifted, by=taken), compiled.sql)
+        if not compiled.returns_rows:
             sql += " RETURNING 1"
         ctes.append(f"w{index} AS ({sql})")
         counts.append(f"(SELECT count(*) FROM w{index})")
-        arguments.extend(write.arguments)
-    return f"WITH {', '.join(ctes)} SELECT {', '.join(counts)}", tuple(arguments)
+        taken += len(compiled.names)
+    return f"WITH {', '.join(ctes)} SELECT {', '.join(counts)}"
 
 
 def _shifted(found: re.Match[str], *, by: int) -> str:
