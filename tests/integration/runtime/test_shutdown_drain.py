@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
-import pathlib
 import uuid
 
 import grpc
@@ -22,6 +21,7 @@ from mesh.context import CALLER_HEADER, TENANT_HEADER
 from mesh.errors import DomainError, common
 from mesh.persistence import Database
 from services.payments.store import payment_intents
+from tests.fixtures.services import ServiceStack
 from tests.integration.runtime.conftest import Mesh, status_of
 from tests.integration.runtime.service_process import ServiceProcess
 from tests.waiting import eventually
@@ -50,16 +50,10 @@ class Outcomes:
             self.refusals.append(DomainError.from_status(status_of(error)))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_env(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> dict[str, str]:
+@pytest.fixture
+def database_env(service_stack: ServiceStack) -> dict[str, str]:
     """SQLite (its writers commit in groups) or PostgreSQL and Redis."""
-    if request.param == "sqlite":
-        return {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'payments.db'}"}
-    return {
-        "DATABASE_URL": request.getfixturevalue("postgres_schemas")(),
-        "REDIS_URL": request.getfixturevalue("redis_server").url,
-        "REDIS_KEY_PREFIX": f"drain-{uuid.uuid4().hex}:",
-    }
+    return service_stack.environment("payments")
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ from services.payments.psp.factory import SANDBOX_ALPHA
 from services.payments.psp.sandbox_control import HeldCall, SandboxControl
 from services.payments.psp.sandbox_holds import AFTER, BEFORE
 from services.payments.store import refunds
+from tests.fixtures.services import ServiceStack
 from tests.integration.payments.service.drill_processes import ChildProcess, port_line, python_module, serving_port
 from tests.waiting import eventually
 
@@ -275,15 +276,9 @@ def _settled(point: KillPoint, intent: pi.PaymentIntent) -> bool:
 # Fixtures: the two processes, on SQLite and on PostgreSQL + Redis.
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_env(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> dict[str, str]:
-    if request.param == "sqlite":
-        return {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'payments.db'}"}
-    return {
-        "DATABASE_URL": request.getfixturevalue("postgres_schemas")(),
-        "REDIS_URL": request.getfixturevalue("redis_server").url,
-        "REDIS_KEY_PREFIX": f"drill-{uuid.uuid4().hex}:",
-    }
+@pytest.fixture
+def database_env(service_stack: ServiceStack) -> dict[str, str]:
+    return service_stack.environment("payments")
 
 
 @pytest.fixture
