@@ -29,6 +29,7 @@ from mesh.persistence.compiled import StatementCompiler
 from mesh.persistence.direct_pool import DirectPool
 from mesh.persistence.direct_writes import DirectConnection, sqlite3_of
 from mesh.persistence.inline_reads import InlineReads
+from mesh.persistence.postgres_transactions import driven_transaction
 from mesh.persistence.sqlite_writer import AUTOCOMMIT_OPTION, SqliteWriter, begin_immediate_inline
 
 __all__ = ["Database", "PoolSettings", "current_connection", "is_connection_lost", "is_unique_violation"]
@@ -172,8 +173,8 @@ class Database:
                     yield cast(AsyncConnection, direct)
                 await direct.send_queued()  # raises if a write's check failed: roll back
             return
-        async with self._engine.connect() as connection, connection.begin():
-            direct = DirectConnection(connection, self._write_compiler)
+        async with self._engine.connect() as connection, driven_transaction(connection) as adapter:
+            direct = DirectConnection(connection, self._write_compiler, adapter=adapter)
             with _entered(_Active(self, cast(AsyncConnection, direct), task)):
                 yield cast(AsyncConnection, direct)
             await direct.send_queued()  # inside the transaction: a failed check rolls it back

@@ -62,11 +62,12 @@ class DirectConnection(Reader):
     else a caller uses (run_sync, get_raw_connection, …) is the engine connection's own."""
 
     def __init__(self, connection: AsyncConnection, compiler: StatementCompiler, *, adapter: Any = None) -> None:
-        """`adapter` given: the transaction is one of SQLite's inline ones (mesh.persistence.
-        sqlite_transactions), open on the adapter's connection, with none of SQLAlchemy's."""
+        """`adapter` given: the transaction is one the database drives on the adapter's connection
+        itself (SQLite's inline ones, mesh.persistence.sqlite_writer; PostgreSQL's, mesh.
+        persistence.postgres_transactions), with none of SQLAlchemy's."""
         super().__init__(compiler)
         self._connection = connection
-        self._inline_transaction = adapter is not None
+        self._driven_transaction = adapter is not None
         self._adapter: Any = adapter  # SQLAlchemy's adapter of the driver's connection, once needed
         self._queued: list[QueuedWrite] = []  # batched writes not sent yet (PostgreSQL)
         # A batch whose check failed ran its writes all the same: the transaction may not commit.
@@ -79,7 +80,7 @@ class DirectConnection(Reader):
         return value
 
     def in_transaction(self) -> bool:
-        return self._inline_transaction or self._connection.in_transaction()
+        return self._driven_transaction or self._connection.in_transaction()
 
     async def execute(self, statement: Executable, parameters: Parameters = None, **options: Any) -> Result[Any]:
         bound = None if options else self._compiler.bind(statement, parameters)
