@@ -45,7 +45,10 @@ _RELAY_LOCK = sa.select(sa.func.pg_advisory_xact_lock(RELAY_LOCK_ID))  # built o
 
 
 class OutboxRelay:
-    """batch_size bounds the rows in flight at once, rows_per_aggregate those of one aggregate."""
+    """batch_size bounds the rows in flight at once, rows_per_aggregate those of one aggregate.
+    A busy relay begins a pass at most every busy_pass_seconds: the rows committed meanwhile are
+    claimed and settled together, where passes back to back took a claim and a settlement (eight
+    round trips) for every few rows (bench/hot_path.py, figure 5)."""
 
     def __init__(
         self,
@@ -58,6 +61,7 @@ class OutboxRelay:
         backoff_base: float = 0.5,
         backoff_max: float = 60.0,
         lag_interval_seconds: float = 1.0,
+        busy_pass_seconds: float = 0.02,
         clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
         meter_provider: metrics.MeterProvider | None = None,
     ) -> None:
@@ -66,6 +70,7 @@ class OutboxRelay:
         self._limits = Limits(rows=batch_size, rows_per_aggregate=rows_per_aggregate)
         self._lease = datetime.timedelta(seconds=lease_seconds)
         self._backoff = (backoff_base, backoff_max)
+        self._busy_pass = busy_pass_seconds
         self._now = clock
         self._in_flight: dict[str, tuple[asyncio.Task[Settlement], int]] = {}  # ordering key → (publishing, rows)
         self.lag_seconds = 0.0
@@ -87,9 +92,12 @@ class OutboxRelay:
         """Publish until `stop` is set, then settle what is in flight; sleeps only when idle."""
         try:
             while not stop.is_set():
-                if not await self._step(idle_seconds):
+                began = time.monotonic()
+                busy = await self._step(idle_seconds)
+                pause = self._busy_pass - (time.monotonic() - began) if busy else idle_seconds
+                if pause > 0:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), idle_seconds)
+                        await asyncio.wait_for(stop.wait(), pause)
             await self._settle_finished(timeout=None)
         finally:
             for task, _ in self._in_flight.values():
@@ -167,7 +175,9 @@ class OutboxRelay:
         finished = [key for key, (task, _) in self._in_flight.items() if task.done()]
         settlements = [self._in_flight.pop(key)[0].result() for key in finished]
         if settlements:
-            async with self._db.transaction() as conn:
+            # All published (the common case) is one UPDATE, atomic on its own: no BEGIN, no COMMIT.
+            alone = all(s.failed is None and not s.released for s in settlements)
+            async with self._db.statement() if alone else self._db.transaction() as conn:
                 now = self._now()
                 await settle(conn, settlements, now)
                 await self._measure_lag(conn, now)

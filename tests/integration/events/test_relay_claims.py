@@ -21,6 +21,7 @@ from tests.integration.events.conftest import TENANT, captured
 
 STUCK = f"tenants/{TENANT}/paymentIntents/pi_stuck"
 OTHER = f"tenants/{TENANT}/paymentIntents/pi_other"
+PAUSE_SECONDS = 2.0  # a busy relay's pause in the pacing test: far longer than five commits take
 
 
 @pytest.fixture
@@ -241,3 +242,47 @@ async def test_a_row_still_backing_off_holds_back_the_later_rows_of_its_aggregat
     await audit.wait_for_count(1)
     assert published == 1 and [sequence_of(d.data) for d in audit.deliveries] == [1]
     assert await unpublished_of(database, OTHER) == 2
+
+
+class PassCounter:
+    """The real bus, counting what each of the relay's passes (`passes`, one entry a claim) publishes."""
+
+    def __init__(self, bus, passes: list[int]) -> None:
+        self._bus = bus
+        self.passes = passes
+        self.first_pass_published = asyncio.Event()
+
+    async def publish(self, topic: str, message: OutgoingMessage) -> str:
+        message_id = await self._bus.publish(topic, message)
+        self.passes[-1] += 1
+        self.first_pass_published.set()
+        return message_id
+
+
+async def test_a_busy_relay_claims_what_was_committed_during_its_pause_in_one_pass(
+    database: Database, memory_bus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bus, topology = memory_bus
+    audit = Recorder()
+    await bus.subscribe(scoped(topology, "orders-audit"), audit)
+    passes: list[int] = []
+    counter = PassCounter(bus, passes)
+    relay = OutboxRelay(database, counter, busy_pass_seconds=PAUSE_SECONDS)
+    claim = relay._claim
+
+    async def counted_claim(limits):
+        claimed = await claim(limits)
+        if claimed:
+            passes.append(0)
+        return claimed
+
+    monkeypatch.setattr(relay, "_claim", counted_claim)
+    await emit(database, scoped(topology, "orders"), OTHER, 1)
+
+    async with running(relay):
+        await asyncio.wait_for(counter.first_pass_published.wait(), WAIT_SECONDS)
+        for n in range(5):  # committed while the relay pauses after its busy pass
+            await emit(database, scoped(topology, "orders"), f"tenants/{TENANT}/paymentIntents/pi_{n}", 2)
+        await audit.wait_for_count(11)
+
+    assert passes == [1, 10]  # five aggregates committed during the pause: one claim
