@@ -15,7 +15,9 @@ idempotency key), and what the errors it gives up with mean.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
 
 import tenacity
 
@@ -24,9 +26,10 @@ from mesh.resilience.policy import CallPolicy
 from mesh.resilience.propagation import Deadline
 from mesh.resilience.rpc_errors import code_of, retry_delay_of
 
-__all__ = ["retrying", "retrying_on"]
+__all__ = ["RetryOn", "retrying", "retrying_on"]
 
 Sleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
 
 
 def retrying(
@@ -53,30 +56,53 @@ def retrying_on(
     backoff_base: float,
     backoff_max: float,
     sleep: Sleep = asyncio.sleep,
-) -> tenacity.AsyncRetrying:
-    """A tenacity loop retrying what raises one of `retryable`, `attempts` in all (the first
-    included); any other error, and the last attempt's when it gives up, is re-raised as it is."""
-    return tenacity.AsyncRetrying(
-        retry=tenacity.retry_if_exception_type(retryable),
-        wait=_full_jitter(backoff_base, backoff_max),
-        stop=tenacity.stop_after_attempt(attempts),
-        sleep=sleep,
-        reraise=True,
-    )
+) -> RetryOn:
+    """A loop retrying what raises one of `retryable`, `attempts` in all (the first included);
+    any other error, and the last attempt's when it gives up, is re-raised as it is."""
+    return RetryOn(retryable, attempts, backoff_base, backoff_max, sleep)
 
 
-def _full_jitter(base: float, cap: float) -> tenacity.wait.wait_base:
-    """Before retry n: uniform(0, min(cap, base * 2 ** (n - 1))) seconds."""
-    return tenacity.wait_random_exponential(multiplier=base, max=cap)
+class RetryOn:
+    """See retrying_on. The first attempt runs on its own: a tenacity loop is built, for the
+    attempts left, only once it failed. Built for every call, the loop cost about 25 µs of CPU
+    a PSP call that nearly always succeeds first time (a payment makes two)."""
+
+    def __init__(
+        self, retryable: tuple[type[BaseException], ...], attempts: int, base: float, cap: float, sleep: Sleep
+    ) -> None:
+        self._retryable = retryable
+        self._attempts = attempts
+        self._backoff = (base, cap)
+        self._sleep = sleep
+
+    async def __call__(self, attempt: Callable[..., Awaitable[T]], *args: Any) -> T:
+        try:
+            return await attempt(*args)
+        except self._retryable:
+            if self._attempts <= 1:
+                raise
+        await self._sleep(_jittered(*self._backoff, retry=1))
+        rest = tenacity.AsyncRetrying(
+            retry=tenacity.retry_if_exception_type(self._retryable),
+            # The loop's attempt n is the call's attempt n + 1: what fails it is the call's retry n + 1.
+            wait=lambda state: _jittered(*self._backoff, retry=state.attempt_number + 1),
+            stop=tenacity.stop_after_attempt(self._attempts - 1),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        return cast(T, await rest(attempt, *args))
+
+
+def _jittered(base: float, cap: float, *, retry: int) -> float:
+    """Full jitter before retry n: uniform(0, min(cap, base * 2 ** (n - 1))) seconds."""
+    return random.uniform(0, min(cap, base * 2 ** (retry - 1)))
 
 
 def _backoff(policy: CallPolicy) -> Callable[[tenacity.RetryCallState], float]:
-    jittered = _full_jitter(policy.backoff_base, policy.backoff_max)
-
     def wait(state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome is not None else None
         asked = retry_delay_of(error) if error is not None else None
-        return max(jittered(state), asked or 0.0)
+        return max(_jittered(policy.backoff_base, policy.backoff_max, retry=state.attempt_number), asked or 0.0)
 
     return wait
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mesh.resilience import retry
 from mesh.resilience.retry import retrying_on
 from tests.fixtures.resilience import FakeClock
 
@@ -77,3 +78,12 @@ async def test_the_backoff_is_full_jitter_under_the_cap() -> None:
     await run(attempts, clock, limit=5)
 
     assert [0 <= slept <= cap for slept, cap in zip(clock.sleeps, (0.1, 0.2, 0.4, 0.4), strict=True)] == [True] * 4
+
+
+async def test_retry_n_waits_at_most_base_times_two_to_the_n_minus_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(retry.random, "uniform", lambda low, high: high)  # every wait at its ceiling
+    clock, attempts = FakeClock(), Attempts(*[Unreachable()] * 4)
+
+    await run(attempts, clock, limit=5)
+
+    assert clock.sleeps == [0.1, 0.2, 0.4, 0.4]  # base 0.1, doubling, capped at 0.4
