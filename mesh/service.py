@@ -36,6 +36,7 @@ import uvloop
 from mesh.config import MeshSettings
 from mesh.events import EventBus, OutboxRelay, SubscriptionHandle
 from mesh.events.factory import bus_from_settings
+from mesh.heap import settle_heap
 from mesh.persistence import MigrationSet
 from mesh.persistence.statistics import PlannerStatistics
 from mesh.runtime import Runtime, configure_process
@@ -79,7 +80,7 @@ def run(
     uvloop: measured on payments (bench/hot_path.py), its loop and socket I/O cost 7% less CPU a
     payment and 5% less a read than asyncio's own loop, for the same code."""
     configure_process(settings)
-    uvloop.run(serve(settings, wire, migrations=migrations, unfingerprinted=unfingerprinted))
+    uvloop.run(serve(settings, wire, migrations=migrations, unfingerprinted=unfingerprinted, started=settle_heap))
 
 
 async def serve(
@@ -89,9 +90,11 @@ async def serve(
     migrations: Sequence[MigrationSet] = (),
     unfingerprinted: frozenset[str] = frozenset(),
     stop: asyncio.Event | None = None,
+    started: Callable[[], None] = lambda: None,
 ) -> None:
     """Serve until SIGTERM, SIGINT or `stop`, then shut down in the order of the module doc.
-    `unfingerprinted`: see Runtime.open."""
+    `unfingerprinted`: see Runtime.open. `started` is called once the server, its consumers and
+    workers are running (`run` settles the process's heap then)."""
     stop = stop or asyncio.Event()
     async with contextlib.AsyncExitStack() as resources:  # closed in reverse: closers, bus, runtime
         runtime = await Runtime.open(settings, migrations=migrations, unfingerprinted=unfingerprinted)
@@ -103,16 +106,21 @@ async def serve(
             resources.push_async_callback(close)
         runtime_workers = [OutboxRelay(runtime.database, bus).run, PlannerStatistics(runtime.database).run]
         with _stopped_by_signals(stop):
-            await _serve_until(stop, runtime.server(service.bindings), service, runtime_workers)
+            await _serve_until(stop, runtime.server(service.bindings), service, runtime_workers, started)
 
 
 async def _serve_until(
-    stop: asyncio.Event, server: MeshServer, service: Service, runtime_workers: Sequence[Worker]
+    stop: asyncio.Event,
+    server: MeshServer,
+    service: Service,
+    runtime_workers: Sequence[Worker],
+    started: Callable[[], None],
 ) -> None:
     await server.start()
     background = _Background()
     try:
         await background.start(service.consumers, [*service.workers, *runtime_workers])
+        started()
         await stop.wait()
     finally:
         await server.shutdown()
