@@ -53,11 +53,19 @@ class CompiledStatement:
     results: tuple[Processor, ...]
 
     def arguments(self, parameters: Mapping[str, Any] | None) -> tuple[Any, ...]:
-        values = self.defaults if not parameters else {**self.defaults, **parameters}
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip((values[name] for name in self.names), self.binds, strict=True)
-        )
+        if not parameters:
+            values: Mapping[str, Any] = self.defaults
+        else:
+            values = {**self.defaults, **parameters} if self.defaults else parameters
+        arguments = list(map(values.__getitem__, self.names))
+        for index, process in self._bound:
+            arguments[index] = process(arguments[index])
+        return tuple(arguments)
+
+    @functools.cached_property
+    def _bound(self) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+        """The parameters whose values a bind processor turns into the driver's (most have none)."""
+        return tuple((index, process) for index, process in enumerate(self.binds) if process is not None)
 
     def result(self, rows: Sequence[Sequence[Any]], rowcount: int | None = None) -> Result[Any]:
         """The rows as a Result; `rowcount`: the rows a write matched (its rows' count otherwise)."""
