@@ -173,3 +173,24 @@ async def first_successful_claim(fast_path: RedisFastPath, deadline_seconds: flo
     claim = outcomes[-1]
     assert isinstance(claim, Claim)
     return claim
+
+
+async def test_after_redis_crashes_and_comes_back_claims_succeed_again_on_new_connections(own_redis_server) -> None:
+    limits = RedisLimits(failures_to_open=3, open_seconds=0.5)
+    fast_path = fast_path_for(own_redis_server, limits=limits)
+    held = new_key()
+    try:
+        await asyncio.gather(*(fast_path.claim(new_key(), "fp", LOCK_TTL) for _ in range(20)))  # pooled connections
+        await fast_path.claim(held, "fp", LOCK_TTL)
+        own_redis_server.crash_and_restart()  # every pooled connection is now to a dead server
+        recovered = await first_successful_claim(fast_path, deadline_seconds=15)
+        concurrent = await asyncio.gather(*(fast_path.claim(new_key(), "fp", LOCK_TTL) for _ in range(50)))
+        forgotten = await fast_path.claim(held, "fp", LOCK_TTL)
+    finally:
+        await fast_path.aclose()
+
+    assert recovered.state is ClaimState.ACQUIRED
+    assert {claim.state for claim in concurrent} == {ClaimState.ACQUIRED}
+    # The crash lost the key's claim: the fast path acquires it again, and the durable record
+    # (the guard's, not tested here) is what still refuses the duplicate.
+    assert forgotten.state is ClaimState.ACQUIRED
