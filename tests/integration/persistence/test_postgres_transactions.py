@@ -4,19 +4,15 @@ dropped from the pool and reported as lost, an error that ends one rolls all of 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import exc, insert
 
 from mesh.persistence import (
-    RUNTIME_MIGRATIONS,
     Database,
     idempotency_records,
     is_connection_lost,
     is_unique_violation,
-    migrate,
 )
 from tests.integration.persistence.records import count_records, record
 
@@ -28,17 +24,13 @@ class Boom(Exception):
     """Raised by a test to abort a transaction."""
 
 
-@pytest.fixture
-async def db(postgres_schema_url: str) -> AsyncIterator[Database]:
-    database = Database.from_url(postgres_schema_url)
-    await migrate(database, RUNTIME_MIGRATIONS)
-    yield database
-    await database.dispose()
+# PostgreSQL only: the shared database fixture, its SQLite parameter left out.
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
-async def test_a_statement_the_engine_runs_belongs_to_the_transaction(db: Database) -> None:
+async def test_a_statement_the_engine_runs_belongs_to_the_transaction(database: Database) -> None:
     with pytest.raises(Boom):
-        async with db.transaction() as conn:
+        async with database.transaction() as conn:
             # text() is never compiled by the runtime: the engine runs it, on the same connection.
             await conn.execute(
                 sa.text(
@@ -49,52 +41,52 @@ async def test_a_statement_the_engine_runs_belongs_to_the_transaction(db: Databa
             await conn.execute(insert(idempotency_records), record())
             raise Boom
 
-    assert await count_records(db) == 0
+    assert await count_records(database) == 0
 
 
-async def test_engine_and_compiled_statements_commit_together(db: Database) -> None:
+async def test_engine_and_compiled_statements_commit_together(database: Database) -> None:
     for _ in range(3):  # from the second sighting the runtime's compiler runs the insert itself
-        async with db.transaction() as conn:
+        async with database.transaction() as conn:
             await conn.execute(sa.text("SELECT 1"))
             await conn.execute(insert(idempotency_records), record())
 
-    assert await count_records(db) == 3
+    assert await count_records(database) == 3
 
 
-async def test_a_connection_killed_mid_transaction_is_lost_and_never_handed_out_again(db: Database) -> None:
+async def test_a_connection_killed_mid_transaction_is_lost_and_never_handed_out_again(database: Database) -> None:
     victims = set()
     with pytest.raises(exc.DBAPIError) as raised:
-        async with db.transaction() as conn:
+        async with database.transaction() as conn:
             pid = await conn.scalar(BACKEND_PID)
             victims.add(pid)
             await conn.execute(insert(idempotency_records), record())
-            async with db.read() as reader:
+            async with database.read() as reader:
                 assert await reader.scalar(TERMINATE, {"pid": pid})
             await conn.execute(insert(idempotency_records), record())
 
     assert is_connection_lost(raised.value)
     for _ in range(3):  # the pool's next connections are live ones, and not the one that was killed
-        async with db.transaction() as conn:
+        async with database.transaction() as conn:
             assert await conn.scalar(BACKEND_PID) not in victims
             await conn.execute(insert(idempotency_records), record())
-    assert await count_records(db) == 3
+    assert await count_records(database) == 3
 
 
-async def test_a_commit_that_fails_is_raised_as_the_engine_raises_it_and_keeps_nothing(db: Database) -> None:
+async def test_a_commit_that_fails_is_raised_as_the_engine_raises_it_and_keeps_nothing(database: Database) -> None:
     deferred = sa.Table(
         "deferred_unique",
         sa.MetaData(),
         sa.Column("v", sa.Integer),
         sa.UniqueConstraint("v", deferrable=True, initially="DEFERRED"),
     )
-    async with db.engine.begin() as conn:
+    async with database.engine.begin() as conn:
         await conn.run_sync(deferred.metadata.create_all)
     with pytest.raises(exc.IntegrityError) as raised:
-        async with db.transaction() as conn:
+        async with database.transaction() as conn:
             await conn.execute(insert(idempotency_records), record())
             await conn.execute(insert(deferred), [{"v": 1}, {"v": 1}])  # checked only at COMMIT
 
     assert is_unique_violation(raised.value)
-    assert await count_records(db) == 0
-    async with db.read() as conn:
+    assert await count_records(database) == 0
+    async with database.read() as conn:
         assert await conn.scalar(sa.select(sa.func.count()).select_from(deferred)) == 0
