@@ -20,6 +20,16 @@ BACKEND_PID = sa.select(sa.func.pg_backend_pid())
 TERMINATE = sa.select(sa.func.pg_terminate_backend(sa.bindparam("pid")))
 
 
+async def terminate_from_outside(url: str, pid: int) -> None:
+    """End backend `pid` from a database handle of its own, whose pool cannot hand out `pid`."""
+    other = Database.from_url(url)
+    try:
+        async with other.read() as reader:
+            assert await reader.scalar(TERMINATE, {"pid": pid})
+    finally:
+        await other.dispose()
+
+
 class Boom(Exception):
     """Raised by a test to abort a transaction."""
 
@@ -90,3 +100,21 @@ async def test_a_commit_that_fails_is_raised_as_the_engine_raises_it_and_keeps_n
     assert await count_records(database) == 0
     async with database.read() as conn:
         assert await conn.scalar(sa.select(sa.func.count()).select_from(deferred)) == 0
+
+
+async def test_a_pooled_connection_killed_while_idle_fails_its_begin_as_lost_and_the_next_one_works(
+    database: Database,
+) -> None:
+    async with database.transaction() as conn:
+        pid = await conn.scalar(BACKEND_PID)  # this connection goes back to the pool, idle
+    await terminate_from_outside(database.url, pid)
+
+    with pytest.raises(exc.DBAPIError) as raised:
+        async with database.transaction() as conn:  # BEGIN is the first thing sent on it
+            await conn.execute(insert(idempotency_records), record())
+
+    assert is_connection_lost(raised.value)
+    async with database.transaction() as conn:
+        assert await conn.scalar(BACKEND_PID) != pid
+        await conn.execute(insert(idempotency_records), record())
+    assert await count_records(database) == 1
