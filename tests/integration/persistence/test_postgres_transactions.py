@@ -4,6 +4,8 @@ dropped from the pool and reported as lost, an error that ends one rolls all of 
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import exc, insert
@@ -15,9 +17,23 @@ from mesh.persistence import (
     is_unique_violation,
 )
 from tests.integration.persistence.records import count_records, record
+from tests.waiting import eventually
 
 BACKEND_PID = sa.select(sa.func.pg_backend_pid())
 TERMINATE = sa.select(sa.func.pg_terminate_backend(sa.bindparam("pid")))
+SLEEPING = sa.text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active'"
+    " AND query LIKE '%pg_sleep(%' AND pid <> pg_backend_pid()"
+)
+
+
+async def sleep_running(url: str) -> bool:
+    other = Database.from_url(url)
+    try:
+        async with other.read() as reader:
+            return bool(await reader.scalar(SLEEPING))
+    finally:
+        await other.dispose()
 
 
 async def terminate_from_outside(url: str, pid: int) -> None:
@@ -118,3 +134,26 @@ async def test_a_pooled_connection_killed_while_idle_fails_its_begin_as_lost_and
         assert await conn.scalar(BACKEND_PID) != pid
         await conn.execute(insert(idempotency_records), record())
     assert await count_records(database) == 1
+
+
+async def test_a_transaction_cancelled_mid_statement_keeps_nothing_and_the_pool_goes_on(database: Database) -> None:
+    sleeping = asyncio.Event()  # set just before the statement is sent
+
+    async def write_then_sleep_in_the_database() -> None:
+        async with database.transaction() as conn:
+            await conn.execute(insert(idempotency_records), record())
+            sleeping.set()
+            await conn.execute(sa.select(sa.func.pg_sleep(30)))
+
+    task = asyncio.create_task(write_then_sleep_in_the_database())
+    await sleeping.wait()
+    await eventually(lambda: sleep_running(database.url), "the transaction's pg_sleep running in PostgreSQL")
+    task.cancel()  # mid-statement
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert await count_records(database) == 0
+    for _ in range(3):
+        async with database.transaction() as conn:
+            await conn.execute(insert(idempotency_records), record())
+    assert await count_records(database) == 3
