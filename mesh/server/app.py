@@ -44,9 +44,6 @@ from mesh.rpc import methods_of
 log = logging.getLogger("mesh.server")
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
-# After the drain, stop only once no call has arrived for this long (counted in event-loop ticks):
-# until then core may still hold calls that Python has not taken, and stop() would cancel them.
-ARRIVALS_QUIET_SECONDS = 0.1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +103,9 @@ class MeshServer:
         """Wait for accepted calls to finish and arrivals to stop; False if the deadline came first."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout_at(deadline):
-                await self._admission.settled(ARRIVALS_QUIET_SECONDS)
+                # Quiet is counted in event-loop ticks: until it holds, core may still hold calls
+                # that Python has not taken, and stop() would cancel them.
+                await self._admission.settled(self._settings.shutdown_quiet_seconds)
                 return True
         return False
 

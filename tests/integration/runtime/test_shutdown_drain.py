@@ -65,6 +65,10 @@ def payments_process(database_env: dict[str, str]):
             **database_env,
             "SHUTDOWN_DRAIN_SECONDS": "0.5",
             "SHUTDOWN_GRACE_SECONDS": "10",
+            # Every client of this test runs in the pytest process, which a full collection of its
+            # large heap can stall for longer than the default 0.1 s of quiet: the server would
+            # take that for arrivals having stopped, and stop before refusing anyone.
+            "SHUTDOWN_QUIET_SECONDS": "2",
             "MAX_CONCURRENT_CALLS": str(CLIENTS * 2),
         },
     )
