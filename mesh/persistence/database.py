@@ -166,18 +166,22 @@ class Database:
             with _entered(_Active(self, joined, task)):
                 yield joined
             return
-        if self._sqlite_writer is not None:
-            async with self._sqlite_writer.transaction() as turn:
-                direct = DirectConnection(turn.connection, self._write_compiler, adapter=turn.adapter)
-                with _entered(_Active(self, cast(AsyncConnection, direct), task)):
-                    yield cast(AsyncConnection, direct)
-                await direct.send_queued()  # raises if a write's check failed: roll back
-            return
-        async with self._engine.connect() as connection, driven_transaction(connection) as adapter:
+        async with self._new_transaction() as (connection, adapter):
             direct = DirectConnection(connection, self._write_compiler, adapter=adapter)
             with _entered(_Active(self, cast(AsyncConnection, direct), task)):
                 yield cast(AsyncConnection, direct)
             await direct.send_queued()  # inside the transaction: a failed check rolls it back
+
+    @contextlib.asynccontextmanager
+    async def _new_transaction(self) -> AsyncIterator[tuple[AsyncConnection, Any]]:
+        """An engine connection and the driver adapter under it, in a transaction this database
+        begins and ends on the adapter itself."""
+        if self._sqlite_writer is not None:
+            async with self._sqlite_writer.transaction() as turn:
+                yield turn.connection, turn.adapter
+            return
+        async with self._engine.connect() as connection, driven_transaction(connection) as adapter:
+            yield connection, adapter
 
     def read(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
         """Reads: no write lock, no BEGIN/COMMIT round trips, nothing to commit.

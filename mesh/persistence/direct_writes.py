@@ -1,9 +1,10 @@
 """Transactions whose compiled statements run on the driver's connection itself.
 
-`Database.transaction()` (and, on PostgreSQL, `statement()`) hand out the engine's connection
-wrapped in a `DirectConnection`: a statement the compiler knows (mesh.persistence.compiled) is
-sent straight to the driver, inside the very transaction SQLAlchemy opened, and answers a Result
-as the engine would (rows, rowcount); any other statement goes through the engine connection.
+`Database.transaction()` hands out the engine's connection wrapped in a `DirectConnection`: a
+statement the compiler knows (mesh.persistence.compiled) is sent straight to the driver, inside
+the transaction the database began on the driver's connection (mesh.persistence.sqlite_writer,
+postgres_transactions), and answers a Result as the engine would (rows, rowcount); any other
+statement goes through the engine connection, in that same transaction.
 - PostgreSQL: to asyncpg. Measured in one process, a transaction of three UPDATEs cost 566 µs of
   CPU through the engine against 138 µs on asyncpg; a payment runs about 32 statements in 10
   transactions.
@@ -16,9 +17,10 @@ as the engine would (rows, rowcount); any other statement goes through the engin
 
 This leans on SQLAlchemy's adapters for asyncpg and aiosqlite (pinned in requirements.lock), the
 way their own cursors do: statements hold the adapter's execute mutex, the asyncpg adapter's
-transaction is begun the way its cursor begins it (lazily, on the first statement), and a driver
-error is translated by the adapter and wrapped by `DBAPIError.instance`, so callers see the same
-IntegrityError (and `is_unique_violation`) either way.
+transaction is the one its cursor would find (begun again lazily, as the cursor would, should
+it have ended), and a driver error is translated by the adapter and wrapped by
+`DBAPIError.instance`, so callers see the same IntegrityError (and `is_unique_violation`)
+either way.
 `tests/integration/persistence/test_direct_writes.py` holds this to the engine's behaviour.
 
 On PostgreSQL a write queued with `batched_write` waits for the transaction's next statement or
@@ -61,14 +63,13 @@ class DirectConnection(Reader):
     """The engine's AsyncConnection, with compiled statements sent to the driver directly. Anything
     else a caller uses (run_sync, get_raw_connection, …) is the engine connection's own."""
 
-    def __init__(self, connection: AsyncConnection, compiler: StatementCompiler, *, adapter: Any = None) -> None:
-        """`adapter` given: the transaction is one the database drives on the adapter's connection
-        itself (SQLite's inline ones, mesh.persistence.sqlite_writer; PostgreSQL's, mesh.
-        persistence.postgres_transactions), with none of SQLAlchemy's."""
+    def __init__(self, connection: AsyncConnection, compiler: StatementCompiler, *, adapter: Any) -> None:
+        """`adapter`: SQLAlchemy's adapter of the driver's connection under `connection`, on which
+        the database drives the transaction itself (SQLite's inline ones, mesh.persistence.
+        sqlite_writer; PostgreSQL's, mesh.persistence.postgres_transactions)."""
         super().__init__(compiler)
         self._connection = connection
-        self._driven_transaction = adapter is not None
-        self._adapter: Any = adapter  # SQLAlchemy's adapter of the driver's connection, once needed
+        self._adapter: Any = adapter
         self._queued: list[QueuedWrite] = []  # batched writes not sent yet (PostgreSQL)
         # A batch whose check failed ran its writes all the same: the transaction may not commit.
         self._failed: BaseException | None = None
@@ -80,7 +81,7 @@ class DirectConnection(Reader):
         return value
 
     def in_transaction(self) -> bool:
-        return self._driven_transaction or self._connection.in_transaction()
+        return True  # handed out only inside a transaction the database drives
 
     async def execute(self, statement: Executable, parameters: Parameters = None, **options: Any) -> Result[Any]:
         bound = None if options else self._compiler.bind(statement, parameters)
@@ -99,7 +100,7 @@ class DirectConnection(Reader):
         if bound is None:
             return await self._connection.execute(statement, parameters, **options)
         compiled, arguments = bound
-        adapter = self._adapter or await self._driver_adapter()
+        adapter = self._adapter
         async with adapter._execute_mutex:
             try:
                 if self.dialect.name == "sqlite":
@@ -137,7 +138,7 @@ class DirectConnection(Reader):
         queued, self._queued = self._queued, []
         if not queued:
             return
-        adapter = self._adapter or await self._driver_adapter()
+        adapter = self._adapter
         alone = queued[0] if len(queued) == 1 else None
         sql, arguments = (alone.compiled.sql, alone.arguments) if alone is not None else combined(queued)
         async with adapter._execute_mutex:
@@ -160,15 +161,11 @@ class DirectConnection(Reader):
     def _queueable(
         self, statement: Executable, bound: tuple[CompiledStatement, tuple[Any, ...]] | None, check: Check | None
     ) -> QueuedWrite | None:
-        if bound is None or self.dialect.name != "postgresql" or not self.in_transaction():
+        if bound is None or self.dialect.name != "postgresql":
             return None
         if not isinstance(statement, UpdateBase) or not batchable(bound[0]):
             return None
         return QueuedWrite(str(statement.table), bound[0], bound[1], check)
-
-    async def _driver_adapter(self) -> Any:
-        self._adapter = (await self._connection.get_raw_connection()).dbapi_connection
-        return self._adapter
 
 
 async def batched_write(
