@@ -22,7 +22,15 @@ from mesh.persistence import UtcDateTime
 from mesh.persistence.members import member_of
 from mesh.persistence.tables import outbox
 
-__all__ = ["ClaimedRow", "Limits", "Settlement", "claim_due", "oldest_unpublished", "settle"]
+__all__ = [
+    "ClaimedRow",
+    "Limits",
+    "Settlement",
+    "claim_due",
+    "oldest_unpublished",
+    "settle",
+    "settled_by_one_statement",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +167,12 @@ def _cut_at_first_row_not_due(rows: Iterable[_Ranked], now: datetime.datetime) -
             ClaimedRow(row.position, row.topic, row.ordering_key, row.payload, row.attempts)
         )
     return by_key
+
+
+def settled_by_one_statement(settlements: Sequence[Settlement]) -> bool:
+    """Whether `settle` runs one statement for these (everything published: one UPDATE, atomic on
+    its own, so it needs no transaction), or several, which belong in one."""
+    return all(s.failed is None and not s.released for s in settlements)
 
 
 async def settle(conn: AsyncConnection, settlements: Sequence[Settlement], now: datetime.datetime) -> None:

@@ -36,7 +36,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mesh.events.bus import EventBus, OutgoingMessage, PublishError
 from mesh.events.envelope import attributes_of, decode_envelope
-from mesh.events.outbox_claims import ClaimedRow, Limits, Settlement, claim_due, oldest_unpublished, settle
+from mesh.events.outbox_claims import (
+    ClaimedRow,
+    Limits,
+    Settlement,
+    claim_due,
+    oldest_unpublished,
+    settle,
+    settled_by_one_statement,
+)
 from mesh.persistence import Database
 
 log = logging.getLogger("mesh.events.relay")
@@ -175,8 +183,8 @@ class OutboxRelay:
         finished = [key for key, (task, _) in self._in_flight.items() if task.done()]
         settlements = [self._in_flight.pop(key)[0].result() for key in finished]
         if settlements:
-            # All published (the common case) is one UPDATE, atomic on its own: no BEGIN, no COMMIT.
-            alone = all(s.failed is None and not s.released for s in settlements)
+            # All published, the common case, is one UPDATE: no BEGIN, no COMMIT.
+            alone = settled_by_one_statement(settlements)
             async with self._db.statement() if alone else self._db.transaction() as conn:
                 now = self._now()
                 await settle(conn, settlements, now)

@@ -27,21 +27,13 @@ SLEEPING = sa.text(
 )
 
 
-async def sleep_running(url: str) -> bool:
+async def scalar_from_outside(url: str, statement: sa.Executable, parameters: dict[str, object] | None = None):
+    """`statement`'s value, read through a database handle of its own: its pool can hand out none
+    of the connections the test's transactions use."""
     other = Database.from_url(url)
     try:
         async with other.read() as reader:
-            return bool(await reader.scalar(SLEEPING))
-    finally:
-        await other.dispose()
-
-
-async def terminate_from_outside(url: str, pid: int) -> None:
-    """End backend `pid` from a database handle of its own, whose pool cannot hand out `pid`."""
-    other = Database.from_url(url)
-    try:
-        async with other.read() as reader:
-            assert await reader.scalar(TERMINATE, {"pid": pid})
+            return await reader.scalar(statement, parameters)
     finally:
         await other.dispose()
 
@@ -123,7 +115,7 @@ async def test_a_pooled_connection_killed_while_idle_fails_its_begin_as_lost_and
 ) -> None:
     async with database.transaction() as conn:
         pid = await conn.scalar(BACKEND_PID)  # this connection goes back to the pool, idle
-    await terminate_from_outside(database.url, pid)
+    assert await scalar_from_outside(database.url, TERMINATE, {"pid": pid})
 
     with pytest.raises(exc.DBAPIError) as raised:
         async with database.transaction() as conn:  # BEGIN is the first thing sent on it
@@ -147,7 +139,7 @@ async def test_a_transaction_cancelled_mid_statement_keeps_nothing_and_the_pool_
 
     task = asyncio.create_task(write_then_sleep_in_the_database())
     await sleeping.wait()
-    await eventually(lambda: sleep_running(database.url), "the transaction's pg_sleep running in PostgreSQL")
+    await eventually(lambda: scalar_from_outside(database.url, SLEEPING), "the transaction's pg_sleep running")
     task.cancel()  # mid-statement
     with pytest.raises(asyncio.CancelledError):
         await task
