@@ -32,17 +32,19 @@ async def driven_transaction(connection: AsyncConnection) -> AsyncIterator[Any]:
     """A transaction on `connection`'s asyncpg adapter (yielded): committed when the block ends,
     rolled back when it raises."""
     adapter: Any = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
-    await _ended_by(connection, adapter, "BEGIN", adapter._start_transaction)
+    await _sent(connection, adapter, "BEGIN", adapter._start_transaction)
     try:
         yield adapter
     except BaseException:
         await _rolled_back(connection, adapter)
         raise
     if adapter._transaction is not None:
-        await _ended_by(connection, adapter, "COMMIT", lambda: adapter._call_and_discard(adapter._transaction.commit))
+        await _sent(connection, adapter, "COMMIT", lambda: adapter._call_and_discard(adapter._transaction.commit))
 
 
-async def _ended_by(connection: AsyncConnection, adapter: Any, sql: str, step: Any) -> None:
+async def _sent(connection: AsyncConnection, adapter: Any, sql: str, step: Any) -> None:
+    """Run `step`, which sends `sql`; its error as the engine would raise it, the connection
+    invalidated when it is gone."""
     try:
         await step()
     except Exception as error:
